@@ -1,0 +1,49 @@
+// Messages between the overlay injected in a proxied page and the window that embeds it (the visitor
+// shell or the agent console), over postMessage. The embedding window holds the WebSocket; the
+// proxied page never sees a credential. Every message carries `cb: 1` so page scripts' own
+// postMessage traffic is ignored.
+import * as v from 'valibot';
+import { MAX_FORM_VALUE_CHARS, MAX_PATH_CHARS, MAX_URL_CHARS } from './limits.ts';
+import { ScrollState } from './messages.ts';
+
+const Path = v.pipe(v.string(), v.maxLength(MAX_PATH_CHARS));
+const Coord = v.pipe(v.number(), v.finite());
+
+/** overlay → embedding window */
+export const FrameUp = v.variant('type', [
+  v.object({ cb: v.literal(1), type: v.literal('ready'), url: v.pipe(v.string(), v.maxLength(MAX_URL_CHARS)), title: v.optional(v.string()) }),
+  v.object({
+    cb: v.literal(1),
+    type: v.literal('nav'),
+    url: v.pipe(v.string(), v.maxLength(MAX_URL_CHARS)),
+    kind: v.picklist(['load', 'push', 'replace', 'pop', 'hash']),
+  }),
+  v.object({ cb: v.literal(1), type: v.literal('scroll'), scroll: ScrollState }),
+  v.object({ cb: v.literal(1), type: v.literal('pointer'), path: Path, fx: Coord, fy: Coord, click: v.optional(v.boolean()) }),
+  v.object({
+    cb: v.literal(1),
+    type: v.literal('form'),
+    path: Path,
+    value: v.optional(v.pipe(v.string(), v.maxLength(MAX_FORM_VALUE_CHARS))),
+    checked: v.optional(v.boolean()),
+    masked: v.optional(v.boolean()),
+  }),
+  v.object({ cb: v.literal(1), type: v.literal('focus'), path: v.nullable(Path) }),
+  /** The proxy could not show the page (refused target, upstream error, anti-proxy page). */
+  v.object({ cb: v.literal(1), type: v.literal('problem'), code: v.string(), message: v.string(), url: v.optional(v.string()) }),
+]);
+export type FrameUp = v.InferOutput<typeof FrameUp>;
+
+/** embedding window → overlay */
+export const FrameDown = v.variant('type', [
+  v.object({ cb: v.literal(1), type: v.literal('scroll'), scroll: ScrollState }),
+  v.object({ cb: v.literal(1), type: v.literal('pointer'), path: Path, fx: Coord, fy: Coord, click: v.optional(v.boolean()), label: v.string() }),
+  v.object({ cb: v.literal(1), type: v.literal('form'), path: Path, value: v.optional(v.string()), checked: v.optional(v.boolean()), masked: v.optional(v.boolean()) }),
+  v.object({ cb: v.literal(1), type: v.literal('focus'), path: v.nullable(Path), label: v.string() }),
+  v.object({ cb: v.literal(1), type: v.literal('draw'), points: v.array(Coord), clear: v.optional(v.boolean()) }),
+  v.object({ cb: v.literal(1), type: v.literal('act'), path: Path, action: v.picklist(['click', 'input']), value: v.optional(v.string()) }),
+  v.object({ cb: v.literal(1), type: v.literal('history'), action: v.picklist(['back', 'forward', 'reload']) }),
+  /** Whether this party is the follower for scroll (suppresses echo). */
+  v.object({ cb: v.literal(1), type: v.literal('role'), role: v.picklist(['visitor', 'agent']), controlGranted: v.optional(v.boolean()) }),
+]);
+export type FrameDown = v.InferOutput<typeof FrameDown>;

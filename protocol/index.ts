@@ -1,0 +1,5 @@
+export * from './limits.ts';
+export * from './errors.ts';
+export * from './messages.ts';
+export * from './frame.ts';
+export * from './validate.ts';

@@ -1,0 +1,227 @@
+// The wire protocol: one union of frames keyed by `type`, as valibot schemas so that the gateway,
+// the visitor shell, the overlay and the agent console all validate with the same code.
+// Runtime-neutral: no Node or DOM APIs here.
+import * as v from 'valibot';
+import { MAX_CHAT_CHARS, MAX_FORM_VALUE_CHARS, MAX_PATH_CHARS, MAX_URL_CHARS } from './limits.ts';
+
+const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(64), v.regex(/^[A-Za-z0-9_-]+$/));
+const Url = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_URL_CHARS));
+const Path = v.pipe(v.string(), v.maxLength(MAX_PATH_CHARS));
+const Seq = v.pipe(v.number(), v.integer(), v.minValue(0));
+const Coord = v.pipe(v.number(), v.finite());
+/** Agents name the session in every session-scoped frame; visitors may omit it (they have one). */
+const Sid = v.optional(Id);
+
+export const Party = v.picklist(['visitor', 'agent', 'system']);
+export type Party = v.InferOutput<typeof Party>;
+
+/** A scroll position: anchor element (stable path) plus offset, so different viewports land on the same content. */
+export const ScrollState = v.object({
+  /** '' for the window, else the stable path of the scrolled element. */
+  target: Path,
+  /** Stable path of the element at the top of the viewport ('' = document start). */
+  anchor: Path,
+  /** Pixels from the anchor's top to the viewport's top (may be negative). */
+  offset: Coord,
+  /** Fraction of the anchor's height that is above the viewport top; survives reflow better than px. */
+  ratio: v.optional(v.pipe(v.number(), v.minValue(-1), v.maxValue(2))),
+  /** Horizontal scroll in px (rarely differs between parties). */
+  x: v.optional(Coord),
+});
+export type ScrollState = v.InferOutput<typeof ScrollState>;
+
+// ---------------------------------------------------------------- client → gateway
+
+export const ClientFrame = v.variant('type', [
+  /** First frame after open: the last sequence number seen per session, to replay exactly the gap. */
+  v.object({ type: v.literal('hello'), resume: v.optional(v.record(Id, Seq)) }),
+  v.object({ type: v.literal('ack'), sessionId: Sid, seq: Seq }),
+  v.object({ type: v.literal('read'), sessionId: Sid, seq: Seq }),
+  v.object({
+    type: v.literal('chat'),
+    sessionId: Sid,
+    /** Client-chosen id, echoed in the ack; a resend with the same id is stored once. */
+    clientId: Id,
+    text: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CHAT_CHARS)),
+  }),
+  v.object({ type: v.literal('typing'), sessionId: Sid, on: v.boolean() }),
+  /** The sender's co-browse frame is now at `url` (real URL, not the proxy URL). */
+  v.object({
+    type: v.literal('nav'),
+    sessionId: Sid,
+    url: Url,
+    title: v.optional(v.pipe(v.string(), v.maxLength(300))),
+    kind: v.optional(v.picklist(['load', 'push', 'replace', 'pop', 'hash'])),
+  }),
+  /** Agent leads both parties to a URL. */
+  v.object({ type: v.literal('lead'), sessionId: Id, url: Url }),
+  /** Agent drives the visitor's history. */
+  v.object({ type: v.literal('history'), sessionId: Id, action: v.picklist(['back', 'forward', 'reload']) }),
+  v.object({ type: v.literal('scroll'), sessionId: Sid, scroll: ScrollState }),
+  v.object({
+    type: v.literal('pointer'),
+    sessionId: Sid,
+    /** Stable path of the element under the pointer, and the position inside it as fractions. */
+    path: Path,
+    fx: Coord,
+    fy: Coord,
+    click: v.optional(v.boolean()),
+  }),
+  v.object({
+    type: v.literal('form'),
+    sessionId: Sid,
+    path: Path,
+    value: v.optional(v.pipe(v.string(), v.maxLength(MAX_FORM_VALUE_CHARS))),
+    checked: v.optional(v.boolean()),
+    /** The field is masked on the visitor's device: no value is ever sent. */
+    masked: v.optional(v.boolean()),
+  }),
+  v.object({ type: v.literal('focus'), sessionId: Sid, path: v.nullable(Path) }),
+  v.object({
+    type: v.literal('draw'),
+    sessionId: Sid,
+    /** Flat list of x,y pairs as fractions of the document size; empty with clear=true to wipe. */
+    points: v.pipe(v.array(Coord), v.maxLength(2000)),
+    clear: v.optional(v.boolean()),
+  }),
+  /** Remote control: agent asks, visitor grants or revokes; visitor can stop sharing entirely. */
+  v.object({ type: v.literal('control'), sessionId: Sid, action: v.picklist(['request', 'grant', 'deny', 'revoke']) }),
+  v.object({ type: v.literal('sharing'), sessionId: Sid, on: v.boolean() }),
+  /** Agent acting in the visitor's page (only with consent): click or type at an element. */
+  v.object({
+    type: v.literal('act'),
+    sessionId: Id,
+    path: Path,
+    action: v.picklist(['click', 'input']),
+    value: v.optional(v.pipe(v.string(), v.maxLength(MAX_FORM_VALUE_CHARS))),
+  }),
+  v.object({ type: v.literal('status'), status: v.picklist(['online', 'away']) }),
+  v.object({ type: v.literal('accept'), sessionId: Id }),
+  v.object({ type: v.literal('decline'), sessionId: Id }),
+  v.object({
+    type: v.literal('transfer'),
+    sessionId: Id,
+    toAgentId: v.optional(Id),
+    toDepartment: v.optional(v.pipe(v.string(), v.maxLength(64))),
+    note: v.optional(v.pipe(v.string(), v.maxLength(MAX_CHAT_CHARS))),
+  }),
+  /** Internal note, visible to agents only. */
+  v.object({ type: v.literal('note'), sessionId: Id, text: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CHAT_CHARS)) }),
+  v.object({ type: v.literal('end'), sessionId: Sid, rating: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5))) }),
+  /** Keep-alive from the client; the gateway answers with pong. */
+  v.object({ type: v.literal('ping'), t: v.optional(v.number()) }),
+]);
+export type ClientFrame = v.InferOutput<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame['type'];
+
+/** Frames the gateway relays between the two parties without storing them. */
+export const RELAYED_TYPES = ['typing', 'scroll', 'pointer', 'form', 'focus', 'draw', 'act'] as const;
+
+// ---------------------------------------------------------------- gateway → client
+
+export const AgentInfo = v.object({ id: Id, name: v.string(), email: v.optional(v.string()), role: v.optional(v.string()) });
+export type AgentInfo = v.InferOutput<typeof AgentInfo>;
+
+export const SessionState = v.picklist(['queued', 'ringing', 'active', 'ended']);
+export type SessionState = v.InferOutput<typeof SessionState>;
+
+export const SessionInfo = v.object({
+  sessionId: Id,
+  state: SessionState,
+  siteId: v.string(),
+  department: v.optional(v.nullable(v.string())),
+  entryUrl: v.string(),
+  /** Current real URL of the shared page, and the proxy URL that shows it. */
+  url: v.nullable(v.string()),
+  proxyUrl: v.nullable(v.string()),
+  agent: v.nullable(AgentInfo),
+  userAgent: v.optional(v.string()),
+  createdAt: v.number(),
+  acceptedAt: v.optional(v.nullable(v.number())),
+  lastSeq: Seq,
+  sharing: v.optional(v.boolean()),
+  control: v.optional(v.boolean()),
+  pages: v.optional(v.array(v.string())),
+});
+export type SessionInfo = v.InferOutput<typeof SessionInfo>;
+
+export const QueueItem = v.object({
+  sessionId: Id,
+  siteId: v.string(),
+  department: v.nullable(v.string()),
+  entryUrl: v.string(),
+  waitingSince: v.number(),
+  priority: v.number(),
+  /** Set while the visitor is offered (auto routing) to this agent; then only they may accept. */
+  offeredToMe: v.boolean(),
+  offerExpiresAt: v.nullable(v.number()),
+  /** Whether this agent may accept now (manual mode, or offered to them, and under capacity). */
+  canAccept: v.boolean(),
+});
+export type QueueItem = v.InferOutput<typeof QueueItem>;
+
+export const SessionEvent = v.object({
+  sessionId: Id,
+  seq: Seq,
+  ts: v.number(),
+  kind: v.picklist(['chat', 'system', 'nav', 'note']),
+  from: Party,
+  name: v.optional(v.string()),
+  text: v.optional(v.string()),
+  url: v.optional(v.string()),
+  clientId: v.optional(v.string()),
+});
+export type SessionEvent = v.InferOutput<typeof SessionEvent>;
+
+const relayed = <T extends v.ObjectEntries>(entries: T) => ({ ...entries, sessionId: Id, from: Party });
+
+export const ServerFrame = v.variant('type', [
+  v.object({
+    type: v.literal('welcome'),
+    role: v.picklist(['visitor', 'agent']),
+    serverTime: v.number(),
+    agent: v.optional(AgentInfo),
+    sessionId: v.optional(Id),
+  }),
+  v.object({ type: v.literal('error'), code: v.string(), message: v.string(), ref: v.optional(v.string()) }),
+  v.object({ type: v.literal('pong'), t: v.optional(v.number()), serverTime: v.number() }),
+  v.object({
+    type: v.literal('queue.position'),
+    sessionId: Id,
+    position: v.number(),
+    estimatedWaitSeconds: v.nullable(v.number()),
+    agentsOnline: v.number(),
+  }),
+  v.object({ type: v.literal('queue.snapshot'), items: v.array(QueueItem) }),
+  v.object({ type: v.literal('session'), session: SessionInfo }),
+  v.object({ type: v.literal('event'), event: SessionEvent }),
+  /** The gateway stored a chat message: its sequence number. */
+  v.object({ type: v.literal('ack'), sessionId: Id, clientId: v.string(), seq: Seq }),
+  v.object({ type: v.literal('read'), sessionId: Id, from: Party, seq: Seq }),
+  /** Load this page in the co-browse frame. */
+  v.object({
+    type: v.literal('navigate'),
+    sessionId: Id,
+    url: v.string(),
+    proxyUrl: v.string(),
+    by: Party,
+  }),
+  v.object({ type: v.literal('history'), sessionId: Id, action: v.picklist(['back', 'forward', 'reload']) }),
+  v.object({ type: v.literal('typing'), ...relayed({ on: v.boolean() }) }),
+  v.object({ type: v.literal('scroll'), ...relayed({ scroll: ScrollState }) }),
+  v.object({ type: v.literal('pointer'), ...relayed({ path: Path, fx: Coord, fy: Coord, click: v.optional(v.boolean()) }) }),
+  v.object({
+    type: v.literal('form'),
+    ...relayed({ path: Path, value: v.optional(v.string()), checked: v.optional(v.boolean()), masked: v.optional(v.boolean()) }),
+  }),
+  v.object({ type: v.literal('focus'), ...relayed({ path: v.nullable(Path) }) }),
+  v.object({ type: v.literal('draw'), ...relayed({ points: v.array(Coord), clear: v.optional(v.boolean()) }) }),
+  v.object({ type: v.literal('act'), ...relayed({ path: Path, action: v.picklist(['click', 'input']), value: v.optional(v.string()) }) }),
+  v.object({ type: v.literal('control'), ...relayed({ action: v.picklist(['request', 'grant', 'deny', 'revoke']) }) }),
+  v.object({ type: v.literal('sharing'), ...relayed({ on: v.boolean() }) }),
+  v.object({ type: v.literal('ended'), sessionId: Id, by: Party, reason: v.optional(v.string()) }),
+  v.object({ type: v.literal('agent.status'), status: v.picklist(['online', 'away', 'offline']), reason: v.optional(v.string()) }),
+]);
+export type ServerFrame = v.InferOutput<typeof ServerFrame>;
+export type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
+export type ClientFrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;

@@ -1,0 +1,118 @@
+// Connects a co-browse <iframe> (a proxied page with the injected overlay) to the channel.
+// Shared by the visitor shell and the agent console so both parties behave identically.
+// The embedding window holds the WebSocket; the overlay inside the proxied page only talks to us by
+// postMessage, so the page's own scripts never see a credential.
+import { parseFrameUp, type FrameDown, type ServerFrame, type ClientFrame } from '../../../protocol/index.ts';
+
+type Outgoing = Extract<ClientFrame, { type: 'nav' | 'scroll' | 'pointer' | 'form' | 'focus' }>;
+/** Session-scoped frames without the sessionId: the caller adds it. */
+export type BridgeSend = (frame: DistributiveOmit<Outgoing, 'sessionId'>) => void;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface BridgeOptions {
+  iframe: HTMLIFrameElement;
+  role: 'visitor' | 'agent';
+  /** Whether a postMessage origin is one of our proxy origins (e.g. http://<token>.localhost:8081). */
+  isProxyOrigin: (origin: string) => boolean;
+  send: BridgeSend;
+  /** Label drawn beside the other party's cursor. */
+  peerLabel: string;
+  /** The frame reported a page: useful for URL bars and page lists. */
+  onPage?: (url: string, title?: string) => void;
+  /** The proxy could not show the page. */
+  onProblem?: (code: string, message: string, url?: string) => void;
+}
+
+export class CobrowseBridge {
+  #o: BridgeOptions;
+  /** URL both parties are known to share (last navigate sent or received). */
+  sharedUrl: string | null = null;
+  /** URL the frame itself last reported. */
+  frameUrl: string | null = null;
+  #frameOrigin: string | null = null;
+  #controlGranted = false;
+  #onMessage = (ev: MessageEvent) => this.#fromFrame(ev);
+
+  constructor(opts: BridgeOptions) {
+    this.#o = opts;
+    window.addEventListener('message', this.#onMessage);
+  }
+
+  dispose(): void {
+    window.removeEventListener('message', this.#onMessage);
+  }
+
+  /** Show a page the channel agreed on (a `navigate` frame, or the session's current page). */
+  navigate(url: string, proxyUrl: string): void {
+    this.sharedUrl = url;
+    if (this.frameUrl === url) return; // already there: a reload would lose form state and scroll
+    this.#frameOrigin = new URL(proxyUrl).origin;
+    this.#o.iframe.src = proxyUrl;
+  }
+
+  /** A relayed frame from the other party. */
+  handleRemote(f: ServerFrame): void {
+    switch (f.type) {
+      case 'scroll':
+        return this.#post({ cb: 1, type: 'scroll', scroll: f.scroll });
+      case 'pointer':
+        return this.#post({ cb: 1, type: 'pointer', path: f.path, fx: f.fx, fy: f.fy, click: f.click, label: this.#o.peerLabel });
+      case 'form':
+        return this.#post({ cb: 1, type: 'form', path: f.path, value: f.value, checked: f.checked, masked: f.masked });
+      case 'focus':
+        return this.#post({ cb: 1, type: 'focus', path: f.path, label: this.#o.peerLabel });
+      case 'draw':
+        return this.#post({ cb: 1, type: 'draw', points: f.points, clear: f.clear });
+      case 'act':
+        return this.#post({ cb: 1, type: 'act', path: f.path, action: f.action, value: f.value });
+      case 'history':
+        return this.#post({ cb: 1, type: 'history', action: f.action });
+      default:
+        return;
+    }
+  }
+
+  /** Tell the overlay about its role and whether remote control is granted. */
+  setRole(controlGranted: boolean): void {
+    this.#controlGranted = controlGranted;
+    this.#post({ cb: 1, type: 'role', role: this.#o.role, controlGranted });
+  }
+
+  #post(msg: FrameDown): void {
+    const w = this.#o.iframe.contentWindow;
+    if (!w || !this.#frameOrigin) return;
+    w.postMessage(msg, this.#frameOrigin);
+  }
+
+  #fromFrame(ev: MessageEvent): void {
+    if (ev.source !== this.#o.iframe.contentWindow || !this.#o.isProxyOrigin(ev.origin)) return;
+    if (!ev.data || typeof ev.data !== 'object' || (ev.data as { cb?: unknown }).cb !== 1) return;
+    const parsed = parseFrameUp(ev.data);
+    if (!parsed.ok) return;
+    const m = parsed.value;
+    this.#frameOrigin = ev.origin;
+    switch (m.type) {
+      case 'ready':
+      case 'nav': {
+        this.frameUrl = m.url;
+        this.#o.onPage?.(m.url, m.type === 'ready' ? m.title : undefined);
+        if (m.type === 'ready') this.setRole(this.#controlGranted);
+        if (m.url !== this.sharedUrl) {
+          this.sharedUrl = m.url;
+          this.#o.send({ type: 'nav', url: m.url, kind: m.type === 'ready' ? 'load' : m.kind, title: m.type === 'ready' ? m.title : undefined });
+        }
+        return;
+      }
+      case 'scroll':
+        return this.#o.send({ type: 'scroll', scroll: m.scroll });
+      case 'pointer':
+        return this.#o.send({ type: 'pointer', path: m.path, fx: m.fx, fy: m.fy, click: m.click });
+      case 'form':
+        return this.#o.send({ type: 'form', path: m.path, value: m.value, checked: m.checked, masked: m.masked });
+      case 'focus':
+        return this.#o.send({ type: 'focus', path: m.path });
+      case 'problem':
+        return this.#o.onProblem?.(m.code, m.message, m.url);
+    }
+  }
+}

@@ -87,11 +87,51 @@ export interface AgentView {
   lastAssignedAt: number;
 }
 
+/**
+ * Routing state of one visitor session (queued or active), as persisted in a snapshot. The views
+ * above are projections of it; these fields are what the views leave out but exact restore needs.
+ */
+export interface SessionRecord {
+  sessionId: string;
+  department: string | null;
+  priority: number;
+  joinedAt: number;
+  /** Join order: breaks joinedAt ties so FIFO survives a coarse clock. */
+  seq: number;
+  /** null while queued. */
+  agentId: string | null;
+  offeredTo: string | null;
+  offerExpiresAt: number | null;
+  connected: boolean;
+  /** Visitor grace deadline while their socket is down. */
+  graceExpiresAt: number | null;
+  /** Set when re-queued at the head (agent gone, transfer); head entries are served first, in this order. */
+  headSeq: number | null;
+  /** Start of the current wait (join or re-queue), for maxQueueWaitMs. */
+  waitSince: number;
+  /** visitor.overflow wait-exceeded already emitted for the current wait. */
+  overflowed: boolean;
+  /** Agents who declined or missed this visitor in the current offer round. */
+  passedBy: string[];
+}
+
 export interface RoutingSnapshot {
   queue: QueueEntryView[];
   agents: AgentView[];
   /** sessionId -> agentId for active sessions. */
   assignments: Record<string, string>;
+  /** Added: snapshot format version. */
+  version?: 1;
+  /**
+   * Added: every session, queued and active. When absent (older snapshot), restore derives them
+   * from `queue` and `assignments` with defaults (grace restarts, head order and overflow flags lost).
+   */
+  sessions?: SessionRecord[];
+  /** Added: agentId -> grace deadline, for agents whose socket is down. */
+  agentGraceExpiresAt?: Record<string, number>;
+  /** Added: counters for join order and head re-queue order. */
+  seq?: number;
+  headSeq?: number;
 }
 
 export interface Router {

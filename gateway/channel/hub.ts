@@ -1,0 +1,596 @@
+// The switching cloud's I/O shell: owns the sockets, the store and the routing timer, feeds commands
+// to the pure router and carries out its effects (offers, assignments, queue pushes), and relays the
+// channel's frames between the two parties over uWS pub/sub.
+import type { Logger } from 'pino';
+import {
+  RELAYED_TYPES,
+  WireErrors,
+  type ClientFrame,
+  type ClientFrameOf,
+  type QueueItem,
+  type ServerFrame,
+  type SessionEvent,
+  type SessionInfo,
+  type WireErrorCode,
+} from '../../protocol/index.ts';
+import type { TemplatedApp, WebSocket } from '../uws.ts';
+import type { AgentRecord, SessionRecord, Store } from '../store/types.ts';
+import type { Command, Effect, Router } from '../routing/types.ts';
+import type { OriginRegistry } from '../proxy/origin-registry.ts';
+import type { CookieJars } from '../proxy/cookie-jars.ts';
+import { checkTarget, type TargetPolicy } from '../proxy/target-policy.ts';
+import { newId } from '../ids.ts';
+import { agentsTopic, sessionTopic } from './topics.ts';
+import { HandleTimes, estimateWaitSeconds } from './wait-estimate.ts';
+import type { Metrics } from '../metrics.ts';
+
+export type SocketData =
+  | { role: 'visitor'; cid: string; sessionId: string }
+  | { role: 'agent'; cid: string; agentId: string; name: string; email: string; agentRole: string };
+
+export type Socket = WebSocket<SocketData>;
+
+export interface HubDeps {
+  app: TemplatedApp;
+  store: Store;
+  router: Router;
+  registry: OriginRegistry;
+  jars: CookieJars;
+  policy: TargetPolicy;
+  log: Logger;
+  clock: () => number;
+  defaultCapacity: number;
+  metrics: Metrics;
+}
+
+const RELAYED = new Set<string>(RELAYED_TYPES);
+
+export class Hub {
+  #d: HubDeps;
+  #visitors = new Map<string, Set<Socket>>();
+  #agents = new Map<string, Set<Socket>>();
+  #sessions = new Map<string, SessionRecord>();
+  #control = new Map<string, boolean>();
+  #lastPosition = new Map<string, { key: string; at: number }>();
+  #positionTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  #handleTimes = new HandleTimes();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #queueDirty = false;
+  #snapshotDirty = false;
+  #closed = false;
+
+  constructor(deps: HubDeps) {
+    this.#d = deps;
+    for (const s of deps.store.sessionsInState('queued', 'ringing', 'active')) this.#sessions.set(s.id, s);
+    this.#arm();
+  }
+
+  // ------------------------------------------------------------------ sessions
+
+  /** A visitor clicked the hyperlink: create the session and queue it. */
+  startSession(input: { siteId: string; entryUrl: string; department: string | null; userAgent: string | null; priority?: number }): SessionRecord {
+    const now = this.#d.clock();
+    const rec: SessionRecord = {
+      id: newId(),
+      siteId: input.siteId,
+      department: input.department,
+      priority: input.priority ?? 0,
+      entryUrl: input.entryUrl,
+      userAgent: input.userAgent,
+      state: 'queued',
+      agentId: null,
+      url: checkTarget(input.entryUrl, this.#d.policy).ok ? new URL(input.entryUrl).href : null,
+      createdAt: now,
+      acceptedAt: null,
+      endedAt: null,
+      endedBy: null,
+      endReason: null,
+      rating: null,
+      lastSeq: 0,
+    };
+    this.#d.store.createSession(rec);
+    this.#sessions.set(rec.id, rec);
+    this.#append({ sessionId: rec.id, ts: now, kind: 'system', from: 'system', text: 'Waiting for an agent…' });
+    if (rec.url) this.#append({ sessionId: rec.id, ts: now, kind: 'nav', from: 'visitor', url: rec.url });
+    this.#d.log.info({ event: 'session.queued', sessionId: rec.id, siteId: rec.siteId, department: rec.department }, 'session queued');
+    this.#d.metrics.sessionsStarted.inc();
+    // Queued as away until the shell's socket opens: no agent is offered a visitor who never arrived.
+    this.#apply({ type: 'visitor.join', sessionId: rec.id, department: rec.department, priority: rec.priority });
+    this.#apply({ type: 'visitor.disconnect', sessionId: rec.id });
+    return rec;
+  }
+
+  session(id: string): SessionRecord | null {
+    return this.#sessions.get(id) ?? this.#d.store.session(id);
+  }
+
+  sessionLive(id: string): boolean {
+    const s = this.#sessions.get(id);
+    return !!s && s.state !== 'ended';
+  }
+
+  info(s: SessionRecord): SessionInfo {
+    const agent = s.agentId ? this.#d.store.agentById(s.agentId) : null;
+    return {
+      sessionId: s.id,
+      state: s.state,
+      siteId: s.siteId,
+      department: s.department,
+      entryUrl: s.entryUrl,
+      url: s.url,
+      proxyUrl: s.url && s.state !== 'ended' ? this.#d.registry.proxyUrl(s.id, s.url) : null,
+      agent: agent ? { id: agent.id, name: agent.name } : null,
+      userAgent: s.userAgent ?? undefined,
+      createdAt: s.createdAt,
+      acceptedAt: s.acceptedAt,
+      lastSeq: s.lastSeq,
+      control: this.#control.get(s.id) ?? false,
+    };
+  }
+
+  // ------------------------------------------------------------------ sockets
+
+  visitorOpen(ws: Socket) {
+    const d = ws.getUserData();
+    if (d.role !== 'visitor') return;
+    const set = this.#visitors.get(d.sessionId) ?? new Set();
+    set.add(ws);
+    this.#visitors.set(d.sessionId, set);
+    ws.subscribe(sessionTopic(d.sessionId));
+    const s = this.#sessions.get(d.sessionId);
+    if (s && s.state !== 'ended' && set.size === 1) this.#apply({ type: 'visitor.reconnect', sessionId: d.sessionId });
+  }
+
+  visitorClose(ws: Socket) {
+    const d = ws.getUserData();
+    if (d.role !== 'visitor') return;
+    const set = this.#visitors.get(d.sessionId);
+    set?.delete(ws);
+    if (set && set.size === 0) {
+      this.#visitors.delete(d.sessionId);
+      if (this.sessionLive(d.sessionId)) this.#apply({ type: 'visitor.disconnect', sessionId: d.sessionId });
+    }
+  }
+
+  agentOpen(ws: Socket) {
+    const d = ws.getUserData();
+    if (d.role !== 'agent') return;
+    const set = this.#agents.get(d.agentId) ?? new Set();
+    set.add(ws);
+    this.#agents.set(d.agentId, set);
+    for (const s of this.#sessions.values()) {
+      if (s.agentId === d.agentId && s.state === 'active') this.#subscribeAgent(ws, s.id);
+    }
+    if (set.size === 1) {
+      const rec = this.#d.store.agentById(d.agentId);
+      this.#apply({
+        type: 'agent.connect',
+        agent: { agentId: d.agentId, departments: rec?.departments ?? [], capacity: rec?.capacity ?? this.#d.defaultCapacity },
+      });
+    }
+    this.#d.log.info({ event: 'agent.connected', agentId: d.agentId }, 'agent connected');
+  }
+
+  agentClose(ws: Socket) {
+    const d = ws.getUserData();
+    if (d.role !== 'agent' || this.#closed) return;
+    const set = this.#agents.get(d.agentId);
+    set?.delete(ws);
+    if (set && set.size === 0) {
+      this.#agents.delete(d.agentId);
+      this.#apply({ type: 'agent.disconnect', agentId: d.agentId });
+      this.#d.log.info({ event: 'agent.disconnected', agentId: d.agentId }, 'agent disconnected');
+    }
+  }
+
+  message(ws: Socket, f: ClientFrame) {
+    const d = ws.getUserData();
+    if (f.type === 'ping') return this.#send(ws, { type: 'pong', t: f.t, serverTime: this.#d.clock() });
+    if (f.type === 'hello') return d.role === 'visitor' ? this.#visitorHello(ws, d.sessionId, f) : this.#agentHello(ws, d.agentId, f);
+    if (d.role === 'visitor') return this.#visitorFrame(ws, d.sessionId, f);
+    return this.#agentFrame(ws, d, f);
+  }
+
+  // ------------------------------------------------------------------ hello / resume
+
+  #visitorHello(ws: Socket, sessionId: string, f: ClientFrameOf<'hello'>) {
+    const s = this.session(sessionId);
+    if (!s) return this.#error(ws, 'CB_ERR_SESSION_UNKNOWN');
+    this.#send(ws, { type: 'welcome', role: 'visitor', serverTime: this.#d.clock(), sessionId });
+    this.#send(ws, { type: 'session', session: this.info(s) });
+    for (const e of this.#d.store.eventsAfter(sessionId, f.resume?.[sessionId] ?? 0)) {
+      if (e.kind !== 'note') this.#send(ws, { type: 'event', event: e });
+    }
+    if (s.state === 'ended') this.#send(ws, { type: 'ended', sessionId, by: (s.endedBy as 'visitor') ?? 'system', reason: s.endReason ?? undefined });
+    else this.#sendPosition(sessionId, true);
+  }
+
+  #agentHello(ws: Socket, agentId: string, f: ClientFrameOf<'hello'>) {
+    const d = ws.getUserData() as Extract<SocketData, { role: 'agent' }>;
+    this.#send(ws, { type: 'welcome', role: 'agent', serverTime: this.#d.clock(), agent: { id: agentId, name: d.name, email: d.email, role: d.agentRole } });
+    this.#send(ws, { type: 'queue.snapshot', items: this.#queueFor(agentId) });
+    for (const s of this.#sessions.values()) {
+      if (s.agentId !== agentId || s.state !== 'active') continue;
+      this.#send(ws, { type: 'session', session: this.info(s) });
+      for (const e of this.#d.store.eventsAfter(s.id, f.resume?.[s.id] ?? 0)) this.#send(ws, { type: 'event', event: e });
+    }
+    const view = this.#d.router.agent(agentId);
+    if (view) this.#send(ws, { type: 'agent.status', status: view.status });
+  }
+
+  // ------------------------------------------------------------------ frames
+
+  #visitorFrame(ws: Socket, sessionId: string, f: ClientFrame) {
+    const s = this.#sessions.get(sessionId);
+    if (!s) return this.#error(ws, 'CB_ERR_SESSION_ENDED');
+    if (f.type === 'end') {
+      if (s.state === 'ended') {
+        if (f.rating) this.#d.store.updateSession(sessionId, { rating: f.rating });
+        return;
+      }
+      return this.endSession(sessionId, 'visitor', 'ended by visitor', f.rating);
+    }
+    if (s.state === 'ended') return this.#error(ws, 'CB_ERR_SESSION_ENDED');
+    switch (f.type) {
+      case 'chat':
+        return this.#chat(ws, s, 'visitor', 'Visitor', f);
+      case 'nav':
+        return this.#nav(ws, s, 'visitor', f.url, false);
+      case 'control':
+        if (f.action === 'request') return this.#error(ws, 'CB_ERR_NOT_ALLOWED');
+        this.#control.set(sessionId, f.action === 'grant');
+        this.#d.log.info({ event: `control.${f.action}`, sessionId }, 'remote control consent');
+        return this.#relay(ws, sessionId, 'visitor', f);
+      case 'sharing':
+        return this.#relay(ws, sessionId, 'visitor', f);
+      case 'read':
+        return this.#relay(ws, sessionId, 'visitor', f);
+      case 'ack':
+        return;
+      default:
+        if (RELAYED.has(f.type) && f.type !== 'act') {
+          if (f.type === 'form' && f.masked) delete (f as { value?: string }).value; // never relay a masked value
+          return this.#relay(ws, sessionId, 'visitor', f);
+        }
+        return this.#error(ws, 'CB_ERR_NOT_ALLOWED', f.type);
+    }
+  }
+
+  #agentFrame(ws: Socket, d: Extract<SocketData, { role: 'agent' }>, f: ClientFrame) {
+    const agentId = d.agentId;
+    switch (f.type) {
+      case 'status':
+        return this.#apply({ type: 'agent.status', agentId, status: f.status });
+      case 'accept':
+        return this.#apply({ type: 'accept', agentId, sessionId: f.sessionId }, ws);
+      case 'decline':
+        return this.#apply({ type: 'decline', agentId, sessionId: f.sessionId }, ws);
+      case 'ack':
+        return;
+    }
+    const sessionId = 'sessionId' in f ? f.sessionId : undefined;
+    const s = sessionId ? this.#sessions.get(sessionId) : undefined;
+    if (!s || s.agentId !== agentId) return this.#error(ws, 'CB_ERR_SESSION_UNKNOWN', sessionId);
+    if (s.state === 'ended') return this.#error(ws, 'CB_ERR_SESSION_ENDED');
+    switch (f.type) {
+      case 'chat':
+        return this.#chat(ws, s, 'agent', d.name, f);
+      case 'note': {
+        const { event } = this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: f.text });
+        return this.#publish(agentsTopic(s.id), { type: 'event', event });
+      }
+      case 'lead':
+        return this.#nav(ws, s, 'agent', f.url, true);
+      case 'nav':
+        return this.#nav(ws, s, 'agent', f.url, false);
+      case 'history':
+        return this.#relay(ws, s.id, 'agent', f);
+      case 'control':
+        if (f.action !== 'request') return this.#error(ws, 'CB_ERR_NOT_ALLOWED');
+        return this.#relay(ws, s.id, 'agent', f);
+      case 'act':
+        if (!this.#control.get(s.id)) return this.#error(ws, 'CB_ERR_NOT_ALLOWED', 'the visitor has not granted control');
+        return this.#relay(ws, s.id, 'agent', f);
+      case 'transfer':
+        this.#apply({ type: 'transfer', sessionId: s.id, fromAgentId: agentId, toAgentId: f.toAgentId ?? null, toDepartment: f.toDepartment ?? null }, ws);
+        if (f.note) {
+          const { event } = this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: `Transfer note: ${f.note}` });
+          this.#publish(agentsTopic(s.id), { type: 'event', event });
+        }
+        return;
+      case 'end':
+        return this.endSession(s.id, 'agent', `ended by ${d.name}`);
+      case 'sharing':
+        return this.#error(ws, 'CB_ERR_NOT_ALLOWED');
+      case 'read':
+        return this.#relay(ws, s.id, 'agent', f);
+      default:
+        if (RELAYED.has(f.type)) return this.#relay(ws, s.id, 'agent', f);
+        return this.#error(ws, 'CB_ERR_NOT_ALLOWED', f.type);
+    }
+  }
+
+  #chat(ws: Socket, s: SessionRecord, from: 'visitor' | 'agent', name: string, f: ClientFrameOf<'chat'>) {
+    const { event, duplicate } = this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'chat', from, name, text: f.text, clientId: f.clientId });
+    this.#send(ws, { type: 'ack', sessionId: s.id, clientId: f.clientId, seq: event.seq });
+    if (!duplicate) {
+      this.#d.metrics.messages.inc({ from });
+      this.#publish(sessionTopic(s.id), { type: 'event', event });
+    }
+  }
+
+  /** A party's frame moved (`lead` = the agent leads both to a typed URL). */
+  #nav(ws: Socket, s: SessionRecord, by: 'visitor' | 'agent', url: string, lead: boolean) {
+    const check = checkTarget(url, this.#d.policy);
+    if (!check.ok) {
+      if (lead) this.#error(ws, check.code, check.reason);
+      return;
+    }
+    const href = check.url.href;
+    if (!lead && href === s.url) return;
+    s.url = href;
+    this.#d.store.updateSession(s.id, { url: href });
+    const { event } = this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'nav', from: by, url: href });
+    this.#publish(sessionTopic(s.id), { type: 'event', event });
+    const frame: ServerFrame = { type: 'navigate', sessionId: s.id, url: href, proxyUrl: this.#d.registry.proxyUrl(s.id, check.url), by };
+    this.#d.log.info({ event: 'session.navigated', sessionId: s.id, by, url: href }, 'navigated');
+    if (lead) this.#publish(sessionTopic(s.id), frame);
+    else ws.publish(sessionTopic(s.id), JSON.stringify(frame));
+  }
+
+  #relay(ws: Socket, sessionId: string, from: 'visitor' | 'agent', f: ClientFrame) {
+    // ws.publish skips the sender: no echo, so no feedback loops between the parties.
+    ws.publish(sessionTopic(sessionId), JSON.stringify({ ...f, sessionId, from }));
+    this.#d.metrics.relayed.inc({ type: f.type });
+  }
+
+  endSession(sessionId: string, by: 'visitor' | 'agent' | 'system', reason: string, rating?: number) {
+    const s = this.#sessions.get(sessionId);
+    if (!s || s.state === 'ended') return;
+    const now = this.#d.clock();
+    if (s.acceptedAt) this.#handleTimes.record((now - s.acceptedAt) / 1000);
+    s.state = 'ended';
+    s.endedAt = now;
+    s.endedBy = by;
+    s.endReason = reason;
+    this.#d.store.updateSession(sessionId, { state: 'ended', endedAt: now, endedBy: by, endReason: reason, rating: rating ?? null });
+    const { event } = this.#append({ sessionId, ts: now, kind: 'system', from: 'system', text: `Chat ${reason}.` });
+    this.#publish(sessionTopic(sessionId), { type: 'event', event });
+    this.#publish(sessionTopic(sessionId), { type: 'session', session: this.info(s) });
+    this.#publish(sessionTopic(sessionId), { type: 'ended', sessionId, by, reason });
+    this.#apply({ type: 'session.end', sessionId });
+    this.#sessions.delete(sessionId);
+    this.#control.delete(sessionId);
+    this.#d.registry.dropSession(sessionId);
+    this.#d.jars.drop(sessionId);
+    this.#d.metrics.sessionsEnded.inc({ by });
+    this.#d.log.info({ event: 'session.ended', sessionId, by, reason, rating }, 'session ended');
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  #apply(cmd: Command, origin?: Socket) {
+    let effects: Effect[];
+    try {
+      effects = this.#d.router.apply(cmd);
+    } catch (err) {
+      this.#d.log.error({ err, cmd }, 'router rejected a command');
+      if (origin) this.#error(origin, 'CB_ERR_INTERNAL');
+      return;
+    }
+    this.#snapshotDirty = true;
+    for (const e of effects) this.#effect(e, origin);
+    this.#arm();
+    this.#flushSoon();
+  }
+
+  #effect(e: Effect, origin?: Socket) {
+    const { log, store, clock } = this.#d;
+    switch (e.type) {
+      case 'offered':
+        this.#d.metrics.offers.inc();
+        log.info({ event: 'session.offered', sessionId: e.sessionId, agentId: e.agentId, expiresAt: e.expiresAt }, 'offered');
+        this.#queueDirty = true;
+        return;
+      case 'offer.withdrawn':
+        if (e.reason === 'timeout') this.#d.metrics.offerTimeouts.inc();
+        log.info({ event: 'session.offer-withdrawn', sessionId: e.sessionId, agentId: e.agentId, reason: e.reason }, 'offer withdrawn');
+        this.#queueDirty = true;
+        return;
+      case 'queue.changed':
+        this.#queueDirty = true;
+        return;
+      case 'rejected':
+        if (origin) this.#error(origin, e.code, e.sessionId);
+        return;
+      case 'assigned': {
+        const s = this.#sessions.get(e.sessionId);
+        if (!s) return;
+        const agent = store.agentById(e.agentId);
+        const now = clock();
+        s.state = 'active';
+        s.agentId = e.agentId;
+        s.acceptedAt ??= now;
+        store.updateSession(s.id, { state: 'active', agentId: e.agentId, acceptedAt: s.acceptedAt });
+        if (e.previousAgentId) this.#releaseAgent(e.previousAgentId, s.id, 'transferred');
+        for (const ws of this.#agents.get(e.agentId) ?? []) {
+          this.#subscribeAgent(ws, s.id);
+          this.#send(ws, { type: 'session', session: this.info(s) });
+          for (const ev of store.eventsAfter(s.id, 0)) this.#send(ws, { type: 'event', event: ev });
+        }
+        const { event } = this.#append({ sessionId: s.id, ts: now, kind: 'system', from: 'system', text: `${agent?.name ?? 'An agent'} joined the chat.` });
+        this.#publish(sessionTopic(s.id), { type: 'event', event });
+        this.#publish(sessionTopic(s.id), { type: 'session', session: this.info(s) });
+        this.#lastPosition.delete(s.id);
+        this.#d.metrics.waitSeconds.observe((now - s.createdAt) / 1000);
+        log.info({ event: 'session.accepted', sessionId: s.id, agentId: e.agentId, previousAgentId: e.previousAgentId }, 'accepted');
+        return;
+      }
+      case 'requeued': {
+        const s = this.#sessions.get(e.sessionId);
+        if (!s) return;
+        s.state = 'queued';
+        s.agentId = null;
+        store.updateSession(s.id, { state: 'queued', agentId: null });
+        this.#releaseAgent(e.fromAgentId, s.id, e.reason === 'agent-gone' ? 'agent-gone' : 'transferred');
+        const text = e.reason === 'agent-gone' ? 'The agent was disconnected. You are first in line for the next agent.' : 'You are being transferred to another department.';
+        const { event } = this.#append({ sessionId: s.id, ts: clock(), kind: 'system', from: 'system', text });
+        this.#publish(sessionTopic(s.id), { type: 'event', event });
+        this.#publish(sessionTopic(s.id), { type: 'session', session: this.info(s) });
+        log.info({ event: 'session.requeued', sessionId: s.id, fromAgentId: e.fromAgentId, reason: e.reason }, 'requeued');
+        return;
+      }
+      case 'agent.status':
+        for (const ws of this.#agents.get(e.agentId) ?? []) {
+          this.#send(ws, { type: 'agent.status', status: e.status, reason: e.reason === 'missed-offers' ? 'You missed several offers in a row, so your status was set to away.' : undefined });
+        }
+        log.info({ event: 'agent.status', agentId: e.agentId, status: e.status, reason: e.reason }, 'agent status');
+        this.#queueDirty = true;
+        return;
+      case 'visitor.removed':
+        if (e.reason !== 'ended') this.endSession(e.sessionId, 'system', e.reason === 'left' ? 'ended: the visitor left' : 'ended: the visitor did not come back');
+        return;
+      case 'visitor.overflow': {
+        const text =
+          e.reason === 'no-agents'
+            ? 'No agent is online right now. You can stay in the queue, or end the chat and write to us.'
+            : 'This is taking longer than usual. You can keep waiting, or end the chat and write to us.';
+        const { event } = this.#append({ sessionId: e.sessionId, ts: clock(), kind: 'system', from: 'system', text });
+        this.#publish(sessionTopic(e.sessionId), { type: 'event', event });
+        return;
+      }
+    }
+  }
+
+  #releaseAgent(agentId: string, sessionId: string, reason: string) {
+    for (const ws of this.#agents.get(agentId) ?? []) {
+      ws.unsubscribe(sessionTopic(sessionId));
+      ws.unsubscribe(agentsTopic(sessionId));
+      this.#send(ws, { type: 'ended', sessionId, by: 'system', reason });
+    }
+  }
+
+  #subscribeAgent(ws: Socket, sessionId: string) {
+    ws.subscribe(sessionTopic(sessionId));
+    ws.subscribe(agentsTopic(sessionId));
+  }
+
+  /** One timer for the router's earliest deadline; the router decides what is due. */
+  #arm() {
+    if (this.#closed) return;
+    const next = this.#d.router.nextDeadline();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (next === null) return;
+    const delay = Math.max(0, Math.min(next - this.#d.clock(), 2 ** 31 - 1));
+    this.#timer = setTimeout(() => this.#apply({ type: 'tick' }), delay + 5);
+  }
+
+  #flushScheduled = false;
+  #flushSoon() {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      if (this.#closed) return;
+      if (this.#snapshotDirty) {
+        this.#snapshotDirty = false;
+        this.#d.store.setKv('routing', JSON.stringify(this.#d.router.snapshot()));
+      }
+      if (!this.#queueDirty) return;
+      this.#queueDirty = false;
+      for (const [agentId, set] of this.#agents) {
+        const frame = JSON.stringify({ type: 'queue.snapshot', items: this.#queueFor(agentId) } satisfies ServerFrame);
+        for (const ws of set) ws.send(frame);
+      }
+      for (const q of this.#d.router.queue()) this.#sendPosition(q.sessionId, false);
+      this.#d.metrics.queueLength.set(this.#d.router.queue().length);
+    });
+  }
+
+  #queueFor(agentId: string): QueueItem[] {
+    return this.#d.router.queueFor(agentId).flatMap((q) => {
+      const s = this.#sessions.get(q.sessionId);
+      if (!s) return [];
+      return [
+        {
+          sessionId: s.id,
+          siteId: s.siteId,
+          department: s.department,
+          entryUrl: s.entryUrl,
+          waitingSince: q.joinedAt,
+          priority: q.priority,
+          offeredToMe: q.offeredTo === agentId,
+          offerExpiresAt: q.offeredTo === agentId ? q.offerExpiresAt : null,
+          canAccept: this.#d.router.canAccept(agentId, s.id),
+        },
+      ];
+    });
+  }
+
+  /** Queue position pushes: on change, at most one per second per visitor, always re-sent on (re)connect. */
+  #sendPosition(sessionId: string, force: boolean) {
+    if (!this.#visitors.get(sessionId)?.size) return;
+    const last = this.#lastPosition.get(sessionId);
+    const wait = last ? last.at + 1000 - this.#d.clock() : 0;
+    if (!force && wait > 0) {
+      if (!this.#positionTimers.has(sessionId)) {
+        this.#positionTimers.set(sessionId, setTimeout(() => {
+          this.#positionTimers.delete(sessionId);
+          this.#sendPosition(sessionId, false);
+        }, wait));
+      }
+      return;
+    }
+    const position = this.#d.router.position(sessionId);
+    if (position === null) return;
+    const s = this.#sessions.get(sessionId);
+    const agentsOnline = this.#d.router.eligibleAgentCount(s?.department ?? null);
+    const key = `${position}|${agentsOnline}`;
+    if (!force && last?.key === key) return;
+    this.#lastPosition.set(sessionId, { key, at: this.#d.clock() });
+    const frame: ServerFrame = {
+      type: 'queue.position',
+      sessionId,
+      position,
+      estimatedWaitSeconds: estimateWaitSeconds(position, agentsOnline, this.#handleTimes.average()),
+      agentsOnline,
+    };
+    for (const ws of this.#visitors.get(sessionId) ?? []) this.#send(ws, frame);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  #append(e: Omit<SessionEvent, 'seq'>): { event: SessionEvent; duplicate: boolean } {
+    const r = this.#d.store.appendEvent(e);
+    const s = this.#sessions.get(e.sessionId);
+    if (s && !r.duplicate) s.lastSeq = r.event.seq;
+    return r;
+  }
+
+  #publish(topic: string, frame: ServerFrame) {
+    this.#d.app.publish(topic, JSON.stringify(frame));
+  }
+
+  #send(ws: Socket, frame: ServerFrame) {
+    ws.send(JSON.stringify(frame));
+  }
+
+  #error(ws: Socket, code: WireErrorCode, ref?: string) {
+    this.#send(ws, { type: 'error', code, message: WireErrors[code], ref });
+  }
+
+  /** Gateway restart: everyone who was connected gets their grace period to come back. */
+  restoreAfterRestart() {
+    const snap = this.#d.router.snapshot();
+    for (const a of snap.agents) if (a.connected) this.#apply({ type: 'agent.disconnect', agentId: a.agentId });
+    for (const q of snap.queue) if (q.connected) this.#apply({ type: 'visitor.disconnect', sessionId: q.sessionId });
+  }
+
+  close() {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    for (const t of this.#positionTimers.values()) clearTimeout(t);
+    this.#d.store.setKv('routing', JSON.stringify(this.#d.router.snapshot()));
+  }
+}

@@ -1,0 +1,113 @@
+// One validated configuration: defaults beside the schema, then a JSON file (CONFIG_FILE), then
+// environment variables. A bad value fails at start naming the key and the environment variable.
+import * as v from 'valibot';
+import { readFileSync } from 'node:fs';
+import { GatewayError } from './errors.ts';
+
+const Port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+const Seconds = v.pipe(v.number(), v.minValue(0), v.maxValue(86_400));
+const Origin = v.pipe(
+  v.string(),
+  v.check((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s.replace(/\/$/, '');
+    } catch {
+      return false;
+    }
+  }, 'expected an origin such as http://localhost:8082 (scheme, host and optional port, no path)'),
+  v.transform((s) => s.replace(/\/$/, '')),
+);
+
+/** key → [schema, default, environment variable] */
+const fields = {
+  host: [v.pipe(v.string(), v.minLength(1)), '127.0.0.1', 'HOST'],
+  port: [Port, 8080, 'PORT'],
+  proxyPort: [Port, 8081, 'PROXY_PORT'],
+  demoPort: [Port, 8082, 'DEMO_PORT'],
+  /** Origin browsers use for the console, shell and API. Empty = http://127.0.0.1:<port>. */
+  publicUrl: [v.union([v.literal(''), Origin]), '', 'PUBLIC_URL'],
+  /** Proxied origins are http://<token>.<proxyDomain>:<proxyPort>; Chromium resolves *.localhost to loopback. */
+  proxyDomain: [v.pipe(v.string(), v.regex(/^[a-z0-9.-]+$/i, 'expected a DNS name')), 'localhost', 'PROXY_DOMAIN'],
+  /** Public port of the proxy as browsers see it (behind a load balancer). 0 = proxyPort. */
+  proxyPublicPort: [Port, 0, 'PROXY_PUBLIC_PORT'],
+  databasePath: [v.pipe(v.string(), v.minLength(1)), './data/cobrowse.sqlite', 'DATABASE_PATH'],
+  /** Origins the proxy may fetch even when they resolve to loopback or private addresses. */
+  allowedTargets: [v.array(Origin), [], 'ALLOWED_TARGETS'],
+  /** Ports the proxy may connect to on public targets. */
+  allowedPorts: [v.array(Port), [80, 443, 8080, 8443], 'ALLOWED_PORTS'],
+  logLevel: [v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'LOG_LEVEL'],
+  routingMode: [v.picklist(['auto', 'manual']), 'auto', 'ROUTING_MODE'],
+  ringTimeoutSeconds: [Seconds, 20, 'RING_TIMEOUT_SECONDS'],
+  agentGraceSeconds: [Seconds, 30, 'AGENT_GRACE_SECONDS'],
+  visitorGraceSeconds: [Seconds, 30, 'VISITOR_GRACE_SECONDS'],
+  maxQueueWaitSeconds: [Seconds, 600, 'MAX_QUEUE_WAIT_SECONDS'],
+  defaultAgentCapacity: [v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)), 3, 'DEFAULT_AGENT_CAPACITY'],
+  maxMissedOffers: [v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)), 2, 'MAX_MISSED_OFFERS'],
+  departmentFallback: [v.boolean(), true, 'DEPARTMENT_FALLBACK'],
+  upstreamTimeoutSeconds: [v.pipe(v.number(), v.minValue(1), v.maxValue(300)), 15, 'UPSTREAM_TIMEOUT_SECONDS'],
+  /** Page fetches per session per second through the proxy (token bucket), and the burst. */
+  proxyRatePerSecond: [v.pipe(v.number(), v.minValue(1)), 50, 'PROXY_RATE_PER_SECOND'],
+  proxyBurst: [v.pipe(v.number(), v.minValue(1)), 400, 'PROXY_BURST'],
+  /** Largest request body (form posts, uploads) the proxy forwards. */
+  maxUploadBytes: [v.pipe(v.number(), v.integer(), v.minValue(0)), 25 * 1024 * 1024, 'MAX_UPLOAD_BYTES'],
+  demoAgentEmail: [v.pipe(v.string(), v.email()), 'agent@demo.test', 'DEMO_AGENT_EMAIL'],
+  demoAgentPassword: [v.pipe(v.string(), v.minLength(8)), 'demo-agent-pass', 'DEMO_AGENT_PASSWORD'],
+} as const;
+
+type Fields = typeof fields;
+export type Config = { [K in keyof Fields]: v.InferOutput<Fields[K][0]> };
+
+export const DEFAULTS: Config = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f[1]])) as unknown as Config;
+
+/** Environment variable for each key, for docs and error messages. */
+export const ENV_NAMES: Record<keyof Config, string> = Object.fromEntries(
+  Object.entries(fields).map(([k, f]) => [k, f[2]]),
+) as Record<keyof Config, string>;
+
+function fromEnv(raw: string, def: unknown): unknown {
+  if (Array.isArray(def)) {
+    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    return typeof def[0] === 'number' ? items.map(Number) : items;
+  }
+  if (typeof def === 'number') return raw.trim() === '' ? NaN : Number(raw);
+  if (typeof def === 'boolean') return /^(1|true|yes|on)$/i.test(raw) ? true : /^(0|false|no|off)$/i.test(raw) ? false : raw;
+  return raw;
+}
+
+/**
+ * Builds the configuration from defaults, an optional JSON file and the environment, plus explicit
+ * overrides (tests). Throws GatewayError CB_ERR_CONFIG naming the first bad key.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  let file: Record<string, unknown> = {};
+  if (env.CONFIG_FILE) {
+    try {
+      file = JSON.parse(readFileSync(env.CONFIG_FILE, 'utf8'));
+    } catch (err) {
+      throw new GatewayError('CB_ERR_CONFIG', `CONFIG_FILE ${env.CONFIG_FILE} could not be read as JSON: ${(err as Error).message}`);
+    }
+    for (const key of Object.keys(file)) {
+      if (!(key in fields)) throw new GatewayError('CB_ERR_CONFIG', `unknown key "${key}" in ${env.CONFIG_FILE}; known keys: ${Object.keys(fields).join(', ')}`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, [schema, def, envName]] of Object.entries(fields)) {
+    let value: unknown = def;
+    let source = 'default';
+    if (key in file) [value, source] = [file[key], `${env.CONFIG_FILE}`];
+    const raw = env[envName];
+    if (raw !== undefined && raw !== '') [value, source] = [fromEnv(raw, def), `environment ${envName}`];
+    if (key in overrides) [value, source] = [(overrides as Record<string, unknown>)[key], 'override'];
+    const r = v.safeParse(schema as v.GenericSchema, value);
+    if (!r.success) {
+      throw new GatewayError('CB_ERR_CONFIG', `${key} (${envName}) from ${source}: ${r.issues[0].message}; got ${JSON.stringify(value)}`);
+    }
+    out[key] = r.output;
+  }
+  const cfg = out as Config;
+  if (cfg.port !== 0 && cfg.port === cfg.proxyPort) {
+    throw new GatewayError('CB_ERR_CONFIG', 'proxyPort (PROXY_PORT) must differ from port (PORT): proxied content never shares an origin with the console');
+  }
+  return cfg;
+}

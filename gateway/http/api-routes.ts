@@ -1,0 +1,151 @@
+// The gateway's HTTP routes: visitor start, shell page, agent login/logout/me, transcripts, health.
+// State-changing requests must come from the console's own origin (Origin check): a proxied page on
+// *.localhost can neither read the console's cookie nor use it.
+import type { TemplatedApp, HttpResponse, HttpRequest } from '../uws.ts';
+import type { Logger } from 'pino';
+import { renderShellPage } from '../../visitor-shell/src/shell-page.ts';
+import { GatewayError } from '../errors.ts';
+import { AUTH_COOKIE, publicAgent, type AgentAuth } from '../auth/agent-auth.ts';
+import type { Hub } from '../channel/hub.ts';
+import type { Store } from '../store/types.ts';
+import type { Metrics } from '../metrics.ts';
+import { escapeHtml, parseCookies, readBody, send, sendError, sendJson, track, type ResState } from './respond.ts';
+
+export interface ApiDeps {
+  hub: Hub;
+  store: Store;
+  auth: AgentAuth;
+  log: Logger;
+  metrics: Metrics;
+  publicOrigin: string;
+  proxyOriginSuffix: string;
+  ready: () => boolean;
+}
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  // The session id in the shell's URL is a capability: never leak it in a Referer to proxied pages.
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "frame-ancestors 'none'",
+};
+
+function simplePage(title: string, message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;display:grid;place-items:center;min-height:100vh;background:#f7f8fa;color:#1f2933}main{max-width:30rem;padding:2rem;background:#fff;border:1px solid #d9dee5;border-radius:12px}</style>
+</head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></main></body></html>`;
+}
+
+export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
+  const sameOrigin = (origin: string) => origin === d.publicOrigin;
+
+  const agentOf = (req: HttpRequest) => d.auth.agentFor(parseCookies(req.getHeader('cookie'))[AUTH_COOKIE]);
+
+  app.get('/start', (res, req) => {
+    const q = new URLSearchParams(req.getQuery() ?? '');
+    const siteId = q.get('site') ?? '';
+    const url = q.get('url') ?? '';
+    const department = q.get('department') || null;
+    const ua = req.getHeader('user-agent') || null;
+    let entryOk = false;
+    try {
+      entryOk = /^https?:$/.test(new URL(url).protocol);
+    } catch {
+      /* reported below */
+    }
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(siteId) || !entryOk || (department && department.length > 64)) {
+      return send(res, null, 400, PAGE_HEADERS, simplePage('This link is incomplete', 'The "Talk to a live agent" link needs a site id (site=) and the page address (url=). Ask the site owner to check the button.'));
+    }
+    const s = d.hub.startSession({ siteId, entryUrl: url, department, userAgent: ua });
+    send(res, null, 303, { location: `/v/${s.id}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+  });
+
+  app.get('/v/:sid', (res, req) => {
+    const sid = req.getParameter(0) ?? '';
+    const s = d.hub.session(sid);
+    if (!s) return send(res, null, 404, PAGE_HEADERS, simplePage('This chat link is not valid', 'Start a new chat from the website.'));
+    const wsUrl = `${d.publicOrigin.replace(/^http/, 'ws')}/ws/visitor?sid=${encodeURIComponent(sid)}`;
+    send(
+      res,
+      null,
+      200,
+      PAGE_HEADERS,
+      renderShellPage({ sessionId: sid, wsUrl, assetBase: '/assets', proxyOriginSuffix: d.proxyOriginSuffix, siteId: s.siteId, entryUrl: s.entryUrl }),
+    );
+  });
+
+  app.post('/api/login', (res, req) => {
+    const state = track(res);
+    if (!sameOrigin(req.getHeader('origin'))) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
+    readBody(res, state, 16 * 1024)
+      .then(async (body) => {
+        let email = '';
+        let password = '';
+        try {
+          const j = JSON.parse(body.toString('utf8'));
+          email = String(j.email ?? '');
+          password = String(j.password ?? '');
+        } catch {
+          throw new GatewayError('CB_ERR_BAD_REQUEST', 'Send JSON {email, password}.');
+        }
+        const { agent, cookie } = await d.auth.login(email, password);
+        d.log.info({ event: 'agent.login', agentId: agent.id }, 'agent logged in');
+        sendJson(res, state, 200, { agent: publicAgent(agent) }, { 'set-cookie': cookie });
+      })
+      .catch((err) => fail(res, state, err));
+  });
+
+  app.post('/api/logout', (res, req) => {
+    const state = track(res);
+    if (!sameOrigin(req.getHeader('origin'))) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
+    const cookie = d.auth.logout(parseCookies(req.getHeader('cookie'))[AUTH_COOKIE]);
+    sendJson(res, state, 200, { ok: true }, { 'set-cookie': cookie });
+  });
+
+  app.get('/api/me', (res, req) => {
+    const agent = agentOf(req);
+    if (!agent) return sendError(res, null, 'CB_ERR_AUTH_REQUIRED');
+    sendJson(res, null, 200, { agent: publicAgent(agent) });
+  });
+
+  app.get('/api/sessions/:id/transcript', (res, req) => {
+    const id = req.getParameter(0) ?? '';
+    const q = new URLSearchParams(req.getQuery() ?? '');
+    const agent = agentOf(req);
+    const s = d.store.session(id);
+    // The visitor proves ownership with the session id itself (their capability); agents by cookie.
+    const isVisitor = q.get('sid') === id;
+    if (!s) return sendError(res, null, 'CB_ERR_SESSION_UNKNOWN');
+    if (!agent && !isVisitor) return sendError(res, null, 'CB_ERR_AUTH_REQUIRED');
+    const events = d.store.eventsAfter(id, 0).filter((e) => agent || e.kind !== 'note');
+    if (q.get('format') === 'txt') {
+      const lines = events.map((e) => {
+        const t = new Date(e.ts).toISOString().replace('T', ' ').slice(0, 19);
+        if (e.kind === 'nav') return `[${t}] page: ${e.url}`;
+        if (e.kind === 'chat') return `[${t}] ${e.name ?? e.from}: ${e.text}`;
+        return `[${t}] ${e.kind === 'note' ? 'note' : '*'} ${e.text ?? ''}`;
+      });
+      return send(res, null, 200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-disposition': `attachment; filename="chat-${id.slice(0, 8)}.txt"`,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      }, lines.join('\n') + '\n');
+    }
+    sendJson(res, null, 200, { session: d.hub.info(s), events });
+  });
+
+  app.get('/healthz', (res) => sendJson(res, null, 200, { ok: true }));
+  app.get('/readyz', (res) => sendJson(res, null, d.ready() ? 200 : 503, { ready: d.ready() }));
+  app.get('/metrics', (res) => {
+    const state = track(res);
+    d.metrics.registry.metrics().then((text) => send(res, state, 200, { 'content-type': d.metrics.registry.contentType }, text));
+  });
+}
+
+function fail(res: HttpResponse, state: ResState, err: unknown) {
+  if (state.aborted) return;
+  if (err instanceof GatewayError) return sendError(res, state, err);
+  sendError(res, state, 'CB_ERR_INTERNAL');
+}

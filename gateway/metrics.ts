@@ -1,0 +1,30 @@
+// Prometheus metrics (prom-client), served at /metrics. One registry per gateway instance so tests
+// can run several gateways in one process.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const m = {
+    registry,
+    queueLength: new Gauge({ name: 'cobrowse_queue_length', help: 'Visitors waiting', registers: [registry] }),
+    waitSeconds: new Histogram({
+      name: 'cobrowse_wait_seconds',
+      help: 'Time from click to agent joined',
+      buckets: [1, 5, 10, 20, 30, 60, 120, 300, 600],
+      registers: [registry],
+    }),
+    offers: new Counter({ name: 'cobrowse_offers_total', help: 'Offers made to agents', registers: [registry] }),
+    offerTimeouts: new Counter({ name: 'cobrowse_offer_timeouts_total', help: 'Offers that rang out', registers: [registry] }),
+    sessionsStarted: new Counter({ name: 'cobrowse_sessions_started_total', help: 'Visitor sessions created', registers: [registry] }),
+    sessionsEnded: new Counter({ name: 'cobrowse_sessions_ended_total', help: 'Sessions ended', labelNames: ['by'], registers: [registry] }),
+    activeSessions: new Gauge({ name: 'cobrowse_active_sessions', help: 'Sessions with an agent', registers: [registry] }),
+    messages: new Counter({ name: 'cobrowse_messages_total', help: 'Chat messages stored', labelNames: ['from'], registers: [registry] }),
+    relayed: new Counter({ name: 'cobrowse_relayed_frames_total', help: 'Sync frames relayed', labelNames: ['type'], registers: [registry] }),
+    proxyRequests: new Counter({ name: 'cobrowse_proxy_requests_total', help: 'Proxy requests', labelNames: ['kind', 'status'], registers: [registry] }),
+    badFrames: new Counter({ name: 'cobrowse_bad_frames_total', help: 'Frames refused by the validator', labelNames: ['code'], registers: [registry] }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,52 @@
+// Turns an upstream body into text for rewriting: undo Content-Encoding (gzip, br, deflate), then
+// decode with the charset from Content-Type, a BOM, or a <meta> in the first 1024 bytes.
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+
+const gunzip = promisify(zlib.gunzip);
+const brotli = promisify(zlib.brotliDecompress);
+const inflate = promisify(zlib.inflate);
+const inflateRaw = promisify(zlib.inflateRaw);
+
+export async function decompress(buf: Buffer, encoding: string | undefined): Promise<Buffer> {
+  const enc = (encoding ?? '').trim().toLowerCase();
+  if (!enc || enc === 'identity') return buf;
+  if (enc === 'gzip' || enc === 'x-gzip') return gunzip(buf);
+  if (enc === 'br') return brotli(buf);
+  if (enc === 'deflate') {
+    // Some servers send raw deflate under this name.
+    return inflate(buf).catch(() => inflateRaw(buf));
+  }
+  throw new Error(`unsupported content-encoding ${enc}`);
+}
+
+function charsetFromContentType(ct: string | undefined): string | null {
+  const m = /charset\s*=\s*"?([^";\s]+)/i.exec(ct ?? '');
+  return m ? m[1] : null;
+}
+
+function sniffMetaCharset(head: string): string | null {
+  const m = /<meta[^>]+charset\s*=\s*["']?([a-zA-Z0-9_.:-]+)/i.exec(head);
+  return m ? m[1] : null;
+}
+
+function decoderFor(label: string | null): TextDecoder | null {
+  if (!label) return null;
+  try {
+    return new TextDecoder(label);
+  } catch {
+    return null;
+  }
+}
+
+/** Decodes HTML bytes to a string; the caller re-encodes as UTF-8 and says so in Content-Type. */
+export function decodeText(buf: Buffer, contentType: string | undefined, sniffMeta: boolean): string {
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return new TextDecoder('utf-8').decode(buf.subarray(3));
+  if (buf[0] === 0xff && buf[1] === 0xfe) return new TextDecoder('utf-16le').decode(buf.subarray(2));
+  if (buf[0] === 0xfe && buf[1] === 0xff) return new TextDecoder('utf-16be').decode(buf.subarray(2));
+  const dec =
+    decoderFor(charsetFromContentType(contentType)) ??
+    (sniffMeta ? decoderFor(sniffMetaCharset(buf.subarray(0, 1024).toString('latin1'))) : null) ??
+    new TextDecoder('utf-8');
+  return dec.decode(buf);
+}

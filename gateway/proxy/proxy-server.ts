@@ -1,0 +1,350 @@
+// The proxy origin(s): every request to http://<token>.<proxyDomain>:<proxyPort>/<path> is fetched
+// from the token's target origin with undici, then HTML and CSS are rewritten by injector/ and the
+// overlay is injected; everything else streams straight through with backpressure. Runs as its own
+// uWS app on its own port, so proxied content never shares an origin with the console or the API.
+import { Readable } from 'node:stream';
+import { request, errors as undiciErrors } from 'undici';
+import type { Logger } from 'pino';
+import { uws, type HttpRequest, type HttpResponse, type TemplatedApp } from '../uws.ts';
+import { rewriteCss, rewriteHtml, rewriteLocationHeader, type UrlKind } from '../../injector/index.ts';
+import { GatewayError, GatewayErrors, type GatewayErrorCode } from '../errors.ts';
+import { send, statusLine, track, type ResState } from '../http/respond.ts';
+import { checkTarget, type TargetPolicy } from './target-policy.ts';
+import type { OriginRegistry } from './origin-registry.ts';
+import type { CookieJars } from './cookie-jars.ts';
+import { PageCache, type CachedPage } from './page-cache.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { filterResponseHeaders } from './response-headers.ts';
+import { decodeText, decompress } from './body-decode.ts';
+import { errorPage } from './error-page.ts';
+import type { Upstreams } from './upstream.ts';
+
+export interface ProxyDeps {
+  registry: OriginRegistry;
+  jars: CookieJars;
+  upstreams: Upstreams;
+  policy: TargetPolicy;
+  log: Logger;
+  /** Origin of the gateway (console and shell), the only window the overlay talks to. */
+  parentOrigin: string;
+  /** Whether the session may still browse (not ended). */
+  sessionLive: (sessionId: string) => boolean;
+  /** The overlay bundle, served at /__cb/overlay.js. */
+  overlayJs: () => Buffer | null;
+  ratePerSecond: number;
+  burst: number;
+  maxUploadBytes: number;
+  metrics?: { proxyRequest: (kind: string, status: number) => void };
+}
+
+const FORWARD_REQUEST_HEADERS = [
+  'accept',
+  'accept-language',
+  'content-type',
+  'range',
+  'if-none-match',
+  'if-modified-since',
+  'if-range',
+  'cache-control',
+  'pragma',
+  'user-agent',
+  'x-requested-with',
+];
+const MAX_REWRITE_BYTES = 32 * 1024 * 1024;
+const HTML_TYPES = /^(text\/html|application\/xhtml\+xml)/i;
+const CSS_TYPE = /^text\/css/i;
+
+interface Streamed {
+  stream: true;
+  status: number;
+  headers: [string, string][];
+  body: Readable;
+  taken?: boolean;
+}
+type Fetched = CachedPage | Streamed;
+
+interface ProxyRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  sessionId: string;
+  targetOrigin: string;
+  proxyOrigin: string;
+}
+
+export function createProxyApp(deps: ProxyDeps): TemplatedApp {
+  const cache = new PageCache<Fetched>();
+  const limiter = new RateLimiter(deps.ratePerSecond, deps.burst);
+  const { registry, jars, log } = deps;
+
+  const mapUrlFor = (sessionId: string) => (abs: string, _kind?: UrlKind): string | null => {
+    try {
+      const u = new URL(abs);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+      return registry.proxyUrl(sessionId, u);
+    } catch {
+      return null;
+    }
+  };
+
+  function fail(res: HttpResponse, state: ResState, code: GatewayErrorCode, pr: ProxyRequest | null, detail?: string, url?: string) {
+    const e = GatewayErrors[code];
+    deps.metrics?.proxyRequest('error', e.status);
+    const wantsHtml = !pr || pr.method === 'GET' && /html|\*\/\*/.test(pr.headers.accept ?? 'text/html');
+    if (pr) log.info({ sessionId: pr.sessionId, code, url, detail }, 'proxy refused or failed');
+    if (!wantsHtml) {
+      return send(res, state, e.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, `${code}: ${e.message}${detail ? ' ' + detail : ''}`);
+    }
+    const titles: Partial<Record<GatewayErrorCode, string>> = {
+      CB_ERR_TARGET_REFUSED: 'This page cannot be shown in co-browsing',
+      CB_ERR_UPSTREAM_TIMEOUT: 'The site took too long to answer',
+      CB_ERR_UPSTREAM_UNREACHABLE: 'The site could not be reached',
+      CB_ERR_PROXY_TOKEN: 'This co-browse link is no longer valid',
+      CB_ERR_RATE_LIMITED: 'Too many requests',
+    };
+    const html = errorPage({
+      code,
+      title: titles[code] ?? 'The page could not be shown',
+      message: detail ? `${e.message} ${detail}` : e.message,
+      url,
+      parentOrigin: deps.parentOrigin,
+    });
+    send(res, state, e.status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, html);
+  }
+
+  function injectHead(pr: ProxyRequest): string {
+    const cfg = JSON.stringify({ parentOrigin: deps.parentOrigin, realOrigin: pr.targetOrigin, sessionHint: pr.sessionId.slice(0, 6) }).replace(/</g, '\\u003c');
+    return `<script>window.__cbFrame=${cfg}</script><script src="/__cb/overlay.js"></script>`;
+  }
+
+  /** Request headers for upstream: real origin/referer, cookies from the session jar plus the page's own. */
+  function upstreamHeaders(pr: ProxyRequest, targetUrl: string): Record<string, string> {
+    const h: Record<string, string> = {};
+    for (const k of FORWARD_REQUEST_HEADERS) if (pr.headers[k]) h[k] = pr.headers[k];
+    h['accept-encoding'] = 'gzip, deflate, br';
+    const jarCookies = jars.cookieHeader(pr.sessionId, targetUrl);
+    const pageCookies = pr.headers.cookie ?? '';
+    const cookie = [jarCookies, pageCookies].filter(Boolean).join('; ');
+    if (cookie) h.cookie = cookie;
+    if (pr.headers.origin) {
+      const real = registry.realOriginOf(pr.sessionId, pr.headers.origin);
+      if (real) h.origin = real;
+    }
+    if (pr.headers.referer) {
+      try {
+        const ref = new URL(pr.headers.referer);
+        const real = registry.realOriginOf(pr.sessionId, ref.origin);
+        if (real) h.referer = real + ref.pathname + ref.search;
+      } catch {
+        /* a bad referer is dropped */
+      }
+    }
+    return h;
+  }
+
+  async function fetchAndRewrite(pr: ProxyRequest, targetUrl: string, body: Readable | null, state: ResState): Promise<Fetched> {
+    const check = checkTarget(targetUrl, deps.policy);
+    if (!check.ok) throw new GatewayError(check.code, check.reason);
+    const controller = new AbortController();
+    state.onAbort.push(() => controller.abort());
+    let up;
+    try {
+      up = await request(targetUrl, {
+        method: pr.method as 'GET',
+        headers: upstreamHeaders(pr, targetUrl),
+        body,
+        dispatcher: check.trusted ? deps.upstreams.trusted : deps.upstreams.guarded,
+        signal: controller.signal,
+      });
+    } catch (err) {
+      throw upstreamError(err);
+    }
+    jars.store(pr.sessionId, targetUrl, up.headers['set-cookie']);
+    const ct = String(up.headers['content-type'] ?? '');
+    const mapUrl = mapUrlFor(pr.sessionId);
+    const mapping = {
+      mapLocation: (v: string) => rewriteLocationHeader(v, { pageUrl: targetUrl, mapUrl }),
+      mapOrigin: (o: string) => {
+        try {
+          return registry.proxyOrigin(pr.sessionId, new URL(o).origin);
+        } catch {
+          return null;
+        }
+      },
+    };
+    const noBody = pr.method === 'HEAD' || up.statusCode === 204 || up.statusCode === 304;
+    const isHtml = HTML_TYPES.test(ct);
+    const isCss = CSS_TYPE.test(ct);
+    if (noBody || (!isHtml && !isCss)) {
+      const headers = filterResponseHeaders(up.headers, mapping);
+      return { stream: true, status: up.statusCode, headers, body: up.body };
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of up.body) {
+      size += chunk.length;
+      if (size > MAX_REWRITE_BYTES) {
+        up.body.destroy();
+        throw new GatewayError('CB_ERR_UPSTREAM_BAD_RESPONSE', 'The page is too large to co-browse.');
+      }
+      chunks.push(chunk);
+    }
+    let raw: Buffer;
+    try {
+      raw = await decompress(Buffer.concat(chunks), up.headers['content-encoding'] as string | undefined);
+    } catch (err) {
+      throw new GatewayError('CB_ERR_UPSTREAM_BAD_RESPONSE', (err as Error).message);
+    }
+    const text = decodeText(raw, ct, isHtml);
+    const out = isHtml
+      ? rewriteHtml(text, { pageUrl: targetUrl, mapUrl, injectHead: injectHead(pr) })
+      : rewriteCss(text, { baseUrl: targetUrl, mapUrl });
+    const headers = filterResponseHeaders(up.headers, { ...mapping, alsoDrop: ['content-length', 'content-encoding', 'content-type', 'etag', 'last-modified'] });
+    headers.push(['content-type', `${isHtml ? 'text/html' : 'text/css'}; charset=utf-8`]);
+    if (isHtml) headers.push(['cache-control', 'no-store']);
+    return { status: up.statusCode, headers, body: Buffer.from(out, 'utf8') };
+  }
+
+  function upstreamError(err: unknown): GatewayError {
+    if (err instanceof GatewayError) return err;
+    const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+    const code = e.code ?? e.cause?.code;
+    if (code === 'CB_ERR_TARGET_REFUSED' || e.cause?.code === 'CB_ERR_TARGET_REFUSED') {
+      return new GatewayError('CB_ERR_TARGET_REFUSED', (e.cause ?? e).message);
+    }
+    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
+      return new GatewayError('CB_ERR_UPSTREAM_TIMEOUT', undefined, { cause: err });
+    }
+    return new GatewayError('CB_ERR_UPSTREAM_UNREACHABLE', code ? `(${code})` : undefined, { cause: err });
+  }
+
+  function streamToClient(res: HttpResponse, state: ResState, status: number, headers: [string, string][], body: Readable) {
+    if (state.aborted) return void body.destroy();
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      for (const [k, v] of headers) {
+        if (k === 'content-length') continue; // uWS frames the body itself
+        res.writeHeader(k, v);
+      }
+    });
+    state.onAbort.push(() => body.destroy());
+    body.on('data', (chunk: Buffer) => {
+      if (state.aborted) return;
+      let ok = true;
+      res.cork(() => {
+        ok = res.write(chunk);
+      });
+      if (!ok) {
+        // uWS kept the chunk; wait until the socket drains before reading more from upstream.
+        body.pause();
+        res.onWritable(() => {
+          body.resume();
+          return true;
+        });
+      }
+    });
+    body.on('end', () => {
+      if (!state.aborted) res.cork(() => res.end());
+    });
+    body.on('error', () => {
+      if (!state.aborted) res.cork(() => res.close());
+    });
+  }
+
+  function requestBody(res: HttpResponse, state: ResState, method: string, contentLength: string | undefined): Readable | null {
+    if (method === 'GET' || method === 'HEAD') return null;
+    let size = 0;
+    const stream = new Readable({
+      read() {
+        res.resume();
+      },
+    });
+    state.onAbort.push(() => stream.destroy(new Error('client aborted')));
+    res.onData((ab, isLast) => {
+      size += ab.byteLength;
+      if (size > deps.maxUploadBytes) {
+        stream.destroy(new GatewayError('CB_ERR_BODY_TOO_LARGE'));
+        return;
+      }
+      if (!stream.push(Buffer.from(ab.slice(0)))) res.pause();
+      if (isLast) stream.push(null);
+    });
+    if (contentLength === '0') stream.push(null);
+    return stream;
+  }
+
+  async function handle(res: HttpResponse, state: ResState, pr: ProxyRequest, body: Readable | null) {
+    const targetUrl = pr.targetOrigin + pr.path;
+    const isNavigation = pr.method === 'GET' && (pr.headers['sec-fetch-dest'] === 'document' || pr.headers['sec-fetch-dest'] === 'iframe');
+    try {
+      let r: Fetched;
+      if (isNavigation) {
+        r = await cache.get(`${pr.sessionId}|${targetUrl}`, () => fetchAndRewrite(pr, targetUrl, null, state));
+        // A streamed body can be read once: a second party waiting on the same flight fetches its own.
+        if ('stream' in r) {
+          if (r.taken) r = await fetchAndRewrite(pr, targetUrl, null, state);
+          if ('stream' in r) r.taken = true;
+        }
+      } else {
+        r = await fetchAndRewrite(pr, targetUrl, body, state);
+      }
+      if ('stream' in r) {
+        deps.metrics?.proxyRequest('stream', r.status);
+        return streamToClient(res, state, r.status, r.headers, r.body);
+      }
+      deps.metrics?.proxyRequest('rewrite', r.status);
+      send(res, state, r.status, r.headers, r.body);
+    } catch (err) {
+      const e = err instanceof GatewayError ? err : upstreamError(err);
+      if (e.code === 'CB_ERR_INTERNAL' || e.code === 'CB_ERR_UPSTREAM_BAD_RESPONSE') log.warn({ err, url: targetUrl }, 'proxy failure');
+      const base = GatewayErrors[e.code].message;
+      const detail = e.message === base ? undefined : e.message.replace(base, '').trim();
+      if (!state.aborted) fail(res, state, e.code, pr, detail, targetUrl);
+    }
+  }
+
+  function internal(res: HttpResponse, state: ResState, pr: ProxyRequest, url: string, query: string) {
+    if (url === '/__cb/overlay.js') {
+      const js = deps.overlayJs();
+      if (!js) return send(res, state, 503, { 'content-type': 'text/plain' }, 'overlay not built: run npm run build');
+      return send(res, state, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }, js);
+    }
+    if (url === '/__cb/go') {
+      const u = new URLSearchParams(query).get('u') ?? '';
+      const check = checkTarget(u, deps.policy);
+      if (!check.ok) return fail(res, state, check.code, pr, check.reason, u);
+      return send(res, state, 307, { location: registry.proxyUrl(pr.sessionId, check.url), 'cache-control': 'no-store' });
+    }
+    return fail(res, state, 'CB_ERR_NOT_FOUND', pr);
+  }
+
+  return uws.App().any('/*', (res: HttpResponse, req: HttpRequest) => {
+    const state = track(res);
+    const host = req.getHeader('host');
+    const url = req.getUrl();
+    const query = req.getQuery() ?? '';
+    const method = req.getCaseSensitiveMethod().toUpperCase();
+    const headers: Record<string, string> = {};
+    req.forEach((k, v) => {
+      headers[k] = headers[k] ? `${headers[k]}, ${v}` : v;
+    });
+    const entry = registry.fromHost(host);
+    if (!entry || !deps.sessionLive(entry.sessionId)) return fail(res, state, 'CB_ERR_PROXY_TOKEN', null);
+    const pr: ProxyRequest = {
+      method,
+      path: url + (query ? `?${query}` : ''),
+      headers,
+      sessionId: entry.sessionId,
+      targetOrigin: entry.origin,
+      proxyOrigin: `http://${host}`,
+    };
+    const body = requestBody(res, state, method, headers['content-length']);
+    if (url.startsWith('/__cb/')) return internal(res, state, pr, url, query);
+    if (!limiter.take(entry.sessionId)) return fail(res, state, 'CB_ERR_RATE_LIMITED', pr);
+    handle(res, state, pr, body).catch((err) => {
+      log.error({ err }, 'proxy handler crashed');
+      if (!state.aborted) fail(res, state, 'CB_ERR_INTERNAL', pr);
+    });
+  });
+}
+

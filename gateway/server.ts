@@ -1,0 +1,232 @@
+// Assembles one gateway: store, router, hub, proxy, and two uWS apps on two ports (the gateway
+// origin for console/shell/API/WebSockets, and the proxy origins for proxied content).
+import { fileURLToPath } from 'node:url';
+import { MAX_FRAME_BYTES, parseClientFrame, WireErrors } from '../protocol/index.ts';
+import { uws, type us_listen_socket, type TemplatedApp } from './uws.ts';
+import type { Config } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+import { openSqliteStore } from './store/sqlite-store.ts';
+import type { Store } from './store/types.ts';
+import { createRouter } from './routing/router.ts';
+import type { RoutingSnapshot } from './routing/types.ts';
+import { Hub, type SocketData } from './channel/hub.ts';
+import { OriginRegistry } from './proxy/origin-registry.ts';
+import { CookieJars } from './proxy/cookie-jars.ts';
+import { createUpstreams } from './proxy/upstream.ts';
+import { createProxyApp } from './proxy/proxy-server.ts';
+import { AgentAuth, AUTH_COOKIE } from './auth/agent-auth.ts';
+import { registerApiRoutes } from './http/api-routes.ts';
+import { loadStaticDir, type StaticFile } from './http/static-files.ts';
+import { parseCookies, send } from './http/respond.ts';
+import { createMetrics } from './metrics.ts';
+import { RateLimiter } from './proxy/rate-limit.ts';
+import { newId } from './ids.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface Gateway {
+  config: Config;
+  /** Origin of the console/shell/API, e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** Host suffix of proxy origins, e.g. .localhost:8081 */
+  proxyHostSuffix: string;
+  port: number;
+  proxyPort: number;
+  store: Store;
+  auth: AgentAuth;
+  hub: Hub;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  log?: Logger;
+  /** Use this store instead of opening config.databasePath. */
+  store?: Store;
+  distDir?: string;
+}
+
+function listen(app: TemplatedApp, host: string, port: number): Promise<{ token: us_listen_socket; port: number }> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (token) => {
+      if (!token) return reject(new Error(`CB_ERR_LISTEN: could not listen on ${host}:${port} (in use, or not permitted); set another port`));
+      resolve({ token, port: uws.us_socket_local_port(token) });
+    });
+  });
+}
+
+export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const store = opts.store ?? openSqliteStore(config.databasePath);
+  const metrics = createMetrics();
+  const dist = opts.distDir ?? `${ROOT}dist`;
+  const shellFiles = loadStaticDir(`${dist}/visitor-shell`);
+  const agentFiles = loadStaticDir(`${dist}/agent-ui`);
+  if (!shellFiles.size || !agentFiles.size) log.warn({ dist }, 'browser bundles missing: run `npm run build`');
+
+  const app = uws.App();
+  // Ports first (0 = pick a free one), so origins are known before anything renders a URL.
+  const main = await listen(app, config.host, config.port);
+  const publicOrigin = config.publicUrl || `http://127.0.0.1:${main.port}`;
+  const scheme = publicOrigin.startsWith('https:') ? 'https' : 'http';
+
+  const policy = { allowedTargets: new Set(config.allowedTargets), allowedPorts: new Set(config.allowedPorts) };
+  const jars = new CookieJars();
+  const upstreams = createUpstreams(config.upstreamTimeoutSeconds * 1000);
+  let registry!: OriginRegistry;
+  let hub!: Hub;
+
+  const proxyApp = createProxyApp({
+    get registry() {
+      return registry;
+    },
+    jars,
+    upstreams,
+    policy,
+    log,
+    parentOrigin: publicOrigin,
+    sessionLive: (id) => hub.sessionLive(id),
+    overlayJs: () => shellFiles.get('/overlay.js')?.body ?? null,
+    ratePerSecond: config.proxyRatePerSecond,
+    burst: config.proxyBurst,
+    maxUploadBytes: config.maxUploadBytes,
+    metrics: { proxyRequest: (kind, status) => metrics.proxyRequests.inc({ kind, status: String(status) }) },
+  });
+  const proxy = await listen(proxyApp, config.host, config.proxyPort);
+  registry = new OriginRegistry(
+    { scheme, domain: config.proxyDomain, publicPort: config.proxyPublicPort || proxy.port, persist: (e) => store.saveProxyOrigin(e.token, e.sessionId, e.origin) },
+    store.proxyOrigins(),
+  );
+
+  const savedRouting = store.getKv('routing');
+  const router = createRouter(
+    {
+      mode: config.routingMode,
+      ringTimeoutMs: config.ringTimeoutSeconds * 1000,
+      agentGraceMs: config.agentGraceSeconds * 1000,
+      visitorGraceMs: config.visitorGraceSeconds * 1000,
+      maxQueueWaitMs: config.maxQueueWaitSeconds * 1000,
+      defaultCapacity: config.defaultAgentCapacity,
+      maxMissedOffers: config.maxMissedOffers,
+      departmentFallback: config.departmentFallback,
+    },
+    Date.now,
+    savedRouting ? (JSON.parse(savedRouting) as RoutingSnapshot) : undefined,
+  );
+  hub = new Hub({ app, store, router, registry, jars, policy, log, clock: Date.now, defaultCapacity: config.defaultAgentCapacity, metrics });
+  if (savedRouting) hub.restoreAfterRestart();
+  const auth = new AgentAuth(store, scheme === 'https');
+
+  registerApiRoutes(app, {
+    hub,
+    store,
+    auth,
+    log,
+    metrics,
+    publicOrigin,
+    proxyOriginSuffix: registry.hostSuffix,
+    ready: () => true,
+  });
+
+  const serveFrom = (files: Map<string, StaticFile>, path: string, res: Parameters<Parameters<TemplatedApp['get']>[1]>[0], fallback?: string) => {
+    const f = files.get(path) ?? (fallback ? files.get(fallback) : undefined);
+    if (!f) return send(res, null, files.size ? 404 : 503, { 'content-type': 'text/plain; charset=utf-8' }, files.size ? 'Not found' : 'Not built: run `npm run build`.');
+    const immutable = /\/assets\/.*-[A-Za-z0-9_-]{8,}\./.test(path);
+    send(res, null, 200, {
+      'content-type': f.type,
+      'cache-control': f.type.startsWith('text/html') ? 'no-store' : immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      ...(f.type.startsWith('text/html') ? { 'content-security-policy': "frame-ancestors 'none'" } : {}),
+    }, f.body);
+  };
+  app.get('/assets/*', (res, req) => serveFrom(shellFiles, req.getUrl().slice('/assets'.length), res));
+  app.get('/embed.js', (res) => serveFrom(shellFiles, '/embed.js', res));
+  app.get('/agent', (res) => send(res, null, 301, { location: '/agent/' }));
+  app.get('/agent/*', (res, req) => {
+    const p = req.getUrl().slice('/agent'.length) || '/';
+    serveFrom(agentFiles, p === '/' ? '/index.html' : p, res, p.includes('.') ? undefined : '/index.html');
+  });
+  app.get('/', (res) => send(res, null, 302, { location: '/agent/' }));
+
+  const frameLimiter = new RateLimiter(200, 400);
+  app.ws<SocketData>('/ws/:role', {
+    // Oversize frames are closed by uWS itself (code 1009) before they reach JS.
+    maxPayloadLength: MAX_FRAME_BYTES,
+    idleTimeout: 60,
+    maxBackpressure: 1024 * 1024,
+    // A client too slow to take its frames is closed; it reconnects and resumes by sequence number.
+    closeOnBackpressureLimit: 1,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      const role = req.getParameter(0);
+      const origin = req.getHeader('origin');
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      // Only the gateway's own pages may open these sockets: never a proxied page.
+      if (origin !== publicOrigin) return send(res, null, 403, { 'content-type': 'text/plain' }, 'CB_ERR_FORBIDDEN_ORIGIN');
+      let data: SocketData;
+      if (role === 'agent') {
+        const agent = auth.agentFor(parseCookies(req.getHeader('cookie'))[AUTH_COOKIE]);
+        if (!agent) return send(res, null, 401, { 'content-type': 'text/plain' }, 'CB_ERR_AUTH_REQUIRED');
+        data = { role: 'agent', cid: newId(), agentId: agent.id, name: agent.name, email: agent.email, agentRole: agent.role };
+      } else if (role === 'visitor') {
+        const sid = new URLSearchParams(req.getQuery() ?? '').get('sid') ?? '';
+        if (!hub.session(sid)) return send(res, null, 404, { 'content-type': 'text/plain' }, 'CB_ERR_SESSION_UNKNOWN');
+        data = { role: 'visitor', cid: newId(), sessionId: sid };
+      } else return send(res, null, 404, { 'content-type': 'text/plain' }, 'Not found');
+      res.upgrade(data, key, protocol, extensions, context);
+    },
+    open: (ws) => {
+      const d = ws.getUserData();
+      if (d.role === 'visitor') hub.visitorOpen(ws);
+      else hub.agentOpen(ws);
+    },
+    message: (ws, msg, isBinary) => {
+      const reply = (code: keyof typeof WireErrors, detail?: string) => {
+        metrics.badFrames.inc({ code });
+        ws.send(JSON.stringify({ type: 'error', code, message: detail ? `${WireErrors[code]} ${detail}` : WireErrors[code] }));
+      };
+      if (isBinary) return reply('CB_ERR_FRAME_BINARY');
+      if (!frameLimiter.take(ws.getUserData().cid)) return reply('CB_ERR_RATE_LIMITED');
+      const parsed = parseClientFrame(Buffer.from(msg).toString('utf8'));
+      if (!parsed.ok) return reply(parsed.code, parsed.message === WireErrors[parsed.code] ? undefined : parsed.message.slice(WireErrors[parsed.code].length + 1));
+      try {
+        hub.message(ws, parsed.value);
+      } catch (err) {
+        log.error({ err, type: parsed.value.type }, 'frame handler failed');
+        reply('CB_ERR_INTERNAL');
+      }
+    },
+    close: (ws) => {
+      const d = ws.getUserData();
+      frameLimiter.drop(d.cid);
+      if (d.role === 'visitor') hub.visitorClose(ws);
+      else hub.agentClose(ws);
+    },
+  });
+
+  log.info({ event: 'gateway.listening', url: publicOrigin, proxy: `${scheme}://<token>${registry.hostSuffix}` }, 'gateway listening');
+
+  return {
+    config,
+    url: publicOrigin,
+    proxyHostSuffix: registry.hostSuffix,
+    port: main.port,
+    proxyPort: proxy.port,
+    store,
+    auth,
+    hub,
+    log,
+    async close() {
+      hub.close();
+      uws.us_listen_socket_close(main.token);
+      uws.us_listen_socket_close(proxy.token);
+      app.close();
+      proxyApp.close();
+      await upstreams.close();
+      if (!opts.store) store.close();
+    },
+  };
+}

@@ -1,0 +1,197 @@
+// The embedded store: better-sqlite3 (synchronous, so each method is atomic on the event loop).
+// WAL mode so a crash loses nothing that was acknowledged. ':memory:' for tests.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SessionEvent } from '../../protocol/index.ts';
+import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
+import type { AgentRecord, NewEvent, SessionRecord, Store } from './types.ts';
+
+type Row = Record<string, unknown>;
+
+const agentFromRow = (r: Row): AgentRecord => ({
+  id: r.id as string,
+  email: r.email as string,
+  name: r.name as string,
+  passwordHash: r.password_hash as string,
+  role: r.role as AgentRecord['role'],
+  departments: JSON.parse(r.departments as string),
+  capacity: (r.capacity as number | null) ?? null,
+  disabled: r.disabled === 1,
+  createdAt: r.created_at as number,
+});
+
+const sessionFromRow = (r: Row): SessionRecord => ({
+  id: r.id as string,
+  siteId: r.site_id as string,
+  department: (r.department as string | null) ?? null,
+  priority: r.priority as number,
+  entryUrl: r.entry_url as string,
+  userAgent: (r.user_agent as string | null) ?? null,
+  state: r.state as SessionRecord['state'],
+  agentId: (r.agent_id as string | null) ?? null,
+  url: (r.url as string | null) ?? null,
+  createdAt: r.created_at as number,
+  acceptedAt: (r.accepted_at as number | null) ?? null,
+  endedAt: (r.ended_at as number | null) ?? null,
+  endedBy: (r.ended_by as string | null) ?? null,
+  endReason: (r.end_reason as string | null) ?? null,
+  rating: (r.rating as number | null) ?? null,
+  lastSeq: r.last_seq as number,
+});
+
+const eventFromRow = (r: Row): SessionEvent => {
+  const e: SessionEvent = {
+    sessionId: r.session_id as string,
+    seq: r.seq as number,
+    ts: r.ts as number,
+    kind: r.kind as SessionEvent['kind'],
+    from: r.from_party as SessionEvent['from'],
+  };
+  if (r.name != null) e.name = r.name as string;
+  if (r.text != null) e.text = r.text as string;
+  if (r.url != null) e.url = r.url as string;
+  if (r.client_id != null) e.clientId = r.client_id as string;
+  return e;
+};
+
+const SESSION_COLS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
+  siteId: 'site_id',
+  department: 'department',
+  priority: 'priority',
+  entryUrl: 'entry_url',
+  userAgent: 'user_agent',
+  state: 'state',
+  agentId: 'agent_id',
+  url: 'url',
+  createdAt: 'created_at',
+  acceptedAt: 'accepted_at',
+  endedAt: 'ended_at',
+  endedBy: 'ended_by',
+  endReason: 'end_reason',
+  rating: 'rating',
+  lastSeq: 'last_seq',
+};
+
+export function openSqliteStore(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.exec(SCHEMA);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+
+  const q = {
+    insertAgent: db.prepare(
+      `INSERT INTO agents (id, email, name, password_hash, role, departments, capacity, disabled, created_at)
+       VALUES (@id, @email, @name, @passwordHash, @role, @departments, @capacity, @disabled, @createdAt)`,
+    ),
+    agentByEmail: db.prepare('SELECT * FROM agents WHERE email = ?'),
+    agentById: db.prepare('SELECT * FROM agents WHERE id = ?'),
+    listAgents: db.prepare('SELECT * FROM agents ORDER BY created_at'),
+    saveToken: db.prepare('INSERT OR REPLACE INTO auth_tokens (token_hash, agent_id, expires_at) VALUES (?, ?, ?)'),
+    agentForToken: db.prepare(
+      'SELECT a.* FROM auth_tokens t JOIN agents a ON a.id = t.agent_id WHERE t.token_hash = ? AND t.expires_at > ? AND a.disabled = 0',
+    ),
+    deleteToken: db.prepare('DELETE FROM auth_tokens WHERE token_hash = ?'),
+    insertSession: db.prepare(
+      `INSERT INTO sessions (id, site_id, department, priority, entry_url, user_agent, state, agent_id, url, created_at,
+         accepted_at, ended_at, ended_by, end_reason, rating, last_seq)
+       VALUES (@id, @siteId, @department, @priority, @entryUrl, @userAgent, @state, @agentId, @url, @createdAt,
+         @acceptedAt, @endedAt, @endedBy, @endReason, @rating, @lastSeq)`,
+    ),
+    session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
+    bumpSeq: db.prepare('UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq'),
+    insertEvent: db.prepare(
+      `INSERT INTO events (session_id, seq, ts, kind, from_party, name, text, url, client_id)
+       VALUES (@sessionId, @seq, @ts, @kind, @from, @name, @text, @url, @clientId)`,
+    ),
+    eventByClientId: db.prepare('SELECT * FROM events WHERE session_id = ? AND client_id = ?'),
+    eventsAfter: db.prepare('SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq'),
+    saveOrigin: db.prepare('INSERT OR IGNORE INTO proxy_origins (token, session_id, origin) VALUES (?, ?, ?)'),
+    origins: db.prepare('SELECT token, session_id AS sessionId, origin FROM proxy_origins'),
+    getKv: db.prepare('SELECT value FROM kv WHERE key = ?'),
+    setKv: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+  };
+
+  const append = db.transaction((e: NewEvent): { event: SessionEvent; duplicate: boolean } => {
+    if (e.clientId) {
+      const existing = q.eventByClientId.get(e.sessionId, e.clientId) as Row | undefined;
+      if (existing) return { event: eventFromRow(existing), duplicate: true };
+    }
+    const bumped = q.bumpSeq.get(e.sessionId) as { last_seq: number } | undefined;
+    if (!bumped) throw new Error(`appendEvent: unknown session ${e.sessionId}`);
+    const event: SessionEvent = { ...e, seq: bumped.last_seq };
+    q.insertEvent.run({
+      sessionId: e.sessionId,
+      seq: event.seq,
+      ts: e.ts,
+      kind: e.kind,
+      from: e.from,
+      name: e.name ?? null,
+      text: e.text ?? null,
+      url: e.url ?? null,
+      clientId: e.clientId ?? null,
+    });
+    return { event, duplicate: false };
+  });
+
+  return {
+    createAgent(a) {
+      const rec: AgentRecord = { ...a, createdAt: Date.now() };
+      q.insertAgent.run({ ...rec, departments: JSON.stringify(rec.departments), disabled: rec.disabled ? 1 : 0 });
+      return rec;
+    },
+    agentByEmail: (email) => {
+      const r = q.agentByEmail.get(email) as Row | undefined;
+      return r ? agentFromRow(r) : null;
+    },
+    agentById: (id) => {
+      const r = q.agentById.get(id) as Row | undefined;
+      return r ? agentFromRow(r) : null;
+    },
+    listAgents: () => (q.listAgents.all() as Row[]).map(agentFromRow),
+    updateAgent(id, patch) {
+      const cols: Record<string, unknown> = {};
+      if (patch.email !== undefined) cols.email = patch.email;
+      if (patch.name !== undefined) cols.name = patch.name;
+      if (patch.passwordHash !== undefined) cols.password_hash = patch.passwordHash;
+      if (patch.role !== undefined) cols.role = patch.role;
+      if (patch.departments !== undefined) cols.departments = JSON.stringify(patch.departments);
+      if (patch.capacity !== undefined) cols.capacity = patch.capacity;
+      if (patch.disabled !== undefined) cols.disabled = patch.disabled ? 1 : 0;
+      const keys = Object.keys(cols);
+      if (!keys.length) return;
+      db.prepare(`UPDATE agents SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...cols, id });
+    },
+    saveAuthToken: (h, agentId, exp) => void q.saveToken.run(h, agentId, exp),
+    agentForToken: (h, now) => {
+      const r = q.agentForToken.get(h, now) as Row | undefined;
+      return r ? agentFromRow(r) : null;
+    },
+    deleteAuthToken: (h) => void q.deleteToken.run(h),
+    createSession: (s) => void q.insertSession.run(s),
+    session: (id) => {
+      const r = q.session.get(id) as Row | undefined;
+      return r ? sessionFromRow(r) : null;
+    },
+    updateSession(id, patch) {
+      const entries = Object.entries(patch).filter(([k, val]) => k in SESSION_COLS && val !== undefined);
+      if (!entries.length) return;
+      const sets = entries.map(([k]) => `${SESSION_COLS[k as keyof typeof SESSION_COLS]} = @${k}`).join(', ');
+      db.prepare(`UPDATE sessions SET ${sets} WHERE id = @id`).run({ ...Object.fromEntries(entries), id });
+    },
+    sessionsInState: (...states) =>
+      (db.prepare(`SELECT * FROM sessions WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY created_at`).all(...states) as Row[]).map(
+        sessionFromRow,
+      ),
+    appendEvent: (e) => append(e),
+    eventsAfter: (sid, seq) => (q.eventsAfter.all(sid, seq) as Row[]).map(eventFromRow),
+    saveProxyOrigin: (token, sid, origin) => void q.saveOrigin.run(token, sid, origin),
+    proxyOrigins: () => q.origins.all() as { token: string; sessionId: string; origin: string }[],
+    getKv: (k) => ((q.getKv.get(k) as { value: string } | undefined)?.value ?? null),
+    setKv: (k, val) => void q.setKv.run(k, val),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,66 @@
+// What the gateway needs from its store. SQLite implements it for one instance; a shared store can
+// implement the same interface for several instances.
+import type { SessionEvent, SessionState } from '../../protocol/index.ts';
+
+export type Role = 'agent' | 'supervisor' | 'admin';
+
+export interface AgentRecord {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  role: Role;
+  departments: string[];
+  capacity: number | null;
+  disabled: boolean;
+  createdAt: number;
+}
+
+export interface SessionRecord {
+  id: string;
+  siteId: string;
+  department: string | null;
+  priority: number;
+  entryUrl: string;
+  userAgent: string | null;
+  state: SessionState;
+  agentId: string | null;
+  url: string | null;
+  createdAt: number;
+  acceptedAt: number | null;
+  endedAt: number | null;
+  endedBy: string | null;
+  endReason: string | null;
+  rating: number | null;
+  lastSeq: number;
+}
+
+export type NewEvent = Omit<SessionEvent, 'seq'>;
+
+export interface Store {
+  // agents
+  createAgent(a: Omit<AgentRecord, 'createdAt'>): AgentRecord;
+  agentByEmail(email: string): AgentRecord | null;
+  agentById(id: string): AgentRecord | null;
+  listAgents(): AgentRecord[];
+  updateAgent(id: string, patch: Partial<Omit<AgentRecord, 'id' | 'createdAt'>>): void;
+  // login tokens (only hashes stored)
+  saveAuthToken(tokenHash: string, agentId: string, expiresAt: number): void;
+  agentForToken(tokenHash: string, now: number): AgentRecord | null;
+  deleteAuthToken(tokenHash: string): void;
+  // sessions
+  createSession(s: SessionRecord): void;
+  session(id: string): SessionRecord | null;
+  updateSession(id: string, patch: Partial<Omit<SessionRecord, 'id'>>): void;
+  sessionsInState(...states: SessionState[]): SessionRecord[];
+  /** Appends an event with the next sequence number, atomically. A chat resent with a known clientId returns the stored event. */
+  appendEvent(e: NewEvent): { event: SessionEvent; duplicate: boolean };
+  eventsAfter(sessionId: string, seq: number): SessionEvent[];
+  // proxy origins
+  saveProxyOrigin(token: string, sessionId: string, origin: string): void;
+  proxyOrigins(): { token: string; sessionId: string; origin: string }[];
+  // small state blobs (routing snapshot)
+  getKv(key: string): string | null;
+  setKv(key: string, value: string): void;
+  close(): void;
+}

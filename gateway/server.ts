@@ -151,8 +151,9 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
 
   const frameLimiter = new RateLimiter(200, 400);
   app.ws<SocketData>('/ws/:role', {
-    // Oversize frames are closed by uWS itself (code 1009) before they reach JS.
-    maxPayloadLength: MAX_FRAME_BYTES,
+    // uWS drops a connection whose frame exceeds maxPayloadLength without a close code (1006), so
+    // its cap sits well above the protocol limit and frames between the two are closed here with 1009.
+    maxPayloadLength: MAX_FRAME_BYTES * 16,
     idleTimeout: 60,
     maxBackpressure: 1024 * 1024,
     // A client too slow to take its frames is closed; it reconnects and resumes by sequence number.
@@ -188,6 +189,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
         metrics.badFrames.inc({ code });
         ws.send(JSON.stringify({ type: 'error', code, message: detail ? `${WireErrors[code]} ${detail}` : WireErrors[code] }));
       };
+      if (msg.byteLength > MAX_FRAME_BYTES) return ws.end(1009, 'CB_ERR_FRAME_TOO_LARGE');
       if (isBinary) return reply('CB_ERR_FRAME_BINARY');
       if (!frameLimiter.take(ws.getUserData().cid)) return reply('CB_ERR_RATE_LIMITED');
       const parsed = parseClientFrame(Buffer.from(msg).toString('utf8'));

@@ -75,13 +75,15 @@ interface ProxyRequest {
 export function createProxyApp(deps: ProxyDeps): TemplatedApp {
   const cache = new PageCache<Fetched>();
   const limiter = new RateLimiter(deps.ratePerSecond, deps.burst);
-  const { registry, jars, log } = deps;
+  const { jars, log } = deps;
+  // The registry is created after the proxy port is known: always read it through deps.
+  const reg = () => deps.registry;
 
   const mapUrlFor = (sessionId: string) => (abs: string, _kind?: UrlKind): string | null => {
     try {
       const u = new URL(abs);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
-      return registry.proxyUrl(sessionId, u);
+      return reg().proxyUrl(sessionId, u);
     } catch {
       return null;
     }
@@ -127,13 +129,13 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     const cookie = [jarCookies, pageCookies].filter(Boolean).join('; ');
     if (cookie) h.cookie = cookie;
     if (pr.headers.origin) {
-      const real = registry.realOriginOf(pr.sessionId, pr.headers.origin);
+      const real = reg().realOriginOf(pr.sessionId, pr.headers.origin);
       if (real) h.origin = real;
     }
     if (pr.headers.referer) {
       try {
         const ref = new URL(pr.headers.referer);
-        const real = registry.realOriginOf(pr.sessionId, ref.origin);
+        const real = reg().realOriginOf(pr.sessionId, ref.origin);
         if (real) h.referer = real + ref.pathname + ref.search;
       } catch {
         /* a bad referer is dropped */
@@ -166,7 +168,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       mapLocation: (v: string) => rewriteLocationHeader(v, { pageUrl: targetUrl, mapUrl }),
       mapOrigin: (o: string) => {
         try {
-          return registry.proxyOrigin(pr.sessionId, new URL(o).origin);
+          return reg().proxyOrigin(pr.sessionId, new URL(o).origin);
         } catch {
           return null;
         }
@@ -313,7 +315,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       const u = new URLSearchParams(query).get('u') ?? '';
       const check = checkTarget(u, deps.policy);
       if (!check.ok) return fail(res, state, check.code, pr, check.reason, u);
-      return send(res, state, 307, { location: registry.proxyUrl(pr.sessionId, check.url), 'cache-control': 'no-store' });
+      return send(res, state, 307, { location: reg().proxyUrl(pr.sessionId, check.url), 'cache-control': 'no-store' });
     }
     return fail(res, state, 'CB_ERR_NOT_FOUND', pr);
   }
@@ -328,7 +330,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     req.forEach((k, v) => {
       headers[k] = headers[k] ? `${headers[k]}, ${v}` : v;
     });
-    const entry = registry.fromHost(host);
+    const entry = reg().fromHost(host);
     if (!entry || !deps.sessionLive(entry.sessionId)) return fail(res, state, 'CB_ERR_PROXY_TOKEN', null);
     const pr: ProxyRequest = {
       method,

@@ -333,7 +333,7 @@ export function transfer(
   if (toAgentId !== null) {
     if (toAgentId === fromAgentId) return;
     const to = state.agents.get(toAgentId);
-    if (!to || !isRoutable(to) || to.active.length + reservations(state, toAgentId) >= to.capacity) {
+    if (!to || !isRoutable(to) || to.active.length >= to.capacity) {
       step.out.push({ type: 'rejected', agentId: fromAgentId, sessionId, code: 'CB_ERR_AT_CAPACITY' });
       return;
     }

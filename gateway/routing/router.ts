@@ -133,7 +133,10 @@ export function createRouter(config: RoutingConfig, clock: Clock, restore?: Rout
       run(step, cmd);
       fireDue(step);
       dispatch(step);
-      if (queueSignature() !== before) step.out.push({ type: 'queue.changed' });
+      // An offer can be withdrawn and renewed to the same agent within one command, leaving the
+      // view identical; the shell still has to re-render the new ring, hence the effect check.
+      const offersMoved = step.out.some((e) => e.type === 'offered' || e.type === 'offer.withdrawn');
+      if (offersMoved || queueSignature() !== before) step.out.push({ type: 'queue.changed' });
       return step.out;
     },
 

@@ -4,7 +4,7 @@ import { createRouter } from '../../../gateway/routing/router.ts';
 import type { Effect, RoutingMode } from '../../../gateway/routing/types.ts';
 import { Checker, runScenario, scenarioArb } from './property-model.ts';
 
-const RUNS = 1_500;
+const RUNS = 2_500;
 
 describe.each<RoutingMode>(['auto', 'manual'])('routing properties (%s mode)', (mode) => {
   it('keeps every invariant after every step of random interleavings', () => {

@@ -25,10 +25,14 @@ const fields = {
   port: [Port, 8080, 'PORT'],
   proxyPort: [Port, 8081, 'PROXY_PORT'],
   demoPort: [Port, 8082, 'DEMO_PORT'],
-  /** Origin browsers use for the console, shell and API. Empty = http://127.0.0.1:<port>. */
+  /** Origin browsers use for the console, shell and API. Empty = http://<proxyDomain>:<port>. */
   publicUrl: [v.union([v.literal(''), Origin]), '', 'PUBLIC_URL'],
-  /** Proxied origins are http://<token>.<proxyDomain>:<proxyPort>; Chromium resolves *.localhost to loopback. */
-  proxyDomain: [v.pipe(v.string(), v.regex(/^[a-z0-9.-]+$/i, 'expected a DNS name')), 'localhost', 'PROXY_DOMAIN'],
+  /**
+   * Proxied origins are http://<token>.<proxyDomain>:<proxyPort>. They must be the same *site* as the
+   * console and shell (same registrable domain), or browsers that block third-party storage deny the
+   * co-browse iframe its cookies and localStorage. Chromium resolves *.localhost to loopback.
+   */
+  proxyDomain: [v.pipe(v.string(), v.regex(/^[a-z0-9.-]+$/i, 'expected a DNS name')), 'cobrowse.localhost', 'PROXY_DOMAIN'],
   /** Public port of the proxy as browsers see it (behind a load balancer). 0 = proxyPort. */
   proxyPublicPort: [Port, 0, 'PROXY_PUBLIC_PORT'],
   databasePath: [v.pipe(v.string(), v.minLength(1)), './data/cobrowse.sqlite', 'DATABASE_PATH'],
@@ -109,5 +113,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (cfg.port !== 0 && cfg.port === cfg.proxyPort) {
     throw new GatewayError('CB_ERR_CONFIG', 'proxyPort (PROXY_PORT) must differ from port (PORT): proxied content never shares an origin with the console');
   }
+  const host = cfg.publicUrl ? new URL(cfg.publicUrl).hostname : cfg.proxyDomain;
+  if (host !== cfg.proxyDomain && !host.endsWith(`.${cfg.proxyDomain}`) && !cfg.proxyDomain.endsWith(`.${host}`)) {
+    throw new GatewayError(
+      'CB_ERR_CONFIG',
+      `publicUrl (PUBLIC_URL) host ${host} and proxyDomain (PROXY_DOMAIN) ${cfg.proxyDomain} must share a registrable domain, e.g. PUBLIC_URL=https://app.cobrowse.example.net and PROXY_DOMAIN=cobrowse.example.net`,
+    );
+  }
   return cfg;
+}
+
+/** The gateway's public origin: PUBLIC_URL, or http://<proxyDomain>:<port>. */
+export function publicOriginOf(cfg: Config, port = cfg.port): string {
+  return cfg.publicUrl || `http://${cfg.proxyDomain}:${port}`;
 }

@@ -1,6 +1,6 @@
 // Entry point. `npm run gateway` starts one gateway; `npm start` (--demo) also starts the demo shop,
 // allows it as a proxy target, seeds a demo agent, and prints where everything is.
-import { loadConfig } from './config.ts';
+import { loadConfig, publicOriginOf } from './config.ts';
 import { GatewayError } from './errors.ts';
 import { createGateway } from './server.ts';
 
@@ -8,7 +8,7 @@ async function main() {
   const demo = process.argv.includes('--demo');
   let config = loadConfig(process.env);
   let demoSite: { url: string; close(): Promise<void> } | null = null;
-  const publicUrl = config.publicUrl || `http://127.0.0.1:${config.port}`;
+  const publicUrl = publicOriginOf(config);
   if (demo) {
     const { startDemoSite } = await import('../demo-site/server.ts');
     demoSite = await startDemoSite({ port: config.demoPort, host: config.host, gatewayUrl: publicUrl, siteId: 'demo' });
@@ -23,6 +23,11 @@ async function main() {
   }
   console.log(`Agent console: ${gw.url}/agent/`);
   if (demo) console.log(`Demo agent: ${config.demoAgentEmail} / ${config.demoAgentPassword}`);
+
+  // Last line of defence: a bug in one request handler must not take every visitor's session down.
+  // Errors are logged with their stack and the process keeps serving; state lives in the store.
+  process.on('uncaughtException', (err) => gw.log.error({ err, event: 'gateway.uncaught' }, 'uncaught exception'));
+  process.on('unhandledRejection', (err) => gw.log.error({ err, event: 'gateway.unhandled-rejection' }, 'unhandled rejection'));
 
   let stopping = false;
   const stop = async (signal: string) => {

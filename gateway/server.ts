@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { MAX_FRAME_BYTES, parseClientFrame, WireErrors } from '../protocol/index.ts';
 import { uws, type us_listen_socket, type TemplatedApp } from './uws.ts';
-import type { Config } from './config.ts';
+import { publicOriginOf, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/types.ts';
@@ -14,10 +14,10 @@ import { OriginRegistry } from './proxy/origin-registry.ts';
 import { CookieJars } from './proxy/cookie-jars.ts';
 import { createUpstreams } from './proxy/upstream.ts';
 import { createProxyApp } from './proxy/proxy-server.ts';
-import { AgentAuth, AUTH_COOKIE } from './auth/agent-auth.ts';
+import { AgentAuth, authCookieFrom } from './auth/agent-auth.ts';
 import { registerApiRoutes } from './http/api-routes.ts';
 import { loadStaticDir, type StaticFile } from './http/static-files.ts';
-import { parseCookies, send } from './http/respond.ts';
+import { send } from './http/respond.ts';
 import { createMetrics } from './metrics.ts';
 import { RateLimiter } from './proxy/rate-limit.ts';
 import { newId } from './ids.ts';
@@ -26,7 +26,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface Gateway {
   config: Config;
-  /** Origin of the console/shell/API, e.g. http://127.0.0.1:8080 */
+  /** Origin of the console/shell/API, e.g. http://cobrowse.localhost:8080 */
   url: string;
   /** Host suffix of proxy origins, e.g. .localhost:8081 */
   proxyHostSuffix: string;
@@ -67,7 +67,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const app = uws.App();
   // Ports first (0 = pick a free one), so origins are known before anything renders a URL.
   const main = await listen(app, config.host, config.port);
-  const publicOrigin = config.publicUrl || `http://127.0.0.1:${main.port}`;
+  const publicOrigin = publicOriginOf(config, main.port);
   const scheme = publicOrigin.startsWith('https:') ? 'https' : 'http';
 
   const policy = { allowedTargets: new Set(config.allowedTargets), allowedPorts: new Set(config.allowedPorts) };
@@ -169,7 +169,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       if (origin !== publicOrigin) return send(res, null, 403, { 'content-type': 'text/plain' }, 'CB_ERR_FORBIDDEN_ORIGIN');
       let data: SocketData;
       if (role === 'agent') {
-        const agent = auth.agentFor(parseCookies(req.getHeader('cookie'))[AUTH_COOKIE]);
+        const agent = auth.agentFor(authCookieFrom(req.getHeader('cookie')));
         if (!agent) return send(res, null, 401, { 'content-type': 'text/plain' }, 'CB_ERR_AUTH_REQUIRED');
         data = { role: 'agent', cid: newId(), agentId: agent.id, name: agent.name, email: agent.email, agentRole: agent.role };
       } else if (role === 'visitor') {

@@ -18,6 +18,17 @@ export interface PublicAgent {
   role: Role;
 }
 
+/**
+ * The login token from a Cookie header. Proxied pages share the console's site, so one could plant a
+ * second `cb_agent` cookie for the console's host (cookie tossing); when more than one is present
+ * the request is treated as signed out rather than guessing which is ours.
+ */
+export function authCookieFrom(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const values = header.split(';').map((p) => p.trim()).filter((p) => p.startsWith(`${AUTH_COOKIE}=`));
+  return values.length === 1 ? values[0].slice(AUTH_COOKIE.length + 1) : undefined;
+}
+
 export const publicAgent = (a: AgentRecord): PublicAgent => ({ id: a.id, name: a.name, email: a.email, role: a.role });
 
 export class AgentAuth {

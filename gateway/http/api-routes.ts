@@ -5,11 +5,11 @@ import type { TemplatedApp, HttpResponse, HttpRequest } from '../uws.ts';
 import type { Logger } from 'pino';
 import { renderShellPage } from '../../visitor-shell/src/shell-page.ts';
 import { GatewayError } from '../errors.ts';
-import { AUTH_COOKIE, publicAgent, type AgentAuth } from '../auth/agent-auth.ts';
+import { authCookieFrom, publicAgent, type AgentAuth } from '../auth/agent-auth.ts';
 import type { Hub } from '../channel/hub.ts';
 import type { Store } from '../store/types.ts';
 import type { Metrics } from '../metrics.ts';
-import { escapeHtml, parseCookies, readBody, send, sendError, sendJson, track, type ResState } from './respond.ts';
+import { escapeHtml, readBody, send, sendError, sendJson, track, type ResState } from './respond.ts';
 
 export interface ApiDeps {
   hub: Hub;
@@ -40,7 +40,7 @@ function simplePage(title: string, message: string): string {
 export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
   const sameOrigin = (origin: string) => origin === d.publicOrigin;
 
-  const agentOf = (req: HttpRequest) => d.auth.agentFor(parseCookies(req.getHeader('cookie'))[AUTH_COOKIE]);
+  const agentOf = (req: HttpRequest) => d.auth.agentFor(authCookieFrom(req.getHeader('cookie')));
 
   app.get('/start', (res, req) => {
     const q = new URLSearchParams(req.getQuery() ?? '');
@@ -99,7 +99,7 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
   app.post('/api/logout', (res, req) => {
     const state = track(res);
     if (!sameOrigin(req.getHeader('origin'))) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
-    const cookie = d.auth.logout(parseCookies(req.getHeader('cookie'))[AUTH_COOKIE]);
+    const cookie = d.auth.logout(authCookieFrom(req.getHeader('cookie')));
     sendJson(res, state, 200, { ok: true }, { 'set-cookie': cookie });
   });
 

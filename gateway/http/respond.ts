@@ -6,12 +6,14 @@ import { GatewayError, GatewayErrors, type GatewayErrorCode } from '../errors.ts
 
 export interface ResState {
   aborted: boolean;
+  /** The response was ended: like an abort, the uWS object must not be touched again. */
+  done: boolean;
   onAbort: (() => void)[];
 }
 
 /** Marks the response as tracked for aborts; call synchronously in the handler, before going async. */
 export function track(res: HttpResponse): ResState {
-  const state: ResState = { aborted: false, onAbort: [] };
+  const state: ResState = { aborted: false, done: false, onAbort: [] };
   res.onAborted(() => {
     state.aborted = true;
     for (const f of state.onAbort) f();
@@ -28,7 +30,8 @@ export function send(
   headers: Iterable<[string, string]> | Record<string, string>,
   body: string | Uint8Array = '',
 ): void {
-  if (state?.aborted) return;
+  if (state?.aborted || state?.done) return;
+  if (state) state.done = true;
   res.cork(() => {
     res.writeStatus(statusLine(status));
     const list = Symbol.iterator in headers ? (headers as Iterable<[string, string]>) : Object.entries(headers);

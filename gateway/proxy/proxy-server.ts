@@ -231,7 +231,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     });
     state.onAbort.push(() => body.destroy());
     body.on('data', (chunk: Buffer) => {
-      if (state.aborted) return;
+      if (state.aborted || state.done) return;
       let ok = true;
       res.cork(() => {
         ok = res.write(chunk);
@@ -240,16 +240,20 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
         // uWS kept the chunk; wait until the socket drains before reading more from upstream.
         body.pause();
         res.onWritable(() => {
-          body.resume();
+          if (!state.aborted) body.resume();
           return true;
         });
       }
     });
     body.on('end', () => {
-      if (!state.aborted) res.cork(() => res.end());
+      if (state.aborted || state.done) return;
+      state.done = true;
+      res.cork(() => res.end());
     });
     body.on('error', () => {
-      if (!state.aborted) res.cork(() => res.close());
+      if (state.aborted || state.done) return;
+      state.done = true;
+      res.close();
     });
   }
 
@@ -258,7 +262,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     let size = 0;
     const stream = new Readable({
       read() {
-        res.resume();
+        if (!state.aborted && !state.done) res.resume();
       },
     });
     state.onAbort.push(() => stream.destroy(new Error('client aborted')));
@@ -268,7 +272,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
         stream.destroy(new GatewayError('CB_ERR_BODY_TOO_LARGE'));
         return;
       }
-      if (!stream.push(Buffer.from(ab.slice(0)))) res.pause();
+      if (!stream.push(Buffer.from(ab.slice(0))) && !state.done) res.pause();
       if (isLast) stream.push(null);
     });
     if (contentLength === '0') stream.push(null);

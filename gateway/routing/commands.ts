@@ -1,7 +1,7 @@
 // Command handlers, deadline firing and auto-mode dispatch. Each function mutates the state of one
 // `Step` and appends the effects the shell must carry out; nothing here reads a clock or does I/O.
 
-import type { AgentStatus, Effect, RoutingConfig, SessionRecord } from './types.ts';
+import type { AgentSpec, AgentStatus, Effect, RoutingConfig, SessionRecord } from './types.ts';
 import { isRoutable, type AgentState, type RouterState } from './state.ts';
 import { servingOrder } from './queue-order.ts';
 import { agentLoads, offerPool, pickAgent, servesDepartment, staffedDepartments } from './agent-selection.ts';
@@ -160,14 +160,20 @@ function fire(step: Step, d: Deadline): void {
   }
 }
 
-/** Fires everything due. Firing one deadline can cancel another, so each is re-checked before it fires. */
+/**
+ * Fires everything due. Firing one deadline can cancel another, so each is re-checked before it
+ * fires. Every pass clears at least one deadline and creates none that are due, so it settles; the
+ * bound turns a future bug in that argument into an error instead of a frozen event loop.
+ */
 export function fireDue(step: Step): void {
   const { sessions, agents } = step.state;
-  for (;;) {
+  const maxPasses = 4 * (sessions.size + agents.size) + 1;
+  for (let pass = 0; pass <= maxPasses; pass++) {
     const due = dueDeadlines(sessions.values(), agents.values(), step.config, step.now);
     if (due.length === 0) return;
     for (const d of due) fire(step, d);
   }
+  throw new Error('routing: due deadlines did not settle');
 }
 
 // ---------------------------------------------------------------- dispatch
@@ -246,7 +252,7 @@ export function visitorReconnect(step: Step, sessionId: string): void {
   s.graceExpiresAt = null;
 }
 
-export function agentConnect(step: Step, spec: { agentId: string; departments: string[]; capacity: number }): void {
+export function agentConnect(step: Step, spec: AgentSpec): void {
   const { agents } = step.state;
   let a = agents.get(spec.agentId);
   if (!a) {
@@ -333,7 +339,7 @@ export function transfer(
   if (toAgentId !== null) {
     if (toAgentId === fromAgentId) return;
     const to = state.agents.get(toAgentId);
-    if (!to || !isRoutable(to) || to.active.length >= to.capacity) {
+    if (!to || !isRoutable(to) || to.active.length + reservations(state, toAgentId) >= to.capacity) {
       step.out.push({ type: 'rejected', agentId: fromAgentId, sessionId, code: 'CB_ERR_AT_CAPACITY' });
       return;
     }

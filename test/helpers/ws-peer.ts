@@ -2,6 +2,7 @@
 // browser would (Origin header, cookie), records every frame, and waits for frames by predicate.
 import WebSocket from 'ws';
 import type { ClientFrame, ServerFrame } from '../../protocol/index.ts';
+import { localhostLookup } from './localhost-dns.ts';
 
 export class Peer {
   frames: ServerFrame[] = [];
@@ -10,7 +11,7 @@ export class Peer {
   closed: Promise<{ code: number; reason: string }>;
 
   constructor(url: string, opts: { origin: string; cookie?: string }) {
-    this.ws = new WebSocket(url, { headers: { origin: opts.origin, ...(opts.cookie ? { cookie: opts.cookie } : {}) } });
+    this.ws = new WebSocket(url, { lookup: localhostLookup as never, headers: { origin: opts.origin, ...(opts.cookie ? { cookie: opts.cookie } : {}) } });
     this.ws.on('message', (data) => {
       const f = JSON.parse(String(data)) as ServerFrame;
       this.frames.push(f);

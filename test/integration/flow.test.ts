@@ -28,7 +28,7 @@ describe('vertical slice over real sockets', () => {
     expect(pos.position).toBe(1);
     const session = await visitor.waitFor('session');
     expect(session.session.state).toBe('queued');
-    expect(session.session.proxyUrl).toMatch(/^http:\/\/[a-z2-7]{26}\.localhost:\d+\/products$/);
+    expect(session.session.proxyUrl).toMatch(/^http:\/\/[a-z2-7]{26}\.cobrowse\.localhost:\d+\/products$/);
 
     const agent = new Peer(wsUrl(t.gw.url, '/ws/agent'), { origin: t.gw.url, cookie });
     await agent.opened();

@@ -139,7 +139,7 @@ describe('proxy', () => {
     const { proxyUrl } = await visitor();
     const hop1 = await proxyFetch(new URL('/redirect-to-loopback', proxyUrl).href);
     expect(hop1.status).toBe(302);
-    expect(hop1.headers.location).toMatch(/^http:\/\/[a-z2-7]{26}\.localhost:\d+\/secret$/);
+    expect(hop1.headers.location).toMatch(/^http:\/\/[a-z2-7]{26}\.cobrowse\.localhost:\d+\/secret$/);
     const hop2 = await proxyFetch(hop1.headers.location!, { headers: { accept: 'text/html' } });
     expect(hop2.status).toBe(403);
     expect(hop2.body).toContain('CB_ERR_TARGET_REFUSED');

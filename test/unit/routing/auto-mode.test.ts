@@ -126,6 +126,8 @@ describe('auto mode: decline, timeout, missed offers', () => {
     expect(offers(h.router)).toEqual({ v1: 'a3' }); // a1 is least loaded too, but already passed
     h.apply(decline('a3', 'v1'));
     expect(offers(h.router)).toEqual({ v1: 'a1' }); // everyone passed: a new round
+    h.apply(decline('a1', 'v1'));
+    expect(offers(h.router)).toEqual({ v1: 'a2' }); // in the new round only a1 has passed
   });
 
   it('ring timeout on tick withdraws and moves on', () => {

@@ -1,0 +1,3 @@
+import { installLocalhostDns } from './helpers/localhost-dns.ts';
+
+installLocalhostDns();

@@ -72,6 +72,11 @@ export class CobrowseBridge {
     }
   }
 
+  /** Change the label drawn beside the other party's cursor (e.g. once the agent's name is known). */
+  setPeerLabel(label: string): void {
+    this.#o = { ...this.#o, peerLabel: label };
+  }
+
   /** Tell the overlay about its role and whether remote control is granted. */
   setRole(controlGranted: boolean): void {
     this.#controlGranted = controlGranted;

@@ -1,0 +1,68 @@
+// The overlay: injected at the top of every proxied page's <head>, before the page's own scripts.
+// Talks only to the embedding window (visitor shell or agent console) by postMessage; holds no
+// credential. Config comes from window.__cbFrame = { parentOrigin, realOrigin, sessionHint }.
+// Opened directly (not in a frame), it keeps only the runtime patches and shows nothing.
+import type { FrameDown } from '../../protocol/index.ts';
+import { framed, onDown, readConfig, safe, setConfig } from './overlay/env.ts';
+import { applyDraw, clearDrawing, installDrawResize } from './overlay/draw.ts';
+import { applyAct, applyForm, installFormSync } from './overlay/form-sync.ts';
+import { installNav, onNavigated } from './overlay/nav.ts';
+import { installPointerSend, installPresenceReflow, showRemoteFocus, showRemotePointer } from './overlay/pointer.ts';
+import { installRuntimePatches } from './overlay/runtime-patches.ts';
+import { applyScroll, installScrollSync } from './overlay/scroll-sync.ts';
+
+function handleDown(m: FrameDown, state: { controlGranted: boolean }): void {
+  switch (m.type) {
+    case 'role':
+      state.controlGranted = m.controlGranted === true;
+      return;
+    case 'scroll':
+      applyScroll(m.scroll);
+      return;
+    case 'pointer':
+      showRemotePointer(m);
+      return;
+    case 'focus':
+      showRemoteFocus(m.path, m.label);
+      return;
+    case 'form':
+      applyForm(m);
+      return;
+    case 'draw':
+      applyDraw(m.points, m.clear);
+      return;
+    case 'act':
+      if (state.controlGranted) applyAct(m);
+      return;
+    case 'history':
+      if (m.action === 'back') history.back();
+      else if (m.action === 'forward') history.forward();
+      else location.reload();
+      return;
+  }
+}
+
+function main(): void {
+  if (window.__cbOverlayLoaded) return; // injected twice (e.g. a page that re-includes it)
+  window.__cbOverlayLoaded = true;
+  const cfg = readConfig();
+  if (!cfg) return;
+  setConfig(cfg);
+  safe(installRuntimePatches)(cfg.realOrigin);
+  if (!framed) return;
+  const state = { controlGranted: false };
+  onDown((m) => handleDown(m, state));
+  safe(installNav)();
+  safe(installScrollSync)();
+  safe(installPointerSend)();
+  safe(installPresenceReflow)();
+  safe(installFormSync)();
+  safe(installDrawResize)();
+  onNavigated(clearDrawing);
+}
+
+try {
+  main();
+} catch {
+  /* the overlay never breaks the page */
+}

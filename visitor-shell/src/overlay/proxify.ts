@@ -1,0 +1,60 @@
+// URL mapping used by the overlay's runtime patches, pure so it can be unit tested.
+// A proxied page lives on `proxyOrigin` (http://<token>.localhost:8081) and stands for `realOrigin`
+// (https://shop.example). The path and query are kept as they are, so:
+//   relative URL                → unchanged
+//   URL on realOrigin           → same path on proxyOrigin
+//   URL on another http(s) site → proxyOrigin/__cb/go?u=<encoded URL>  (the proxy 307s it into the session)
+//   anything else (data:, blob:, mailto:, javascript:, the proxy's own origin) → unchanged
+
+export interface ProxyContext {
+  /** location.origin of the proxied page. */
+  proxyOrigin: string;
+  /** Origin of the real site the page stands for. */
+  realOrigin: string;
+  /** The page's real URL (realOrigin + path + query), to resolve protocol-relative and odd URLs. */
+  realBase: string;
+}
+
+const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+function isRelative(url: string): boolean {
+  const t = url.trimStart();
+  return !SCHEME_RE.test(t) && !t.startsWith('//') && !t.startsWith('\\\\') && !t.startsWith('/\\') && !t.startsWith('\\/');
+}
+
+export function proxifyUrl(url: string, ctx: ProxyContext): string {
+  if (isRelative(url)) return url;
+  let abs: URL;
+  try {
+    abs = new URL(url, ctx.realBase);
+  } catch {
+    return url;
+  }
+  if (abs.protocol !== 'http:' && abs.protocol !== 'https:') return url;
+  if (abs.origin === ctx.proxyOrigin) return url;
+  if (abs.origin === ctx.realOrigin) return ctx.proxyOrigin + abs.pathname + abs.search + abs.hash;
+  return `${ctx.proxyOrigin}/__cb/go?u=${encodeURIComponent(abs.href)}`;
+}
+
+/**
+ * WebSocket URLs: same-origin (ws↔http, wss↔https of realOrigin) → same path on the proxy host with
+ * the proxy's ws scheme; cross-origin → ws(s)://<proxy host>/__cb/ws?u=<encoded ws URL>.
+ */
+export function proxifyWsUrl(url: string, ctx: ProxyContext): string {
+  let abs: URL;
+  try {
+    abs = new URL(url, ctx.realBase);
+  } catch {
+    return url;
+  }
+  if (abs.protocol === 'http:') abs.protocol = 'ws:';
+  else if (abs.protocol === 'https:') abs.protocol = 'wss:';
+  if (abs.protocol !== 'ws:' && abs.protocol !== 'wss:') return url;
+  abs.hash = '';
+  const proxy = new URL(ctx.proxyOrigin);
+  const wsScheme = proxy.protocol === 'https:' ? 'wss:' : 'ws:';
+  const httpOrigin = `${abs.protocol === 'wss:' ? 'https:' : 'http:'}//${abs.host}`;
+  if (httpOrigin === ctx.proxyOrigin) return abs.href;
+  if (httpOrigin === ctx.realOrigin) return `${wsScheme}//${proxy.host}${abs.pathname}${abs.search}`;
+  return `${wsScheme}//${proxy.host}/__cb/ws?u=${encodeURIComponent(abs.href)}`;
+}

@@ -1,0 +1,231 @@
+// Keeps navigation and requests built at run time inside the proxy. The proxy rewrites the HTML it
+// serves; these patches catch what page scripts construct later: fetch, XMLHttpRequest, WebSocket,
+// EventSource, sendBeacon, window.open, form submission, URL properties and attributes set by
+// scripts, and elements inserted later (MutationObserver). Service workers are refused: they would
+// outlive the session and intercept requests outside the proxy's control.
+// What cannot be caught (location assignments, dynamic import(), workers, CSS url()) is listed in
+// visitor-shell/README.md.
+import { proxifyUrl, proxifyWsUrl, type ProxyContext } from './proxify.ts';
+import { isLayer } from './layer.ts';
+
+function ctx(realOrigin: string): ProxyContext {
+  return { proxyOrigin: location.origin, realOrigin, realBase: realOrigin + location.pathname + location.search };
+}
+
+/** URL-valued attributes per element, rewritten when set to an absolute URL. */
+const URL_ATTRS: Record<string, string[]> = {
+  a: ['href'],
+  area: ['href'],
+  link: ['href'],
+  script: ['src'],
+  img: ['src'],
+  iframe: ['src'],
+  frame: ['src'],
+  source: ['src'],
+  audio: ['src'],
+  video: ['src'],
+  track: ['src'],
+  embed: ['src'],
+  input: ['src', 'formaction'],
+  button: ['formaction'],
+  form: ['action'],
+};
+const ATTR_NAMES = new Set(Object.values(URL_ATTRS).flat());
+const SELECTOR = Object.entries(URL_ATTRS)
+  .flatMap(([tag, attrs]) => attrs.map((a) => `${tag}[${a}]`))
+  .join(',');
+
+function isUrlAttr(el: Element, name: string): boolean {
+  return URL_ATTRS[el.localName]?.includes(name) ?? false;
+}
+
+function requestInit(r: Request, body: ArrayBuffer): RequestInit {
+  return {
+    method: r.method,
+    headers: r.headers,
+    body,
+    credentials: r.credentials,
+    cache: r.cache,
+    redirect: r.redirect,
+    referrerPolicy: r.referrerPolicy,
+    integrity: r.integrity,
+    keepalive: r.keepalive,
+    signal: r.signal,
+    mode: r.mode === 'navigate' ? 'same-origin' : r.mode,
+  };
+}
+
+const guard = <T>(fn: () => T, fallback: T): T => {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+};
+
+export function installRuntimePatches(realOrigin: string): void {
+  const p = (url: string): string => guard(() => proxifyUrl(url, ctx(realOrigin)), url);
+  const pws = (url: string): string => guard(() => proxifyWsUrl(url, ctx(realOrigin)), url);
+  const w = window;
+
+  // fetch
+  const origFetch = w.fetch;
+  if (origFetch) {
+    w.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+      let arg = input;
+      try {
+        if (typeof input === 'string') arg = p(input);
+        else if (input instanceof URL) arg = p(input.href);
+        else if (input instanceof Request) {
+          const u = p(input.url);
+          if (u !== input.url) {
+            if (input.body === null) arg = new Request(u, input);
+            // A Request with a body cannot be re-wrapped as is (stream bodies need duplex, which
+            // HTTP/1.1 cannot do): buffer it.
+            else return input.arrayBuffer().then((body) => origFetch.call(w, new Request(u, requestInit(input, body)), init));
+          }
+        }
+      } catch {
+        arg = input;
+      }
+      return origFetch.call(this ?? w, arg, init);
+    } as typeof fetch;
+  }
+
+  // XMLHttpRequest.open: keep the argument count (open(m, u, undefined) would mean synchronous).
+  const xhrOpen = XMLHttpRequest.prototype.open;
+  XMLHttpRequest.prototype.open = function (this: XMLHttpRequest, ...args: unknown[]) {
+    if (args.length > 1 && args[1] != null) args[1] = p(String(args[1]));
+    return (xhrOpen as (...a: unknown[]) => void).apply(this, args);
+  } as typeof xhrOpen;
+
+  // WebSocket and EventSource: subclasses, so statics, prototypes and instanceof keep working.
+  const OrigWS = w.WebSocket;
+  if (OrigWS) {
+    const PatchedWS = class WebSocket extends OrigWS {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(pws(String(url)), protocols);
+      }
+    };
+    w.WebSocket = PatchedWS;
+  }
+  const OrigES = w.EventSource;
+  if (OrigES) {
+    const PatchedES = class EventSource extends OrigES {
+      constructor(url: string | URL, init?: EventSourceInit) {
+        super(p(String(url)), init);
+      }
+    };
+    w.EventSource = PatchedES;
+  }
+
+  // sendBeacon
+  const beacon = Navigator.prototype.sendBeacon;
+  if (beacon) {
+    Navigator.prototype.sendBeacon = function (this: Navigator, url: string | URL, data?: BodyInit | null) {
+      return beacon.call(this, p(String(url)), data);
+    };
+  }
+
+  // window.open (the new window is a proxied page too)
+  const origOpen = w.open;
+  w.open = function (this: Window, ...args: unknown[]) {
+    if (args.length > 0 && args[0] != null && args[0] !== '') args[0] = p(String(args[0]));
+    return (origOpen as (...a: unknown[]) => Window | null).apply(this ?? w, args);
+  } as typeof w.open;
+
+  // Attributes and URL properties set by scripts.
+  const rewriteAttr = (el: Element, name: string): void => {
+    const v = el.getAttribute(name);
+    if (v == null) return;
+    const nv = p(v);
+    if (nv !== v) origSetAttribute.call(el, name, nv);
+  };
+  const origSetAttribute = Element.prototype.setAttribute;
+  Element.prototype.setAttribute = function (this: Element, name: string, value: string) {
+    let v = value;
+    if (ATTR_NAMES.has(String(name).toLowerCase()) && isUrlAttr(this, String(name).toLowerCase())) v = guard(() => p(String(value)), value);
+    return origSetAttribute.call(this, name, v);
+  };
+  const props: Array<[{ prototype: object } | undefined, string]> = [
+    [w.HTMLAnchorElement, 'href'],
+    [w.HTMLAreaElement, 'href'],
+    [w.HTMLLinkElement, 'href'],
+    [w.HTMLScriptElement, 'src'],
+    [w.HTMLImageElement, 'src'],
+    [w.HTMLIFrameElement, 'src'],
+    [w.HTMLSourceElement, 'src'],
+    [w.HTMLMediaElement, 'src'],
+    [w.HTMLTrackElement, 'src'],
+    [w.HTMLEmbedElement, 'src'],
+    [w.HTMLInputElement, 'src'],
+    [w.HTMLFormElement, 'action'],
+    [w.HTMLButtonElement, 'formAction'],
+    [w.HTMLInputElement, 'formAction'],
+  ];
+  for (const [ctor, prop] of props) {
+    const proto = ctor?.prototype;
+    const desc = proto && Object.getOwnPropertyDescriptor(proto, prop);
+    if (!desc?.set || !desc.configurable) continue;
+    const set = desc.set;
+    Object.defineProperty(proto, prop, {
+      ...desc,
+      set(this: Element, value: unknown) {
+        set.call(this, typeof value === 'string' || value instanceof URL ? guard(() => p(String(value)), String(value)) : value);
+      },
+    });
+  }
+
+  // Form submission: the action (and the submitter's formaction) may have been set in markup we
+  // did not see, or to an absolute URL elsewhere.
+  const fixForm = (form: HTMLFormElement, submitter?: Element | null): void => {
+    rewriteAttr(form, 'action');
+    if (submitter) rewriteAttr(submitter, 'formaction');
+  };
+  document.addEventListener(
+    'submit',
+    (ev) => {
+      try {
+        if (ev.target instanceof HTMLFormElement) fixForm(ev.target, (ev as SubmitEvent).submitter);
+      } catch {
+        /* never into the page */
+      }
+    },
+    true,
+  );
+  const formSubmit = HTMLFormElement.prototype.submit;
+  HTMLFormElement.prototype.submit = function (this: HTMLFormElement) {
+    guard(() => fixForm(this), undefined);
+    return formSubmit.call(this);
+  };
+
+  // Elements inserted later (innerHTML, frameworks) or attributes changed without the patched APIs.
+  const fix = (el: Element): void => {
+    for (const a of URL_ATTRS[el.localName] ?? []) rewriteAttr(el, a);
+  };
+  const scan = (el: Element): void => {
+    if (isLayer(el)) return;
+    fix(el);
+    if (el.firstElementChild) for (const d of Array.from(el.querySelectorAll(SELECTOR))) fix(d);
+  };
+  new MutationObserver((records) => {
+    try {
+      for (const r of records) {
+        if (r.type === 'attributes') {
+          if (r.target instanceof Element && r.attributeName && isUrlAttr(r.target, r.attributeName)) rewriteAttr(r.target, r.attributeName);
+        } else for (const n of Array.from(r.addedNodes)) if (n instanceof Element) scan(n);
+      }
+    } catch {
+      /* never into the page */
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: [...ATTR_NAMES] });
+
+  // Service workers would outlive the session and bypass the proxy.
+  const SWC = w.ServiceWorkerContainer;
+  if (SWC?.prototype?.register) {
+    SWC.prototype.register = function () {
+      console.warn('[cobrowse] Service workers are disabled while this page is co-browsed; the page works without offline support.');
+      return Promise.reject(new DOMException('Service workers are disabled while co-browsing.', 'SecurityError'));
+    } as typeof SWC.prototype.register;
+  }
+}

@@ -1,0 +1,260 @@
+// The visitor shell: the co-browse frame filling the viewport (the visitor's page, through the
+// proxy), the waiting banner while queued, the chat widget, consent for remote control, sharing
+// pause, and the end screen. Plain TypeScript + DOM; one WebSocket (WsClient) to the gateway.
+import type { AgentInfo, ClientFrame, ServerFrame, SessionInfo } from '../../protocol/index.ts';
+import { CobrowseBridge } from './common/cobrowse-bridge.ts';
+import { WsClient, newClientId } from './common/ws-client.ts';
+import { ChatPanel } from './shell/chat-panel.ts';
+import { readClientConfig } from './shell/config.ts';
+import { Consent } from './shell/consent.ts';
+import { h } from './shell/dom.ts';
+import { EndPanel } from './shell/end-panel.ts';
+import { safeHttpUrl } from './shell/format.ts';
+import { Notices } from './shell/notices.ts';
+import { makeProxyOriginCheck, resolveWsUrl } from './shell/origin.ts';
+import { QueueBanner } from './shell/queue-banner.ts';
+
+const FRAME_SANDBOX = 'allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads';
+
+function start(): void {
+  const cfg = readClientConfig(document);
+  const app = document.getElementById('cb-app') ?? document.body;
+  const sid = cfg.sessionId;
+
+  let agent: AgentInfo | null = null;
+  let state: SessionInfo['state'] = 'queued';
+  let sharing = true;
+  let control = false;
+  let ended = false;
+
+  const agentName = () => agent?.name || 'The agent';
+  const send = (f: ClientFrame) => {
+    if (!ended) ws.send(f);
+  };
+
+  // ---------------------------------------------------------------- frame
+  const iframe = h('iframe', {
+    class: 'cb-frame',
+    'data-testid': 'cobrowse-frame',
+    title: 'The page you are sharing',
+    sandbox: FRAME_SANDBOX,
+    referrerpolicy: 'no-referrer',
+    src: 'about:blank',
+  });
+  let pageUrl: string | null = safeHttpUrl(cfg.entryUrl);
+
+  const bridge = new CobrowseBridge({
+    iframe,
+    role: 'visitor',
+    isProxyOrigin: makeProxyOriginCheck(location.protocol, cfg.proxyOriginSuffix),
+    peerLabel: 'Agent',
+    send: (f) => {
+      if (!sharing || ended) return;
+      // Until an agent is with us only the page address matters (the gateway records it).
+      if (f.type !== 'nav' && state !== 'active') return;
+      send({ ...f, sessionId: sid } as ClientFrame);
+    },
+    onPage: (url) => {
+      pageUrl = safeHttpUrl(url) ?? pageUrl;
+      notices.hideProblem();
+    },
+    onProblem: (_code, message, url) => notices.showProblem(message, url ?? pageUrl),
+  });
+
+  // ---------------------------------------------------------------- widgets
+  const notices = new Notices(() => setSharing(true, true));
+  const queue = new QueueBanner();
+  const sharingBtn = h('button', { type: 'button', class: 'cb-tool', 'data-testid': 'stop-sharing', 'aria-pressed': 'false', onclick: () => setSharing(!sharing, true) }, 'Stop sharing');
+  const endBtn = h('button', { type: 'button', class: 'cb-tool cb-tool-danger', 'data-testid': 'end-session', onclick: () => end.openConfirm() }, 'End chat');
+  const chat = new ChatPanel({
+    toolbar: [sharingBtn, endBtn],
+    onSend: (text) => {
+      const clientId = newClientId();
+      chat.addLocal(clientId, text);
+      send({ type: 'chat', sessionId: sid, clientId, text });
+    },
+    onTyping: (on) => {
+      if (state === 'active') send({ type: 'typing', sessionId: sid, on });
+    },
+  });
+  const consent = new Consent({
+    onAnswer: (allow) => {
+      if (allow && !sharing) setSharing(true, true);
+      send({ type: 'control', sessionId: sid, action: allow ? 'grant' : 'deny' });
+      setControl(allow);
+    },
+    onRevoke: () => {
+      send({ type: 'control', sessionId: sid, action: 'revoke' });
+      setControl(false);
+    },
+  });
+  const end = new EndPanel({
+    sessionId: sid,
+    onConfirm: (rating) => {
+      if (ended) return;
+      ws.send({ type: 'end', sessionId: sid, ...(rating ? { rating } : {}) });
+      showEnded('You ended the chat. Thanks for getting in touch.', rating);
+    },
+  });
+
+  app.append(
+    iframe,
+    h('div', { class: 'cb-top' }, queue.el, queue.joined, consent.banner, notices.paused, notices.problem, notices.error),
+    notices.connection,
+    chat.el,
+    chat.launcher,
+    consent.dialog,
+    end.confirm,
+    end.screen,
+  );
+  chat.setEnabled(true);
+
+  // ---------------------------------------------------------------- state changes
+  function setSharing(on: boolean, tell: boolean): void {
+    if (sharing === on) return;
+    sharing = on;
+    sharingBtn.textContent = on ? 'Stop sharing' : 'Resume sharing';
+    sharingBtn.setAttribute('aria-pressed', String(!on));
+    notices.setPaused(!on);
+    if (!on && control) {
+      if (tell) send({ type: 'control', sessionId: sid, action: 'revoke' });
+      setControl(false);
+    }
+    if (tell) send({ type: 'sharing', sessionId: sid, on });
+    // Catch the agent up with where we are now.
+    if (on && tell && bridge.frameUrl) send({ type: 'nav', sessionId: sid, url: bridge.frameUrl, kind: 'load' });
+    updateHeader();
+  }
+
+  function setControl(granted: boolean): void {
+    control = granted;
+    bridge.setRole(granted);
+    consent.setGranted(granted, agentName());
+  }
+
+  function updateHeader(): void {
+    if (ended) return chat.setHeader('Live help', 'Chat ended');
+    if (state === 'active' && agent) {
+      chat.setHeader(agent.name, sharing ? 'Sees this page with you' : 'Sharing paused');
+    } else chat.setHeader('Live help', 'Waiting for an agent');
+  }
+
+  function showEnded(text: string, rating?: number): void {
+    if (!ended) {
+      ended = true;
+      chat.setEnabled(false);
+      consent.close();
+      setControl(false);
+      queue.showWaiting(false);
+      notices.hideConnection();
+      updateHeader();
+    }
+    end.showEnded(text, pageUrl, rating);
+    // The gateway confirms with `ended` (then we close); if it never does, stop anyway.
+    closeSoon(15_000);
+  }
+
+  let closeTimer: ReturnType<typeof setTimeout> | null = null;
+  function closeSoon(ms: number): void {
+    if (closeTimer) clearTimeout(closeTimer);
+    closeTimer = setTimeout(() => ws.close(), ms);
+  }
+
+  function onSession(s: SessionInfo): void {
+    if (s.sessionId !== sid) return;
+    const prevAgent = agent;
+    state = s.state;
+    agent = s.agent;
+    if (s.proxyUrl && s.url) bridge.navigate(s.url, s.proxyUrl);
+    else if (!s.url && s.state !== 'ended' && !bridge.frameUrl) {
+      // The gateway would not proxy the page the visitor came from (not an allowed target).
+      notices.showProblem('The page you came from can’t be shown here, but you can still chat with an agent.', cfg.entryUrl);
+    }
+    if (s.url) pageUrl = safeHttpUrl(s.url) ?? pageUrl;
+    if (s.state === 'ended') {
+      if (!ended) showEnded('This chat has ended.');
+      return;
+    }
+    queue.showWaiting(s.state === 'queued' || s.state === 'ringing');
+    if (s.state === 'active' && agent) {
+      chat.setAgentName(agent.name);
+      bridge.setPeerLabel(agent.name);
+      if (!prevAgent || prevAgent.id !== agent.id) queue.agentJoined(agent.name);
+    }
+    if (s.sharing !== undefined && s.sharing !== sharing) setSharing(s.sharing, false);
+    if (s.control !== undefined && s.control !== control) setControl(s.control);
+    updateHeader();
+  }
+
+  function onFrame(f: ServerFrame): void {
+    switch (f.type) {
+      case 'session':
+        return onSession(f.session);
+      case 'queue.position':
+        if (f.sessionId === sid) queue.setPosition(f.position, f.estimatedWaitSeconds, f.agentsOnline);
+        return;
+      case 'event':
+        if (f.event.sessionId === sid) chat.addEvent(f.event);
+        return;
+      case 'ack':
+        return chat.ack(f.clientId, f.seq);
+      case 'navigate':
+        if (f.sessionId === sid) bridge.navigate(f.url, f.proxyUrl);
+        return;
+      case 'typing':
+        if (f.from === 'agent') chat.setPeerTyping(f.on);
+        return;
+      case 'control':
+        if (f.from !== 'agent') return;
+        if (f.action === 'request') consent.ask(agentName());
+        else if (f.action === 'revoke') {
+          consent.close();
+          setControl(false);
+        }
+        return;
+      case 'ended':
+        if (f.sessionId !== sid) return;
+        if (!ended) showEnded(f.by === 'agent' ? `${agentName()} ended the chat.` : f.reason ? `The chat has ended (${f.reason}).` : 'The chat has ended.');
+        closeSoon(300);
+        return;
+      case 'error':
+        if (f.code === 'CB_ERR_SESSION_ENDED') return showEnded('This chat has ended.');
+        if (f.code === 'CB_ERR_SESSION_UNKNOWN') return showEnded('This chat link is no longer valid. Start a new chat from the website.');
+        return notices.showError(f.message);
+      case 'history':
+      case 'scroll':
+      case 'pointer':
+      case 'form':
+      case 'focus':
+      case 'draw':
+      case 'act':
+        if (sharing && !ended) bridge.handleRemote(f);
+        return;
+      default:
+        return;
+    }
+  }
+
+  const ws = new WsClient({
+    url: resolveWsUrl(cfg.wsUrl, location.href),
+    onFrame: (f) => {
+      try {
+        onFrame(f);
+      } catch (err) {
+        console.error('[cobrowse] shell error', err);
+      }
+    },
+    onState: (s) => {
+      if (!ended) notices.setConnection(s);
+    },
+    onFatal: (code) => {
+      if (ended) return;
+      showEnded(code === 4404 ? 'This chat link is no longer valid. Start a new chat from the website.' : 'This chat has ended.');
+    },
+  });
+
+  updateHeader();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();

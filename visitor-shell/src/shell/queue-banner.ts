@@ -1,0 +1,57 @@
+// The waiting banner while queued (live position and estimated wait), and the short "<name> joined"
+// notice when an agent takes the chat.
+import { h, show } from './dom.ts';
+import { agentsOnlineText, queuePositionText, waitText } from './format.ts';
+
+export class QueueBanner {
+  readonly el: HTMLElement;
+  readonly joined: HTMLElement;
+  #position: HTMLElement;
+  #wait: HTMLElement;
+  #online: HTMLElement;
+  #joinedTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor() {
+    this.#position = h('p', { class: 'cb-queue-pos', 'data-testid': 'queue-position' }, 'Finding your place in the queue…');
+    this.#wait = h('p', { class: 'cb-queue-wait', 'data-testid': 'queue-wait', hidden: true });
+    this.#online = h('p', { class: 'cb-queue-note', hidden: true });
+    this.el = h(
+      'div',
+      { class: 'cb-banner cb-waiting', 'data-testid': 'waiting-banner', role: 'status', 'aria-live': 'polite' },
+      h('span', { class: 'cb-spinner', 'aria-hidden': 'true' }),
+      h(
+        'div',
+        { class: 'cb-banner-text' },
+        h('p', { class: 'cb-banner-title' }, 'Connecting you to an agent'),
+        this.#position,
+        this.#wait,
+        this.#online,
+        h('p', { class: 'cb-queue-note' }, 'You can keep browsing below. The agent will see this page when they join.'),
+      ),
+    );
+    this.joined = h('div', { class: 'cb-toast cb-joined', 'data-testid': 'agent-joined', role: 'status', hidden: true });
+  }
+
+  setPosition(position: number, estimatedWaitSeconds: number | null, agentsOnline: number): void {
+    this.#position.textContent = queuePositionText(position);
+    const wait = waitText(estimatedWaitSeconds);
+    this.#wait.textContent = wait;
+    show(this.#wait, wait !== '');
+    const online = agentsOnlineText(agentsOnline);
+    this.#online.textContent = online;
+    show(this.#online, online !== '');
+  }
+
+  showWaiting(visible: boolean): void {
+    show(this.el, visible);
+  }
+
+  agentJoined(name: string): void {
+    this.showWaiting(false);
+    this.joined.textContent = `${name} joined`;
+    show(this.joined, true);
+    this.joined.classList.remove('cb-fade');
+    if (this.#joinedTimer) clearTimeout(this.#joinedTimer);
+    this.#joinedTimer = setTimeout(() => this.joined.classList.add('cb-fade'), 8000);
+  }
+}

@@ -55,6 +55,12 @@ const fields = {
   proxyBurst: [v.pipe(v.number(), v.minValue(1)), 400, 'PROXY_BURST'],
   /** Largest request body (form posts, uploads) the proxy forwards. */
   maxUploadBytes: [v.pipe(v.number(), v.integer(), v.minValue(0)), 25 * 1024 * 1024, 'MAX_UPLOAD_BYTES'],
+  /** Where session.started, session.ended and offline.message events are POSTed ('' = off). */
+  webhookUrl: [v.union([v.literal(''), v.pipe(v.string(), v.url('expected an http(s) URL'))]), '', 'WEBHOOK_URL'],
+  /** HMAC-SHA256 key for the x-cobrowse-signature header of webhooks. */
+  webhookSecret: [v.string(), '', 'WEBHOOK_SECRET'],
+  /** Largest chat attachment (images and PDFs). */
+  maxAttachmentBytes: [v.pipe(v.number(), v.integer(), v.minValue(1)), 5 * 1024 * 1024, 'MAX_ATTACHMENT_BYTES'],
   demoAgentEmail: [v.pipe(v.string(), v.email()), 'agent@demo.test', 'DEMO_AGENT_EMAIL'],
   demoAgentPassword: [v.pipe(v.string(), v.minLength(8)), 'demo-agent-pass', 'DEMO_AGENT_PASSWORD'],
 } as const;

@@ -16,6 +16,8 @@ import { createUpstreams } from './proxy/upstream.ts';
 import { createProxyApp } from './proxy/proxy-server.ts';
 import { AgentAuth, authCookieFrom } from './auth/agent-auth.ts';
 import { registerApiRoutes } from './http/api-routes.ts';
+import { registerConsoleRoutes } from './http/console-routes.ts';
+import { Webhooks } from './webhooks.ts';
 import { loadStaticDir, type StaticFile } from './http/static-files.ts';
 import { send } from './http/respond.ts';
 import { createMetrics } from './metrics.ts';
@@ -36,6 +38,7 @@ export interface Gateway {
   auth: AgentAuth;
   hub: Hub;
   log: Logger;
+  webhooks: Webhooks;
   close(): Promise<void>;
 }
 
@@ -113,7 +116,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     Date.now,
     savedRouting ? (JSON.parse(savedRouting) as RoutingSnapshot) : undefined,
   );
-  hub = new Hub({ app, store, router, registry, jars, policy, log, clock: Date.now, defaultCapacity: config.defaultAgentCapacity, metrics });
+  const webhooks = new Webhooks(config.webhookUrl, config.webhookSecret, log);
+  hub = new Hub({ app, store, router, registry, jars, policy, log, clock: Date.now, defaultCapacity: config.defaultAgentCapacity, metrics, webhooks });
   if (savedRouting) hub.restoreAfterRestart();
   const auth = new AgentAuth(store, scheme === 'https');
 
@@ -127,6 +131,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     proxyOriginSuffix: registry.hostSuffix,
     ready: () => true,
   });
+
+  registerConsoleRoutes(app, { hub, store, auth, log, webhooks, publicOrigin, maxAttachmentBytes: config.maxAttachmentBytes });
 
   const serveFrom = (files: Map<string, StaticFile>, path: string, res: Parameters<Parameters<TemplatedApp['get']>[1]>[0], fallback?: string) => {
     const f = files.get(path) ?? (fallback ? files.get(fallback) : undefined);
@@ -221,8 +227,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     auth,
     hub,
     log,
+    webhooks,
     async close() {
       hub.close();
+      await webhooks.flush();
       uws.us_listen_socket_close(main.token);
       uws.us_listen_socket_close(proxy.token);
       app.close();

@@ -108,6 +108,15 @@ export const ClientFrame = v.variant('type', [
   /** Internal note, visible to agents only. */
   v.object({ type: v.literal('note'), sessionId: Id, text: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CHAT_CHARS)) }),
   v.object({ type: v.literal('end'), sessionId: Sid, rating: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5))) }),
+  /** The sender's co-browse viewport (CSS px), so the other party can render the page at that size. */
+  v.object({
+    type: v.literal('viewport'),
+    sessionId: Sid,
+    w: v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(10000)),
+    h: v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(10000)),
+  }),
+  /** Supervisor: silently watch (on) or stop watching (off) a session; the visitor is not told. */
+  v.object({ type: v.literal('watch'), sessionId: Id, on: v.boolean() }),
   /** Keep-alive from the client; the gateway answers with pong. */
   v.object({ type: v.literal('ping'), t: v.optional(v.number()) }),
 ]);
@@ -115,7 +124,7 @@ export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
 
 /** Frames the gateway relays between the two parties without storing them. */
-export const RELAYED_TYPES = ['typing', 'scroll', 'pointer', 'form', 'focus', 'draw', 'act'] as const;
+export const RELAYED_TYPES = ['typing', 'scroll', 'pointer', 'form', 'focus', 'draw', 'act', 'viewport'] as const;
 
 // ---------------------------------------------------------------- gateway → client
 
@@ -160,11 +169,21 @@ export const QueueItem = v.object({
 });
 export type QueueItem = v.InferOutput<typeof QueueItem>;
 
+export const Attachment = v.object({
+  id: Id,
+  name: v.string(),
+  type: v.string(),
+  size: v.number(),
+});
+export type Attachment = v.InferOutput<typeof Attachment>;
+
 export const SessionEvent = v.object({
   sessionId: Id,
   seq: Seq,
   ts: v.number(),
-  kind: v.picklist(['chat', 'system', 'nav', 'note']),
+  kind: v.picklist(['chat', 'system', 'nav', 'note', 'attachment']),
+  /** For kind 'attachment': download at /api/attachments/<id> (visitors add ?sid=<sessionId>). */
+  attachment: v.optional(Attachment),
   from: Party,
   name: v.optional(v.string()),
   text: v.optional(v.string()),
@@ -219,7 +238,37 @@ export const ServerFrame = v.variant('type', [
   v.object({ type: v.literal('act'), ...relayed({ path: Path, action: v.picklist(['click', 'input']), value: v.optional(v.string()) }) }),
   v.object({ type: v.literal('control'), ...relayed({ action: v.picklist(['request', 'grant', 'deny', 'revoke']) }) }),
   v.object({ type: v.literal('sharing'), ...relayed({ on: v.boolean() }) }),
+  v.object({ type: v.literal('viewport'), ...relayed({ w: v.number(), h: v.number() }) }),
   v.object({ type: v.literal('ended'), sessionId: Id, by: Party, reason: v.optional(v.string()) }),
+  /** Nobody can take the visitor now (no agent online, or the wait is too long): offer the offline-message form. */
+  v.object({ type: v.literal('offline.offer'), sessionId: Id, reason: v.picklist(['no-agents', 'wait-exceeded']) }),
+  /** Supervisors: live overview of the switching cloud, pushed when it changes. */
+  v.object({
+    type: v.literal('overview'),
+    queue: v.object({ length: v.number(), longestWaitSeconds: v.number() }),
+    agents: v.array(
+      v.object({
+        id: Id,
+        name: v.string(),
+        status: v.picklist(['online', 'away', 'offline']),
+        connected: v.boolean(),
+        active: v.number(),
+        capacity: v.number(),
+      }),
+    ),
+    sessions: v.array(
+      v.object({
+        sessionId: Id,
+        state: SessionState,
+        agentId: v.nullable(Id),
+        agentName: v.nullable(v.string()),
+        siteId: v.string(),
+        url: v.nullable(v.string()),
+        createdAt: v.number(),
+        acceptedAt: v.nullable(v.number()),
+      }),
+    ),
+  }),
   v.object({ type: v.literal('agent.status'), status: v.picklist(['online', 'away', 'offline']), reason: v.optional(v.string()) }),
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;

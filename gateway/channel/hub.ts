@@ -23,6 +23,7 @@ import { newId } from '../ids.ts';
 import { agentsTopic, sessionTopic } from './topics.ts';
 import { HandleTimes, estimateWaitSeconds } from './wait-estimate.ts';
 import type { Metrics } from '../metrics.ts';
+import type { Webhooks } from '../webhooks.ts';
 
 export type SocketData =
   | { role: 'visitor'; cid: string; sessionId: string }
@@ -41,6 +42,7 @@ export interface HubDeps {
   clock: () => number;
   defaultCapacity: number;
   metrics: Metrics;
+  webhooks: Webhooks;
 }
 
 const RELAYED = new Set<string>(RELAYED_TYPES);
@@ -51,6 +53,8 @@ export class Hub {
   #agents = new Map<string, Set<Socket>>();
   #sessions = new Map<string, SessionRecord>();
   #control = new Map<string, boolean>();
+  /** Last viewport the visitor reported, replayed to an agent who joins later. */
+  #viewports = new Map<string, ServerFrame>();
   #lastPosition = new Map<string, { key: string; at: number }>();
   #positionTimers = new Map<string, ReturnType<typeof setTimeout>>();
   #handleTimes = new HandleTimes();
@@ -161,6 +165,7 @@ export class Hub {
     for (const s of this.#sessions.values()) {
       if (s.agentId === d.agentId && s.state === 'active') this.#subscribeAgent(ws, s.id);
     }
+    if (d.agentRole === 'supervisor' || d.agentRole === 'admin') ws.subscribe('supervisors');
     if (set.size === 1) {
       const rec = this.#d.store.agentById(d.agentId);
       this.#apply({
@@ -178,6 +183,11 @@ export class Hub {
     set?.delete(ws);
     if (set && set.size === 0) {
       this.#agents.delete(d.agentId);
+      for (const s of this.#sessions.values()) {
+        if (s.agentId !== d.agentId || s.state !== 'active') continue;
+        const { event } = this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'system', from: 'system', text: `${d.name} lost their connection. Waiting for them to come back…` });
+        this.#publish(sessionTopic(s.id), { type: 'event', event });
+      }
       this.#apply({ type: 'agent.disconnect', agentId: d.agentId });
       this.#d.log.info({ event: 'agent.disconnected', agentId: d.agentId }, 'agent disconnected');
     }
@@ -213,9 +223,12 @@ export class Hub {
       if (s.agentId !== agentId || s.state !== 'active') continue;
       this.#send(ws, { type: 'session', session: this.info(s) });
       for (const e of this.#d.store.eventsAfter(s.id, f.resume?.[s.id] ?? 0)) this.#send(ws, { type: 'event', event: e });
+      const vp = this.#viewports.get(s.id);
+      if (vp) this.#send(ws, vp);
     }
     const view = this.#d.router.agent(agentId);
     if (view) this.#send(ws, { type: 'agent.status', status: view.status });
+    if (d.agentRole === 'supervisor' || d.agentRole === 'admin') this.#send(ws, this.overview());
   }
 
   // ------------------------------------------------------------------ frames
@@ -250,6 +263,7 @@ export class Hub {
       default:
         if (RELAYED.has(f.type) && f.type !== 'act') {
           if (f.type === 'form' && f.masked) delete (f as { value?: string }).value; // never relay a masked value
+          if (f.type === 'viewport') this.#viewports.set(sessionId, { type: 'viewport', sessionId, from: 'visitor', w: f.w, h: f.h });
           return this.#relay(ws, sessionId, 'visitor', f);
         }
         return this.#error(ws, 'CB_ERR_NOT_ALLOWED', f.type);
@@ -267,6 +281,8 @@ export class Hub {
         return this.#apply({ type: 'decline', agentId, sessionId: f.sessionId }, ws);
       case 'ack':
         return;
+      case 'watch':
+        return this.#watch(ws, d, f.sessionId, f.on);
     }
     const sessionId = 'sessionId' in f ? f.sessionId : undefined;
     const s = sessionId ? this.#sessions.get(sessionId) : undefined;
@@ -308,6 +324,56 @@ export class Hub {
         if (RELAYED.has(f.type)) return this.#relay(ws, s.id, 'agent', f);
         return this.#error(ws, 'CB_ERR_NOT_ALLOWED', f.type);
     }
+  }
+
+  /** Supervisors join a session silently: they receive everything agents see, the visitor is not told. */
+  #watch(ws: Socket, d: Extract<SocketData, { role: 'agent' }>, sessionId: string, on: boolean) {
+    if (d.agentRole !== 'supervisor' && d.agentRole !== 'admin') return this.#error(ws, 'CB_ERR_NOT_ALLOWED', 'supervisors only');
+    const s = this.#sessions.get(sessionId);
+    if (!s) return this.#error(ws, 'CB_ERR_SESSION_UNKNOWN', sessionId);
+    if (!on) {
+      ws.unsubscribe(sessionTopic(sessionId));
+      ws.unsubscribe(agentsTopic(sessionId));
+      return;
+    }
+    this.#subscribeAgent(ws, sessionId);
+    this.#send(ws, { type: 'session', session: this.info(s) });
+    for (const e of this.#d.store.eventsAfter(sessionId, 0)) this.#send(ws, { type: 'event', event: e });
+    this.#d.log.info({ event: 'session.watched', sessionId, supervisorId: d.agentId }, 'supervisor watching');
+  }
+
+  /** A stored attachment becomes a chat event both parties see. */
+  attachmentAdded(sessionId: string, from: 'visitor' | 'agent', name: string, attachment: { id: string; name: string; type: string; size: number }) {
+    const { event } = this.#append({ sessionId, ts: this.#d.clock(), kind: 'attachment', from, name, attachment });
+    this.#publish(sessionTopic(sessionId), { type: 'event', event });
+  }
+
+  /** An admin disabled an agent: close their sockets (their sessions follow the grace rules). */
+  disconnectAgent(agentId: string) {
+    for (const ws of [...(this.#agents.get(agentId) ?? [])]) ws.end(4403, 'account disabled');
+  }
+
+  overview(): ServerFrame {
+    const { router, store, clock } = this.#d;
+    const now = clock();
+    const queue = router.queue();
+    const names = new Map(store.listAgents().map((a) => [a.id, a.name]));
+    const snap = router.snapshot();
+    return {
+      type: 'overview',
+      queue: { length: queue.length, longestWaitSeconds: queue.length ? Math.round((now - Math.min(...queue.map((q) => q.joinedAt))) / 1000) : 0 },
+      agents: snap.agents.map((a) => ({ id: a.agentId, name: names.get(a.agentId) ?? a.agentId, status: a.status, connected: a.connected, active: a.active.length, capacity: a.capacity })),
+      sessions: [...this.#sessions.values()].map((s) => ({
+        sessionId: s.id,
+        state: s.state,
+        agentId: s.agentId,
+        agentName: s.agentId ? (names.get(s.agentId) ?? null) : null,
+        siteId: s.siteId,
+        url: s.url,
+        createdAt: s.createdAt,
+        acceptedAt: s.acceptedAt,
+      })),
+    };
   }
 
   #chat(ws: Socket, s: SessionRecord, from: 'visitor' | 'agent', name: string, f: ClientFrameOf<'chat'>) {
@@ -363,7 +429,9 @@ export class Hub {
     this.#control.delete(sessionId);
     this.#d.registry.dropSession(sessionId);
     this.#d.jars.drop(sessionId);
+    this.#viewports.delete(sessionId);
     this.#d.metrics.sessionsEnded.inc({ by });
+    this.#d.webhooks.emit('session.ended', { sessionId, by, reason, rating: rating ?? null, siteId: s.siteId, agentId: s.agentId, lastSeq: s.lastSeq });
     this.#d.log.info({ event: 'session.ended', sessionId, by, reason, rating }, 'session ended');
   }
 
@@ -418,6 +486,11 @@ export class Hub {
           this.#send(ws, { type: 'session', session: this.info(s) });
           for (const ev of store.eventsAfter(s.id, 0)) this.#send(ws, { type: 'event', event: ev });
         }
+        const vp = this.#viewports.get(s.id);
+        if (vp) for (const ws of this.#agents.get(e.agentId) ?? []) this.#send(ws, vp);
+        if (!e.previousAgentId && s.acceptedAt === now) {
+          this.#d.webhooks.emit('session.started', { sessionId: s.id, agentId: e.agentId, siteId: s.siteId, entryUrl: s.entryUrl, waitedSeconds: (now - s.createdAt) / 1000 });
+        }
         const { event } = this.#append({ sessionId: s.id, ts: now, kind: 'system', from: 'system', text: `${agent?.name ?? 'An agent'} joined the chat.` });
         this.#publish(sessionTopic(s.id), { type: 'event', event });
         this.#publish(sessionTopic(s.id), { type: 'session', session: this.info(s) });
@@ -457,6 +530,7 @@ export class Hub {
             : 'This is taking longer than usual. You can keep waiting, or end the chat and write to us.';
         const { event } = this.#append({ sessionId: e.sessionId, ts: clock(), kind: 'system', from: 'system', text });
         this.#publish(sessionTopic(e.sessionId), { type: 'event', event });
+        this.#publish(sessionTopic(e.sessionId), { type: 'offline.offer', sessionId: e.sessionId, reason: e.reason });
         return;
       }
     }
@@ -505,6 +579,8 @@ export class Hub {
       }
       for (const q of this.#d.router.queue()) this.#sendPosition(q.sessionId, false);
       this.#d.metrics.queueLength.set(this.#d.router.queue().length);
+      this.#d.metrics.activeSessions.set(Object.keys(this.#d.router.snapshot().assignments).length);
+      this.#d.app.publish('supervisors', JSON.stringify(this.overview()));
     });
   }
 

@@ -1,5 +1,5 @@
 // SQLite schema, applied idempotently at open. Versioned with PRAGMA user_version.
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS agents (
@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS events (
   text TEXT,
   url TEXT,
   client_id TEXT,
+  attachment TEXT,
   PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS events_client_id ON events(session_id, client_id) WHERE client_id IS NOT NULL;
@@ -56,8 +57,39 @@ CREATE TABLE IF NOT EXISTS proxy_origins (
   origin TEXT NOT NULL,
   UNIQUE (session_id, origin)
 );
+CREATE TABLE IF NOT EXISTS offline_messages (
+  id TEXT PRIMARY KEY,
+  session_id TEXT,
+  site_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  email TEXT NOT NULL,
+  message TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  handled_by TEXT
+);
+CREATE TABLE IF NOT EXISTS canned_responses (
+  id TEXT PRIMARY KEY,
+  agent_id TEXT,
+  shortcut TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attachments (
+  id TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS kv (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
 `;
+
+/** Columns added after version 1, for stores created by an older gateway. */
+export const MIGRATIONS: { table: string; column: string; ddl: string }[] = [
+  { table: 'events', column: 'attachment', ddl: 'ALTER TABLE events ADD COLUMN attachment TEXT' },
+];

@@ -4,8 +4,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SessionEvent } from '../../protocol/index.ts';
-import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
-import type { AgentRecord, NewEvent, SessionRecord, Store } from './types.ts';
+import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
+import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, SessionRecord, Store, StoredAttachment } from './types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -52,6 +52,7 @@ const eventFromRow = (r: Row): SessionEvent => {
   if (r.text != null) e.text = r.text as string;
   if (r.url != null) e.url = r.url as string;
   if (r.client_id != null) e.clientId = r.client_id as string;
+  if (r.attachment != null) e.attachment = JSON.parse(r.attachment as string);
   return e;
 };
 
@@ -80,6 +81,10 @@ export function openSqliteStore(path: string): Store {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
+  for (const m of MIGRATIONS) {
+    const cols = db.prepare(`PRAGMA table_info(${m.table})`).all() as { name: string }[];
+    if (!cols.some((c) => c.name === m.column)) db.exec(m.ddl);
+  }
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 
   const q = {
@@ -104,13 +109,26 @@ export function openSqliteStore(path: string): Store {
     session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
     bumpSeq: db.prepare('UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq'),
     insertEvent: db.prepare(
-      `INSERT INTO events (session_id, seq, ts, kind, from_party, name, text, url, client_id)
-       VALUES (@sessionId, @seq, @ts, @kind, @from, @name, @text, @url, @clientId)`,
+      `INSERT INTO events (session_id, seq, ts, kind, from_party, name, text, url, client_id, attachment)
+       VALUES (@sessionId, @seq, @ts, @kind, @from, @name, @text, @url, @clientId, @attachment)`,
     ),
     eventByClientId: db.prepare('SELECT * FROM events WHERE session_id = ? AND client_id = ?'),
     eventsAfter: db.prepare('SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq'),
     saveOrigin: db.prepare('INSERT OR IGNORE INTO proxy_origins (token, session_id, origin) VALUES (?, ?, ?)'),
     origins: db.prepare('SELECT token, session_id AS sessionId, origin FROM proxy_origins'),
+    saveOffline: db.prepare(
+      `INSERT INTO offline_messages (id, session_id, site_id, name, email, message, created_at, handled_by)
+       VALUES (@id, @sessionId, @siteId, @name, @email, @message, @createdAt, @handledBy)`,
+    ),
+    offline: db.prepare('SELECT * FROM offline_messages ORDER BY created_at DESC LIMIT ?'),
+    handleOffline: db.prepare('UPDATE offline_messages SET handled_by = ? WHERE id = ?'),
+    saveCanned: db.prepare('INSERT INTO canned_responses (id, agent_id, shortcut, text, created_at) VALUES (@id, @agentId, @shortcut, @text, @createdAt)'),
+    cannedFor: db.prepare('SELECT * FROM canned_responses WHERE agent_id IS NULL OR agent_id = ? ORDER BY shortcut'),
+    deleteCanned: db.prepare('DELETE FROM canned_responses WHERE id = ? AND (agent_id = ? OR agent_id IS NULL)'),
+    saveAttachment: db.prepare(
+      'INSERT INTO attachments (id, session_id, name, type, size, data, created_at) VALUES (@id, @sessionId, @name, @type, @size, @data, @createdAt)',
+    ),
+    attachment: db.prepare('SELECT * FROM attachments WHERE id = ?'),
     getKv: db.prepare('SELECT value FROM kv WHERE key = ?'),
     setKv: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
   };
@@ -133,6 +151,7 @@ export function openSqliteStore(path: string): Store {
       text: e.text ?? null,
       url: e.url ?? null,
       clientId: e.clientId ?? null,
+      attachment: e.attachment ? JSON.stringify(e.attachment) : null,
     });
     return { event, duplicate: false };
   });
@@ -190,6 +209,31 @@ export function openSqliteStore(path: string): Store {
     eventsAfter: (sid, seq) => (q.eventsAfter.all(sid, seq) as Row[]).map(eventFromRow),
     saveProxyOrigin: (token, sid, origin) => void q.saveOrigin.run(token, sid, origin),
     proxyOrigins: () => q.origins.all() as { token: string; sessionId: string; origin: string }[],
+    saveOfflineMessage: (m) => void q.saveOffline.run(m),
+    offlineMessages: (limit) =>
+      (q.offline.all(limit) as Row[]).map((r) => ({
+        id: r.id as string,
+        sessionId: (r.session_id as string | null) ?? null,
+        siteId: r.site_id as string,
+        name: r.name as string,
+        email: r.email as string,
+        message: r.message as string,
+        createdAt: r.created_at as number,
+        handledBy: (r.handled_by as string | null) ?? null,
+      })),
+    markOfflineHandled: (id, agentId) => void q.handleOffline.run(agentId, id),
+    saveCanned: (c) => void q.saveCanned.run(c),
+    cannedFor: (agentId) =>
+      (q.cannedFor.all(agentId) as Row[]).map(
+        (r): CannedResponse => ({ id: r.id as string, agentId: (r.agent_id as string | null) ?? null, shortcut: r.shortcut as string, text: r.text as string, createdAt: r.created_at as number }),
+      ),
+    deleteCanned: (id, agentId) => q.deleteCanned.run(id, agentId).changes > 0,
+    saveAttachment: (a) => void q.saveAttachment.run(a),
+    attachment: (id) => {
+      const r = q.attachment.get(id) as Row | undefined;
+      if (!r) return null;
+      return { id: r.id as string, sessionId: r.session_id as string, name: r.name as string, type: r.type as string, size: r.size as number, data: r.data as Buffer, createdAt: r.created_at as number } satisfies StoredAttachment;
+    },
     getKv: (k) => ((q.getKv.get(k) as { value: string } | undefined)?.value ?? null),
     setKv: (k, val) => void q.setKv.run(k, val),
     close: () => db.close(),

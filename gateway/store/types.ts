@@ -1,6 +1,6 @@
 // What the gateway needs from its store. SQLite implements it for one instance; a shared store can
 // implement the same interface for several instances.
-import type { SessionEvent, SessionState } from '../../protocol/index.ts';
+import type { Attachment, SessionEvent, SessionState } from '../../protocol/index.ts';
 
 export type Role = 'agent' | 'supervisor' | 'admin';
 
@@ -37,6 +37,32 @@ export interface SessionRecord {
 
 export type NewEvent = Omit<SessionEvent, 'seq'>;
 
+export interface OfflineMessage {
+  id: string;
+  sessionId: string | null;
+  siteId: string;
+  name: string;
+  email: string;
+  message: string;
+  createdAt: number;
+  handledBy: string | null;
+}
+
+export interface CannedResponse {
+  id: string;
+  /** null = shared by every agent. */
+  agentId: string | null;
+  shortcut: string;
+  text: string;
+  createdAt: number;
+}
+
+export interface StoredAttachment extends Attachment {
+  sessionId: string;
+  data: Buffer;
+  createdAt: number;
+}
+
 export interface Store {
   // agents
   createAgent(a: Omit<AgentRecord, 'createdAt'>): AgentRecord;
@@ -59,6 +85,15 @@ export interface Store {
   // proxy origins
   saveProxyOrigin(token: string, sessionId: string, origin: string): void;
   proxyOrigins(): { token: string; sessionId: string; origin: string }[];
+  // offline messages, canned responses, attachments
+  saveOfflineMessage(m: OfflineMessage): void;
+  offlineMessages(limit: number): OfflineMessage[];
+  markOfflineHandled(id: string, agentId: string): void;
+  saveCanned(c: CannedResponse): void;
+  cannedFor(agentId: string): CannedResponse[];
+  deleteCanned(id: string, agentId: string): boolean;
+  saveAttachment(a: StoredAttachment): void;
+  attachment(id: string): StoredAttachment | null;
   // small state blobs (routing snapshot)
   getKv(key: string): string | null;
   setKv(key: string, value: string): void;

@@ -31,6 +31,20 @@ export class CookieJars {
     }
   }
 
+  /** What `document.cookie` shows a page at `url`: the jar's cookies, HttpOnly ones excluded. */
+  documentCookie(sessionId: string, url: string): string {
+    return this.jar(sessionId).getCookieStringSync(url, { http: false });
+  }
+
+  /** A page script's `document.cookie = ...`: it may not set or overwrite HttpOnly cookies. */
+  setFromDocument(sessionId: string, url: string, cookie: string): void {
+    try {
+      this.jar(sessionId).setCookieSync(cookie, url, { http: false, ignoreError: true });
+    } catch {
+      /* ignored, as a browser ignores a malformed assignment */
+    }
+  }
+
   drop(sessionId: string): void {
     this.#jars.delete(sessionId);
   }

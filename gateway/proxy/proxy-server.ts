@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { uws, type HttpRequest, type HttpResponse, type TemplatedApp } from '../uws.ts';
 import { rewriteCss, rewriteHtml, rewriteLocationHeader, type UrlKind } from '../../injector/index.ts';
 import { GatewayError, GatewayErrors, type GatewayErrorCode } from '../errors.ts';
-import { send, statusLine, track, type ResState } from '../http/respond.ts';
+import { readBody, send, statusLine, track, type ResState } from '../http/respond.ts';
 import { checkTarget, type TargetPolicy } from './target-policy.ts';
 import type { OriginRegistry } from './origin-registry.ts';
 import type { CookieJars } from './cookie-jars.ts';
@@ -18,6 +18,7 @@ import { filterResponseHeaders } from './response-headers.ts';
 import { decodeText, decompress } from './body-decode.ts';
 import { errorPage } from './error-page.ts';
 import type { Upstreams } from './upstream.ts';
+import { attachWsProxy } from './ws-proxy.ts';
 
 export interface ProxyDeps {
   registry: OriginRegistry;
@@ -115,7 +116,13 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
   }
 
   function injectHead(pr: ProxyRequest): string {
-    const cfg = JSON.stringify({ parentOrigin: deps.parentOrigin, realOrigin: pr.targetOrigin, sessionHint: pr.sessionId.slice(0, 6) }).replace(/</g, '\\u003c');
+    const cfg = JSON.stringify({
+      parentOrigin: deps.parentOrigin,
+      realOrigin: pr.targetOrigin,
+      sessionHint: pr.sessionId.slice(0, 6),
+      // document.cookie's starting value; the overlay keeps it current through /__cb/cookie.
+      cookies: jars.documentCookie(pr.sessionId, pr.targetOrigin + pr.path),
+    }).replace(/</g, '\\u003c');
     return `<script>window.__cbFrame=${cfg}</script><script src="/__cb/overlay.js"></script>`;
   }
 
@@ -315,6 +322,28 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       if (!js) return send(res, state, 503, { 'content-type': 'text/plain' }, 'overlay not built: run npm run build');
       return send(res, state, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }, js);
     }
+    if (url === '/__cb/cookie') {
+      // document.cookie emulation for the overlay: the jar is the only cookie store, scoped by the
+      // real domain and path; HttpOnly cookies are never shown to, nor set by, page scripts.
+      let docUrl = pr.targetOrigin + '/';
+      try {
+        const u = new URL(new URLSearchParams(query).get('u') ?? '/', pr.targetOrigin);
+        if (u.origin === pr.targetOrigin) docUrl = u.href;
+      } catch {
+        /* default to the origin's root */
+      }
+      const headers = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
+      if (pr.method === 'POST') {
+        return void readBody(res, state, 8192).then(
+          (b) => {
+            jars.setFromDocument(pr.sessionId, docUrl, b.toString('utf8'));
+            send(res, state, 200, headers, jars.documentCookie(pr.sessionId, docUrl));
+          },
+          () => send(res, state, 413, headers, ''),
+        );
+      }
+      return send(res, state, 200, headers, jars.documentCookie(pr.sessionId, docUrl));
+    }
     if (url === '/__cb/go') {
       const u = new URLSearchParams(query).get('u') ?? '';
       const check = checkTarget(u, deps.policy);
@@ -324,7 +353,9 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     return fail(res, state, 'CB_ERR_NOT_FOUND', pr);
   }
 
-  return uws.App().any('/*', (res: HttpResponse, req: HttpRequest) => {
+  const app = uws.App();
+  attachWsProxy(app, { registry: reg, jars, policy: deps.policy, log, sessionLive: deps.sessionLive });
+  return app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     const state = track(res);
     const host = req.getHeader('host');
     const url = req.getUrl();
@@ -344,8 +375,8 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       targetOrigin: entry.origin,
       proxyOrigin: `http://${host}`,
     };
-    const body = requestBody(res, state, method, headers['content-length']);
     if (url.startsWith('/__cb/')) return internal(res, state, pr, url, query);
+    const body = requestBody(res, state, method, headers['content-length']);
     if (!limiter.take(entry.sessionId)) return fail(res, state, 'CB_ERR_RATE_LIMITED', pr);
     handle(res, state, pr, body).catch((err) => {
       log.error({ err }, 'proxy handler crashed');

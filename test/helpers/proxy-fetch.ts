@@ -6,6 +6,7 @@ export interface ProxyResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  raw: Buffer;
 }
 
 export function proxyFetch(proxyUrl: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<ProxyResponse> {
@@ -16,7 +17,10 @@ export function proxyFetch(proxyUrl: string, init: { method?: string; headers?: 
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString('utf8'), raw });
+        });
         res.on('error', reject);
       },
     );

@@ -1,0 +1,137 @@
+// WebSockets of proxied sites. A page's `new WebSocket(...)` reaches the proxy either on its own
+// proxy origin (same-origin sockets keep their path) or through /__cb/ws?u=<url> (the overlay's
+// rewrite for sockets to other origins). We connect upstream first, so the subprotocol the server
+// picks is the one we answer the browser with, then pipe frames both ways with backpressure.
+//
+// Why not http-proxy: it proxies Node `http` upgrade streams, but the proxy origin is a uWS app,
+// which exposes no Node socket to hand it; a `ws` client upstream is the equivalent here.
+import WebSocket from 'ws';
+import type { Logger } from 'pino';
+import type { TemplatedApp, WebSocket as UwsSocket } from '../uws.ts';
+import { checkTarget, type TargetPolicy } from './target-policy.ts';
+import { guardedLookup } from './guarded-lookup.ts';
+import type { OriginRegistry } from './origin-registry.ts';
+import type { CookieJars } from './cookie-jars.ts';
+
+interface WsData {
+  up: WebSocket;
+  sessionId: string;
+}
+
+export interface WsProxyDeps {
+  registry: () => OriginRegistry;
+  jars: CookieJars;
+  policy: TargetPolicy;
+  log: Logger;
+  sessionLive: (sessionId: string) => boolean;
+}
+
+const MAX_BUFFERED = 4 * 1024 * 1024;
+
+/** The upstream ws(s) URL for a proxy request, or null when it is not a WebSocket target. */
+function upstreamUrl(origin: string, url: string, query: string): string | null {
+  if (url === '/__cb/ws') {
+    const u = new URLSearchParams(query).get('u');
+    return u ?? null;
+  }
+  return origin.replace(/^http/, 'ws') + url + (query ? `?${query}` : '');
+}
+
+export function attachWsProxy(app: TemplatedApp, d: WsProxyDeps): void {
+  app.ws<WsData>('/*', {
+    maxPayloadLength: 16 * 1024 * 1024,
+    maxBackpressure: MAX_BUFFERED,
+    idleTimeout: 120,
+    upgrade: (res, req, context) => {
+      const entry = d.registry().fromHost(req.getHeader('host'));
+      const target = entry ? upstreamUrl(entry.origin, req.getUrl(), req.getQuery() ?? '') : null;
+      const key = req.getHeader('sec-websocket-key');
+      const protocols = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const pageOrigin = req.getHeader('origin');
+      const ua = req.getHeader('user-agent');
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      const refuse = (status: string, why: string) => {
+        if (!aborted) res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain').end(why));
+      };
+      if (!entry || !target || !d.sessionLive(entry.sessionId)) return refuse('404 Not Found', 'CB_ERR_PROXY_TOKEN');
+      let httpEquivalent: string;
+      try {
+        const u = new URL(target);
+        if (u.protocol !== 'ws:' && u.protocol !== 'wss:') return refuse('400 Bad Request', 'CB_ERR_URL_INVALID');
+        httpEquivalent = target.replace(/^ws/, 'http');
+      } catch {
+        return refuse('400 Bad Request', 'CB_ERR_URL_INVALID');
+      }
+      const check = checkTarget(httpEquivalent, d.policy);
+      if (!check.ok) return refuse('403 Forbidden', `${check.code}: ${check.reason}`);
+      const headers: Record<string, string> = { 'user-agent': ua };
+      const cookie = d.jars.cookieHeader(entry.sessionId, httpEquivalent);
+      if (cookie) headers.cookie = cookie;
+      const realOrigin = pageOrigin ? d.registry().realOriginOf(entry.sessionId, pageOrigin) : null;
+      const up = new WebSocket(target, protocols ? protocols.split(',').map((p) => p.trim()) : [], {
+        headers,
+        origin: realOrigin ?? entry.origin,
+        lookup: check.trusted ? undefined : (guardedLookup as never),
+        handshakeTimeout: 10_000,
+        perMessageDeflate: false,
+      });
+      up.on('upgrade', (msg) => d.jars.store(entry.sessionId, httpEquivalent, msg.headers['set-cookie']));
+      up.once('open', () => {
+        if (aborted) return up.close();
+        res.cork(() => res.upgrade<WsData>({ up, sessionId: entry.sessionId }, key, up.protocol, extensions, context));
+      });
+      up.once('error', (err) => {
+        d.log.info({ sessionId: entry.sessionId, target, err: err.message }, 'proxied websocket failed');
+        if (up.readyState !== WebSocket.OPEN) refuse('502 Bad Gateway', `CB_ERR_UPSTREAM_UNREACHABLE: ${err.message}`);
+      });
+    },
+    open: (ws: UwsSocket<WsData>) => {
+      const { up } = ws.getUserData();
+      let closed = false;
+      up.on('message', (data, isBinary) => {
+        if (closed) return;
+        const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+        ws.send(buf, isBinary);
+        // The browser reads slower than upstream writes: stop reading upstream until uWS drains.
+        if (ws.getBufferedAmount() > MAX_BUFFERED / 2) up.pause();
+      });
+      up.on('close', (code, reason) => {
+        if (closed) return;
+        closed = true;
+        ws.end(code >= 1000 && code < 5000 && code !== 1005 && code !== 1006 ? code : 1011, reason);
+      });
+      up.on('error', () => {
+        if (closed) return;
+        closed = true;
+        ws.end(1011, 'upstream error');
+      });
+      (ws.getUserData() as WsData & { markClosed?: () => void }).markClosed = () => {
+        closed = true;
+      };
+    },
+    drain: (ws) => {
+      if (ws.getBufferedAmount() < MAX_BUFFERED / 4) ws.getUserData().up.resume();
+    },
+    message: (ws, message, isBinary) => {
+      const { up } = ws.getUserData();
+      if (up.readyState === WebSocket.OPEN) up.send(Buffer.from(message.slice(0)), { binary: isBinary });
+    },
+    close: (ws, code, message) => {
+      const data = ws.getUserData() as WsData & { markClosed?: () => void };
+      data.markClosed?.();
+      const { up } = data;
+      if (up.readyState === WebSocket.OPEN || up.readyState === WebSocket.CONNECTING) {
+        const c = code >= 1000 && code < 5000 && code !== 1005 && code !== 1006 ? code : 1000;
+        try {
+          up.close(c, Buffer.from(message.slice(0)).toString().slice(0, 120));
+        } catch {
+          up.terminate();
+        }
+      }
+    },
+  });
+}

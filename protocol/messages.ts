@@ -115,6 +115,8 @@ export const ClientFrame = v.variant('type', [
     w: v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(10000)),
     h: v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(10000)),
   }),
+  /** Ask the other party's overlay to send its current scroll and form state (after a join or reload). */
+  v.object({ type: v.literal('resync'), sessionId: Sid }),
   /** Supervisor: silently watch (on) or stop watching (off) a session; the visitor is not told. */
   v.object({ type: v.literal('watch'), sessionId: Id, on: v.boolean() }),
   /** Keep-alive from the client; the gateway answers with pong. */
@@ -124,7 +126,7 @@ export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
 
 /** Frames the gateway relays between the two parties without storing them. */
-export const RELAYED_TYPES = ['typing', 'scroll', 'pointer', 'form', 'focus', 'draw', 'act', 'viewport'] as const;
+export const RELAYED_TYPES = ['typing', 'scroll', 'pointer', 'form', 'focus', 'draw', 'act', 'viewport', 'resync'] as const;
 
 // ---------------------------------------------------------------- gateway → client
 
@@ -239,6 +241,7 @@ export const ServerFrame = v.variant('type', [
   v.object({ type: v.literal('control'), ...relayed({ action: v.picklist(['request', 'grant', 'deny', 'revoke']) }) }),
   v.object({ type: v.literal('sharing'), ...relayed({ on: v.boolean() }) }),
   v.object({ type: v.literal('viewport'), ...relayed({ w: v.number(), h: v.number() }) }),
+  v.object({ type: v.literal('resync'), ...relayed({}) }),
   v.object({ type: v.literal('ended'), sessionId: Id, by: Party, reason: v.optional(v.string()) }),
   /** Nobody can take the visitor now (no agent online, or the wait is too long): offer the offline-message form. */
   v.object({ type: v.literal('offline.offer'), sessionId: Id, reason: v.picklist(['no-agents', 'wait-exceeded']) }),

@@ -53,6 +53,7 @@ export class Hub {
   #agents = new Map<string, Set<Socket>>();
   #sessions = new Map<string, SessionRecord>();
   #control = new Map<string, boolean>();
+  #sharing = new Map<string, boolean>();
   /** Last viewport the visitor reported, replayed to an agent who joins later. */
   #viewports = new Map<string, ServerFrame>();
   #lastPosition = new Map<string, { key: string; at: number }>();
@@ -129,6 +130,7 @@ export class Hub {
       acceptedAt: s.acceptedAt,
       lastSeq: s.lastSeq,
       control: this.#control.get(s.id) ?? false,
+      sharing: this.#sharing.get(s.id) ?? true,
     };
   }
 
@@ -255,6 +257,7 @@ export class Hub {
         this.#d.log.info({ event: `control.${f.action}`, sessionId }, 'remote control consent');
         return this.#relay(ws, sessionId, 'visitor', f);
       case 'sharing':
+        this.#sharing.set(sessionId, f.on);
         return this.#relay(ws, sessionId, 'visitor', f);
       case 'read':
         return this.#relay(ws, sessionId, 'visitor', f);
@@ -427,6 +430,7 @@ export class Hub {
     this.#apply({ type: 'session.end', sessionId });
     this.#sessions.delete(sessionId);
     this.#control.delete(sessionId);
+    this.#sharing.delete(sessionId);
     this.#d.registry.dropSession(sessionId);
     this.#d.jars.drop(sessionId);
     this.#viewports.delete(sessionId);

@@ -4,7 +4,7 @@
 // postMessage, so the page's own scripts never see a credential.
 import { parseFrameUp, type FrameDown, type ServerFrame, type ClientFrame } from '../../../protocol/index.ts';
 
-type Outgoing = Extract<ClientFrame, { type: 'nav' | 'scroll' | 'pointer' | 'form' | 'focus' }>;
+type Outgoing = Extract<ClientFrame, { type: 'nav' | 'scroll' | 'pointer' | 'form' | 'focus' | 'draw' }>;
 /** Session-scoped frames without the sessionId: the caller adds it. */
 export type BridgeSend = (frame: DistributiveOmit<Outgoing, 'sessionId'>) => void;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -67,6 +67,8 @@ export class CobrowseBridge {
         return this.#post({ cb: 1, type: 'act', path: f.path, action: f.action, value: f.value });
       case 'history':
         return this.#post({ cb: 1, type: 'history', action: f.action });
+      case 'resync':
+        return this.#post({ cb: 1, type: 'sync-request' });
       default:
         return;
     }
@@ -75,6 +77,11 @@ export class CobrowseBridge {
   /** Change the label drawn beside the other party's cursor (e.g. once the agent's name is known). */
   setPeerLabel(label: string): void {
     this.#o = { ...this.#o, peerLabel: label };
+  }
+
+  /** Switch this party's own frame between the pointer and the freehand drawing tool. */
+  setTool(tool: 'pointer' | 'draw'): void {
+    this.#post({ cb: 1, type: 'tool', tool });
   }
 
   /** Tell the overlay about its role and whether remote control is granted. */
@@ -116,6 +123,8 @@ export class CobrowseBridge {
         return this.#o.send({ type: 'form', path: m.path, value: m.value, checked: m.checked, masked: m.masked });
       case 'focus':
         return this.#o.send({ type: 'focus', path: m.path });
+      case 'draw':
+        return this.#o.send({ type: 'draw', points: m.points, clear: m.clear });
       case 'problem':
         return this.#o.onProblem?.(m.code, m.message, m.url);
     }

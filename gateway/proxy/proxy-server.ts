@@ -93,7 +93,14 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
   function fail(res: HttpResponse, state: ResState, code: GatewayErrorCode, pr: ProxyRequest | null, detail?: string, url?: string) {
     const e = GatewayErrors[code];
     deps.metrics?.proxyRequest('error', e.status);
-    const wantsHtml = !pr || pr.method === 'GET' && /html|\*\/\*/.test(pr.headers.accept ?? 'text/html');
+    if (pr?.method === 'HEAD') {
+      if (!state.aborted && !state.done) {
+        state.done = true;
+        res.cork(() => res.writeStatus(statusLine(e.status)).writeHeader('cache-control', 'no-store').endWithoutBody());
+      }
+      return;
+    }
+    const wantsHtml = !pr || (pr.method === 'GET' && /html|\*\/\*/.test(pr.headers.accept ?? 'text/html'));
     if (pr) log.info({ sessionId: pr.sessionId, code, url, detail }, 'proxy refused or failed');
     if (!wantsHtml) {
       return send(res, state, e.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, `${code}: ${e.message}${detail ? ' ' + detail : ''}`);
@@ -227,8 +234,22 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     return new GatewayError('CB_ERR_UPSTREAM_UNREACHABLE', code ? `(${code})` : undefined, { cause: err });
   }
 
-  function streamToClient(res: HttpResponse, state: ResState, status: number, headers: [string, string][], body: Readable) {
+  function streamToClient(res: HttpResponse, state: ResState, status: number, headers: [string, string][], body: Readable, head = false) {
     if (state.aborted) return void body.destroy();
+    if (head || status === 204 || status === 304) {
+      // No body: report the upstream length as it is (uWS would otherwise announce 0).
+      const length = headers.find(([k]) => k === 'content-length')?.[1];
+      body.resume();
+      state.done = true;
+      return res.cork(() => {
+        res.writeStatus(statusLine(status));
+        for (const [k, v] of headers) if (k !== 'content-length') res.writeHeader(k, v);
+        // uWS leaves a keep-alive connection unusable after reporting a non-zero length without a
+        // body, so that case closes the connection (the client reconnects; HEAD is rare).
+        if (length !== undefined && Number(length) > 0 && status !== 204 && status !== 304) res.endWithoutBody(Number(length), true);
+        else res.endWithoutBody();
+      });
+    }
     res.cork(() => {
       res.writeStatus(statusLine(status));
       for (const [k, v] of headers) {
@@ -303,7 +324,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       }
       if ('stream' in r) {
         deps.metrics?.proxyRequest('stream', r.status);
-        return streamToClient(res, state, r.status, r.headers, r.body);
+        return streamToClient(res, state, r.status, r.headers, r.body, pr.method === 'HEAD');
       }
       deps.metrics?.proxyRequest('rewrite', r.status);
       send(res, state, r.status, r.headers, r.body);

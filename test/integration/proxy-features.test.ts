@@ -153,6 +153,9 @@ describe('proxy features', () => {
 
   it('streams binaries and forwards POST bodies', async () => {
     const p = await session();
+    const head = await proxyFetch(`${p}/big.bin`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(String(big.length));
     const bin = await proxyFetch(`${p}/big.bin`);
     expect(bin.status).toBe(200);
     expect(bin.raw.equals(big)).toBe(true);

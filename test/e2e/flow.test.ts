@@ -81,6 +81,14 @@ describe('visitor and agent in real browsers', () => {
     await agent.click('[data-testid="chat-send"]');
     await expect.poll(() => visitor.textContent('[data-testid="chat-log"]')).toContain('Let me show you our favourite.');
 
+    // History is replayed after a reload, each message once.
+    await visitor.reload();
+    await expect.poll(() => visitor.textContent('[data-testid="chat-log"]')).toContain('Let me show you our favourite.');
+    const texts = await visitor.locator('[data-testid="chat-message"]').allTextContents();
+    expect(texts.filter((x) => x.includes('Hi! Which mug is best?'))).toHaveLength(1);
+    expect(texts.filter((x) => x.includes('Let me show you our favourite.'))).toHaveLength(1);
+    await coFrame(visitor, /^\/products$/);
+
     // 6. The agent leads to another page; both frames show it.
     await agent.fill('[data-testid="lead-url"]', `${t.demoUrl}/long`);
     await agent.click('[data-testid="lead-go"]');

@@ -342,6 +342,8 @@ export class Hub {
     this.#subscribeAgent(ws, sessionId);
     this.#send(ws, { type: 'session', session: this.info(s) });
     for (const e of this.#d.store.eventsAfter(sessionId, 0)) this.#send(ws, { type: 'event', event: e });
+    const vp = this.#viewports.get(sessionId);
+    if (vp) this.#send(ws, vp);
     this.#d.log.info({ event: 'session.watched', sessionId, supervisorId: d.agentId }, 'supervisor watching');
   }
 

@@ -123,7 +123,7 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
     sendJson(res, state, 201, { canned: rec });
   });
   route('del', '/api/canned/:id', null, ({ res, state, agent, params }) => {
-    if (!d.store.deleteCanned(params[0], agent.id)) throw new GatewayError('CB_ERR_NOT_FOUND', 'No such canned response of yours.');
+    if (!d.store.deleteCanned(params[0], agent.id, agent.role !== 'agent')) throw new GatewayError('CB_ERR_NOT_FOUND', 'No such canned response of yours (shared ones are managed by supervisors).');
     sendJson(res, state, 200, { ok: true });
   });
 

@@ -124,7 +124,7 @@ export function openSqliteStore(path: string): Store {
     handleOffline: db.prepare('UPDATE offline_messages SET handled_by = ? WHERE id = ?'),
     saveCanned: db.prepare('INSERT INTO canned_responses (id, agent_id, shortcut, text, created_at) VALUES (@id, @agentId, @shortcut, @text, @createdAt)'),
     cannedFor: db.prepare('SELECT * FROM canned_responses WHERE agent_id IS NULL OR agent_id = ? ORDER BY shortcut'),
-    deleteCanned: db.prepare('DELETE FROM canned_responses WHERE id = ? AND (agent_id = ? OR agent_id IS NULL)'),
+    deleteCanned: db.prepare('DELETE FROM canned_responses WHERE id = ? AND (agent_id = ? OR (agent_id IS NULL AND ? = 1))'),
     saveAttachment: db.prepare(
       'INSERT INTO attachments (id, session_id, name, type, size, data, created_at) VALUES (@id, @sessionId, @name, @type, @size, @data, @createdAt)',
     ),
@@ -227,7 +227,7 @@ export function openSqliteStore(path: string): Store {
       (q.cannedFor.all(agentId) as Row[]).map(
         (r): CannedResponse => ({ id: r.id as string, agentId: (r.agent_id as string | null) ?? null, shortcut: r.shortcut as string, text: r.text as string, createdAt: r.created_at as number }),
       ),
-    deleteCanned: (id, agentId) => q.deleteCanned.run(id, agentId).changes > 0,
+    deleteCanned: (id, agentId, mayDeleteShared) => q.deleteCanned.run(id, agentId, mayDeleteShared ? 1 : 0).changes > 0,
     saveAttachment: (a) => void q.saveAttachment.run(a),
     attachment: (id) => {
       const r = q.attachment.get(id) as Row | undefined;

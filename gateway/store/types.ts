@@ -91,7 +91,8 @@ export interface Store {
   markOfflineHandled(id: string, agentId: string): void;
   saveCanned(c: CannedResponse): void;
   cannedFor(agentId: string): CannedResponse[];
-  deleteCanned(id: string, agentId: string): boolean;
+  /** Deletes the agent's own response, or a shared one when `mayDeleteShared`. */
+  deleteCanned(id: string, agentId: string, mayDeleteShared: boolean): boolean;
   saveAttachment(a: StoredAttachment): void;
   attachment(id: string): StoredAttachment | null;
   // small state blobs (routing snapshot)

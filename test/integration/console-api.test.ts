@@ -115,6 +115,11 @@ describe('console API', () => {
     expect(others.canned.map((c: { shortcut: string }) => c.shortcut)).not.toContain('hi');
     const del = await fetch(`${t.gw.url}/api/canned/${canned.id}`, { method: 'DELETE', headers: { origin: t.gw.url, cookie: agent } });
     expect(del.status).toBe(200);
+    // Shared responses are the supervisors' to manage.
+    const shared = await fetch(`${t.gw.url}/api/canned`, { method: 'POST', headers: json(t.gw.url, admin), body: JSON.stringify({ shortcut: 'bye', text: 'Goodbye!', shared: true }) }).then((r) => r.json());
+    expect(shared.canned.agentId).toBeNull();
+    expect((await fetch(`${t.gw.url}/api/canned/${shared.canned.id}`, { method: 'DELETE', headers: { origin: t.gw.url, cookie: agent } })).status).toBe(404);
+    expect((await fetch(`${t.gw.url}/api/canned/${shared.canned.id}`, { method: 'DELETE', headers: { origin: t.gw.url, cookie: admin } })).status).toBe(200);
   });
 
   it('lets admins add, disable and reset agents; others may not', async () => {

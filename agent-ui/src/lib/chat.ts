@@ -1,7 +1,7 @@
 // The chat log of one session as a plain array, kept in seq order with the agent's unconfirmed
 // messages at the end. Pure functions on arrays (they mutate in place, so they work on Svelte
 // $state proxies with fine-grained updates); unit-tested in test/unit/agent-ui.
-import type { Party, SessionEvent } from '../../../protocol/index.ts';
+import type { Attachment, Party, SessionEvent } from '../../../protocol/index.ts';
 
 export type ChatKind = SessionEvent['kind'];
 
@@ -15,6 +15,8 @@ export interface ChatItem {
   name?: string;
   text: string;
   url?: string;
+  /** For kind 'attachment': the stored file (served at /api/attachments/<id>). */
+  attachment?: Attachment;
   clientId?: string;
   /** Sent by this console and not yet seen back from the gateway as an event. */
   pending: boolean;
@@ -33,6 +35,7 @@ export function eventToItem(e: SessionEvent): ChatItem {
     name: e.name,
     text: e.text ?? '',
     url: e.url,
+    attachment: e.attachment,
     clientId: e.clientId,
     pending: false,
   };

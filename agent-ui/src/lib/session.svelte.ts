@@ -6,6 +6,7 @@ import { visitorLabel } from './format.ts';
 
 export type ControlState = 'none' | 'requested' | 'granted' | 'denied' | 'revoked';
 export type ComposeMode = 'reply' | 'note';
+export type CobrowseTool = 'pointer' | 'draw';
 
 /** The visitor's typing indicator clears itself if no "typing off" arrives (lost frame, closed tab). */
 const TYPING_TTL_MS = 8000;
@@ -35,10 +36,22 @@ export class SessionModel {
   /** Unsent text and composer mode survive switching tabs. */
   draft = $state('');
   composeMode = $state<ComposeMode>('reply');
+  /** A supervisor watching silently: read-only, nothing is sent for this session. */
+  watched = $state(false);
+  /** The visitor's co-browse viewport (CSS px), from their `viewport` frames. */
+  viewport = $state.raw<{ w: number; h: number } | null>(null);
+  /** This console's tool in its own frame. */
+  tool = $state<CobrowseTool>('pointer');
+  /** Names of files being uploaded to the chat. */
+  uploading = $state<string[]>([]);
+  /** The mounted frame's overlay reported a page (ready or nav) since the frame was mounted. */
+  frameReady = false;
 
   ended = $derived(this.endedBy !== null || this.info.state === 'ended');
   /** Ended or released: read-only. */
   closed = $derived(this.ended || this.releasedReason !== null);
+  /** Nothing can be sent: closed, or only watched. */
+  readOnly = $derived(this.closed || this.watched);
   pages = $derived(pagesVisited(this.info.pages, this.messages, this.info.url));
   /** Seq of the newest stored event (0 if none). */
   lastSeq = $derived(this.messages.reduce((m, i) => (!i.pending && i.seq !== null && i.seq > m ? i.seq : m), 0));
@@ -72,8 +85,9 @@ export class SessionModel {
   addEvent(e: SessionEvent): { added: boolean; countsAsUnread: boolean } {
     const item = insertEvent(this.messages, e);
     if (!item) return { added: false, countsAsUnread: false };
-    if (e.kind === 'chat' && e.from === 'visitor') this.#stopTyping();
-    return { added: true, countsAsUnread: e.kind === 'chat' && e.from === 'visitor' && e.seq > this.#historySeq };
+    const fromVisitor = (e.kind === 'chat' || e.kind === 'attachment') && e.from === 'visitor';
+    if (fromVisitor) this.#stopTyping();
+    return { added: true, countsAsUnread: fromVisitor && e.seq > this.#historySeq };
   }
 
   addPending(clientId: string, kind: 'chat' | 'note', text: string, name: string | undefined, ts: number): void {
@@ -99,11 +113,13 @@ export class SessionModel {
     this.endedBy = by;
     this.endedReason = reason ?? null;
     this.ending = false;
+    this.tool = 'pointer';
     this.#stopTyping();
   }
 
   release(reason: string): void {
     this.releasedReason = reason;
+    this.tool = 'pointer';
     this.#stopTyping();
   }
 

@@ -19,6 +19,7 @@ import { decodeText, decompress } from './body-decode.ts';
 import { errorPage } from './error-page.ts';
 import type { Upstreams } from './upstream.ts';
 import { attachWsProxy } from './ws-proxy.ts';
+import { requestBodyStream } from './request-body.ts';
 
 export interface ProxyDeps {
   registry: OriginRegistry;
@@ -285,28 +286,6 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     });
   }
 
-  function requestBody(res: HttpResponse, state: ResState, method: string, contentLength: string | undefined): Readable | null {
-    if (method === 'GET' || method === 'HEAD') return null;
-    let size = 0;
-    const stream = new Readable({
-      read() {
-        if (!state.aborted && !state.done) res.resume();
-      },
-    });
-    state.onAbort.push(() => stream.destroy(new Error('client aborted')));
-    res.onData((ab, isLast) => {
-      size += ab.byteLength;
-      if (size > deps.maxUploadBytes) {
-        stream.destroy(new GatewayError('CB_ERR_BODY_TOO_LARGE'));
-        return;
-      }
-      if (!stream.push(Buffer.from(ab.slice(0))) && !state.done) res.pause();
-      if (isLast) stream.push(null);
-    });
-    if (contentLength === '0') stream.push(null);
-    return stream;
-  }
-
   async function handle(res: HttpResponse, state: ResState, pr: ProxyRequest, body: Readable | null) {
     const targetUrl = pr.targetOrigin + pr.path;
     const isNavigation = pr.method === 'GET' && (pr.headers['sec-fetch-dest'] === 'document' || pr.headers['sec-fetch-dest'] === 'iframe');
@@ -397,7 +376,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       proxyOrigin: `http://${host}`,
     };
     if (url.startsWith('/__cb/')) return internal(res, state, pr, url, query);
-    const body = requestBody(res, state, method, headers['content-length']);
+    const body = method === 'GET' || method === 'HEAD' ? null : requestBodyStream(res, state, deps.maxUploadBytes, headers['content-length']);
     if (!limiter.take(entry.sessionId)) return fail(res, state, 'CB_ERR_RATE_LIMITED', pr);
     handle(res, state, pr, body).catch((err) => {
       log.error({ err }, 'proxy handler crashed');

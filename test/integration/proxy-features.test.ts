@@ -163,3 +163,28 @@ describe('proxy features', () => {
     expect(post.body).toBe('multipart/form-data; boundary=x|200000');
   });
 });
+
+describe('request bodies split across packets', () => {
+  it('forwards a body that arrives after the headers (regression: uWS resume without pause)', async () => {
+    const { connect } = await import('node:net');
+    const sid = await startVisitor(t.gw.url, `${originUrl}/`);
+    const v = new Peer(wsUrl(t.gw.url, `/ws/visitor?sid=${sid}`), { origin: t.gw.url });
+    await v.opened();
+    v.send({ type: 'hello' });
+    const p = new URL((await v.waitFor('session')).session.proxyUrl!);
+    v.close();
+    const body = 'x'.repeat(5000);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(p.port), '127.0.0.1');
+      let out = '';
+      sock.on('data', (c) => (out += c));
+      sock.on('end', () => resolve(out));
+      sock.on('error', reject);
+      sock.write(`POST /echo HTTP/1.1\r\nhost: ${p.host}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`);
+      setTimeout(() => sock.write(body), 250);
+      setTimeout(() => sock.destroy(new Error('no reply')), 10_000);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 200/);
+    expect(reply).toContain(`text/plain|${body.length}`);
+  });
+});

@@ -1,15 +1,17 @@
 // The overlay: injected at the top of every proxied page's <head>, before the page's own scripts.
 // Talks only to the embedding window (visitor shell or agent console) by postMessage; holds no
-// credential. Config comes from window.__cbFrame = { parentOrigin, realOrigin, sessionHint }.
+// credential. Config comes from window.__cbFrame = { parentOrigin, realOrigin, sessionHint, cookies }.
 // Opened directly (not in a frame), it keeps only the runtime patches and shows nothing.
 import type { FrameDown } from '../../protocol/index.ts';
 import { framed, onDown, readConfig, safe, setConfig } from './overlay/env.ts';
 import { applyDraw, clearDrawing, installDrawResize } from './overlay/draw.ts';
-import { applyAct, applyForm, installFormSync } from './overlay/form-sync.ts';
+import { installDrawTool, setTool } from './overlay/draw-tool.ts';
+import { applyAct, applyForm, installFormSync, postFormSnapshot } from './overlay/form-sync.ts';
 import { installNav, onNavigated } from './overlay/nav.ts';
 import { installPointerSend, installPresenceReflow, showRemoteFocus, showRemotePointer } from './overlay/pointer.ts';
+import { installProblemChecks } from './overlay/problems.ts';
 import { installRuntimePatches } from './overlay/runtime-patches.ts';
-import { applyScroll, installScrollSync } from './overlay/scroll-sync.ts';
+import { applyScroll, installScrollSync, postScrollSnapshot } from './overlay/scroll-sync.ts';
 
 function handleDown(m: FrameDown, state: { controlGranted: boolean }): void {
   switch (m.type) {
@@ -34,6 +36,14 @@ function handleDown(m: FrameDown, state: { controlGranted: boolean }): void {
     case 'act':
       if (state.controlGranted) applyAct(m);
       return;
+    case 'tool':
+      setTool(m.tool);
+      return;
+    case 'sync-request':
+      // The other party joined or reloaded mid-page: catch them up.
+      safe(postScrollSnapshot)();
+      safe(postFormSnapshot)();
+      return;
     case 'history':
       if (m.action === 'back') history.back();
       else if (m.action === 'forward') history.forward();
@@ -48,7 +58,7 @@ function main(): void {
   const cfg = readConfig();
   if (!cfg) return;
   setConfig(cfg);
-  safe(installRuntimePatches)(cfg.realOrigin);
+  safe(installRuntimePatches)(cfg.realOrigin, cfg.cookies);
   if (!framed) return;
   const state = { controlGranted: false };
   onDown((m) => handleDown(m, state));
@@ -58,6 +68,8 @@ function main(): void {
   safe(installPresenceReflow)();
   safe(installFormSync)();
   safe(installDrawResize)();
+  safe(installDrawTool)();
+  safe(installProblemChecks)();
   onNavigated(clearDrawing);
 }
 

@@ -6,6 +6,8 @@ export interface CbFrameConfig {
   parentOrigin: string;
   realOrigin: string;
   sessionHint: string;
+  /** document.cookie's value when the proxy rendered the page (the session jar, HttpOnly excluded). */
+  cookies?: string;
 }
 
 declare global {
@@ -21,14 +23,23 @@ export function readConfig(): CbFrameConfig | null {
   return c;
 }
 
+/** The embedding window, read before the runtime patches wrap `window.parent` (post-message.ts). */
+export const parentWin: Window = window.parent;
+
 /** Whether the page is shown inside an embedding window (visitor shell or agent console). */
 export const framed = (() => {
   try {
-    return window.parent !== window;
+    return parentWin !== window;
   } catch {
     return false;
   }
 })();
+
+/** MessageEvent.source as the browser reports it (the runtime patches wrap it for page scripts). */
+const sourceGetter = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'source')?.get;
+export function rawSource(ev: MessageEvent): MessageEventSource | null {
+  return sourceGetter ? (sourceGetter.call(ev) as MessageEventSource | null) : ev.source;
+}
 
 /** Wraps a handler so nothing it throws reaches the page. */
 export function safe<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
@@ -65,7 +76,7 @@ export function realUrl(): string {
 export function post(msg: FrameUp): void {
   if (!framed || !cfg) return;
   try {
-    window.parent.postMessage(msg, cfg.parentOrigin);
+    parentWin.postMessage(msg, cfg.parentOrigin);
   } catch {
     /* parent gone */
   }
@@ -78,7 +89,7 @@ export function onDown(handler: (m: FrameDown) => void): void {
   window.addEventListener(
     'message',
     (ev: MessageEvent) => {
-      if (ev.source !== window.parent || ev.origin !== parentOrigin) return;
+      if (ev.origin !== parentOrigin || rawSource(ev) !== parentWin) return;
       const d = ev.data as { cb?: unknown } | null;
       if (!d || typeof d !== 'object' || d.cb !== 1) return;
       ev.stopImmediatePropagation();

@@ -139,6 +139,37 @@ export function applyAct(m: { path: string; action: 'click' | 'input'; value?: s
   }
 }
 
+const SNAPSHOT_MAX_FIELDS = 1000;
+
+/** Every synced field's current state, for a party who joins mid-page (`sync-request`). A masked
+ *  field is posted as masked only, whatever its value (not even whether it is empty). */
+export function postFormSnapshot(): void {
+  const els = document.querySelectorAll('input, textarea, select, [contenteditable]:not([contenteditable=false])');
+  let n = 0;
+  for (const el of Array.from(els)) {
+    if (n >= SNAPSHOT_MAX_FIELDS) break;
+    if (el instanceof HTMLInputElement && SKIP_TYPES.has(el.type)) continue;
+    if (!isField(el) && el.parentElement?.closest('[contenteditable]:not([contenteditable=false])')) continue; // only editing roots
+    const path = pathOf(el);
+    if (!path) continue;
+    n++;
+    if (isMaskedElement(el)) {
+      post({ cb: 1, type: 'form', path, masked: true });
+      continue;
+    }
+    if (isField(el) && isToggle(el)) {
+      // A radio group's unchecked members follow from the checked one.
+      if (el.type === 'radio' && !el.checked) continue;
+      post({ cb: 1, type: 'form', path, checked: el.checked });
+      sent.set(path, `c:${el.checked}`);
+      continue;
+    }
+    const value = (isField(el) ? el.value : (el.textContent ?? '')).slice(0, MAX_FORM_VALUE_CHARS);
+    post({ cb: 1, type: 'form', path, value });
+    sent.set(path, `v:${value}`);
+  }
+}
+
 export function installFormSync(): void {
   const h = safe(onLocalEdit);
   document.addEventListener('input', h, true);

@@ -15,6 +15,7 @@ const CSS = `
 .focus{position:absolute;pointer-events:none;border:2px solid #7c3aed;border-radius:4px;box-shadow:0 0 0 3px rgba(124,58,237,.25)}
 .focus .lbl{position:absolute;left:-2px;top:-22px;white-space:nowrap;font:600 11px/1.2 system-ui,-apple-system,sans-serif;color:#fff;background:#7c3aed;padding:3px 6px;border-radius:5px 5px 5px 0}
 svg.draw{position:absolute;left:0;top:0;pointer-events:none;overflow:visible}
+.draw-surface{position:fixed;inset:0;pointer-events:auto;cursor:crosshair;touch-action:none;user-select:none;-webkit-user-select:none;background:transparent}
 svg.draw polyline{fill:none;stroke:#e11d48;stroke-width:4;stroke-linecap:round;stroke-linejoin:round;vector-effect:non-scaling-stroke;opacity:.85}
 `;
 

@@ -4,7 +4,7 @@
 //   relative URL                → unchanged
 //   URL on realOrigin           → same path on proxyOrigin
 //   URL on another http(s) site → proxyOrigin/__cb/go?u=<encoded URL>  (the proxy 307s it into the session)
-//   anything else (data:, blob:, mailto:, javascript:, the proxy's own origin) → unchanged
+//   anything else (data:, blob:, mailto:, javascript:, our own or another proxy origin) → unchanged
 
 export interface ProxyContext {
   /** location.origin of the proxied page. */
@@ -22,6 +22,25 @@ function isRelative(url: string): boolean {
   return !SCHEME_RE.test(t) && !t.startsWith('//') && !t.startsWith('\\\\') && !t.startsWith('/\\') && !t.startsWith('\\/');
 }
 
+const TOKEN_RE = /^[a-z2-7]{26}$/;
+
+/**
+ * Whether `origin` is a proxy origin of this gateway: <26-char token> + the host suffix of ours
+ * (same scheme and port). URLs the proxy already rewrote to another site's proxy origin (an
+ * iframe's src, a link to another site) must stay as they are: /__cb/go would refuse them.
+ */
+export function isProxyOrigin(origin: string, proxyOrigin: string): boolean {
+  if (origin === proxyOrigin) return true;
+  try {
+    const o = new URL(origin);
+    const p = new URL(proxyOrigin);
+    const dot = o.host.indexOf('.');
+    return o.protocol === p.protocol && dot > 0 && TOKEN_RE.test(o.host.slice(0, dot)) && o.host.slice(dot) === p.host.slice(p.host.indexOf('.'));
+  } catch {
+    return false;
+  }
+}
+
 export function proxifyUrl(url: string, ctx: ProxyContext): string {
   if (isRelative(url)) return url;
   let abs: URL;
@@ -31,7 +50,7 @@ export function proxifyUrl(url: string, ctx: ProxyContext): string {
     return url;
   }
   if (abs.protocol !== 'http:' && abs.protocol !== 'https:') return url;
-  if (abs.origin === ctx.proxyOrigin) return url;
+  if (isProxyOrigin(abs.origin, ctx.proxyOrigin)) return url;
   if (abs.origin === ctx.realOrigin) return ctx.proxyOrigin + abs.pathname + abs.search + abs.hash;
   return `${ctx.proxyOrigin}/__cb/go?u=${encodeURIComponent(abs.href)}`;
 }
@@ -54,7 +73,7 @@ export function proxifyWsUrl(url: string, ctx: ProxyContext): string {
   const proxy = new URL(ctx.proxyOrigin);
   const wsScheme = proxy.protocol === 'https:' ? 'wss:' : 'ws:';
   const httpOrigin = `${abs.protocol === 'wss:' ? 'https:' : 'http:'}//${abs.host}`;
-  if (httpOrigin === ctx.proxyOrigin) return abs.href;
+  if (isProxyOrigin(httpOrigin, ctx.proxyOrigin)) return abs.href;
   if (httpOrigin === ctx.realOrigin) return `${wsScheme}//${proxy.host}${abs.pathname}${abs.search}`;
   return `${wsScheme}//${proxy.host}/__cb/ws?u=${encodeURIComponent(abs.href)}`;
 }

@@ -1,12 +1,16 @@
 // Keeps navigation and requests built at run time inside the proxy. The proxy rewrites the HTML it
 // serves; these patches catch what page scripts construct later: fetch, XMLHttpRequest, WebSocket,
-// EventSource, sendBeacon, window.open, form submission, URL properties and attributes set by
-// scripts, and elements inserted later (MutationObserver). Service workers are refused: they would
-// outlive the session and intercept requests outside the proxy's control.
+// EventSource, sendBeacon, window.open, history URLs, form submission, URL properties and
+// attributes set by scripts, and elements inserted later (MutationObserver). document.cookie is
+// emulated on the proxy's jar (cookies.ts) and postMessage keeps real origins (post-message.ts).
+// Service workers are refused: they would outlive the session and intercept requests outside the
+// proxy's control.
 // What cannot be caught (location assignments, dynamic import(), workers, CSS url()) is listed in
 // visitor-shell/README.md.
 import { proxifyUrl, proxifyWsUrl, type ProxyContext } from './proxify.ts';
 import { isLayer } from './layer.ts';
+import { installCookieEmulation, scheduleCookieRefresh } from './cookies.ts';
+import { installPostMessage } from './post-message.ts';
 
 function ctx(realOrigin: string): ProxyContext {
   return { proxyOrigin: location.origin, realOrigin, realBase: realOrigin + location.pathname + location.search };
@@ -63,39 +67,56 @@ const guard = <T>(fn: () => T, fallback: T): T => {
   }
 };
 
-export function installRuntimePatches(realOrigin: string): void {
+/** Returns the promise unchanged; only observes it (no extra unhandled rejection). */
+function afterResponse<T>(pr: Promise<T>): Promise<T> {
+  pr.then(scheduleCookieRefresh, () => undefined);
+  return pr;
+}
+
+export function installRuntimePatches(realOrigin: string, cookies?: string): void {
   const p = (url: string): string => guard(() => proxifyUrl(url, ctx(realOrigin)), url);
   const pws = (url: string): string => guard(() => proxifyWsUrl(url, ctx(realOrigin)), url);
   const w = window;
 
+  // document.cookie, backed by the proxy's jar (it gets the unpatched fetch).
+  guard(() => installCookieEmulation(cookies, w.fetch.bind(w)), undefined);
+
   // fetch
   const origFetch = w.fetch;
-  if (origFetch) {
-    w.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
-      let arg = input;
-      try {
-        if (typeof input === 'string') arg = p(input);
-        else if (input instanceof URL) arg = p(input.href);
-        else if (input instanceof Request) {
-          const u = p(input.url);
-          if (u !== input.url) {
-            if (input.body === null) arg = new Request(u, input);
-            // A Request with a body cannot be re-wrapped as is (stream bodies need duplex, which
-            // HTTP/1.1 cannot do): buffer it.
-            else return input.arrayBuffer().then((body) => origFetch.call(w, new Request(u, requestInit(input, body)), init));
-          }
+  const proxiedFetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    let arg = input;
+    try {
+      if (typeof input === 'string') arg = p(input);
+      else if (input instanceof URL) arg = p(input.href);
+      else if (input instanceof Request) {
+        const u = p(input.url);
+        if (u !== input.url) {
+          if (input.body === null) arg = new Request(u, input);
+          // A Request with a body cannot be re-wrapped as is (stream bodies need duplex, which
+          // HTTP/1.1 cannot do): buffer it.
+          else return input.arrayBuffer().then((body) => origFetch.call(w, new Request(u, requestInit(input, body)), init));
         }
-      } catch {
-        arg = input;
       }
-      return origFetch.call(this ?? w, arg, init);
+    } catch {
+      arg = input;
+    }
+    return origFetch.call(this ?? w, arg, init);
+  };
+  if (typeof origFetch === 'function') {
+    w.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+      return afterResponse(proxiedFetch.call(this, input, init));
     } as typeof fetch;
   }
 
   // XMLHttpRequest.open: keep the argument count (open(m, u, undefined) would mean synchronous).
   const xhrOpen = XMLHttpRequest.prototype.open;
+  const watched = new WeakSet<XMLHttpRequest>();
   XMLHttpRequest.prototype.open = function (this: XMLHttpRequest, ...args: unknown[]) {
     if (args.length > 1 && args[1] != null) args[1] = p(String(args[1]));
+    if (!watched.has(this)) {
+      watched.add(this);
+      guard(() => this.addEventListener('loadend', scheduleCookieRefresh), undefined);
+    }
     return (xhrOpen as (...a: unknown[]) => void).apply(this, args);
   } as typeof xhrOpen;
 
@@ -117,6 +138,16 @@ export function installRuntimePatches(realOrigin: string): void {
       }
     };
     w.EventSource = PatchedES;
+  }
+
+  // history.pushState/replaceState with an absolute URL on the real origin would throw (the
+  // document's origin is the proxy origin): keep the path.
+  for (const name of ['pushState', 'replaceState'] as const) {
+    const orig = History.prototype[name];
+    History.prototype[name] = function (this: History, data: unknown, unused: string, url?: string | URL | null) {
+      if (url != null && /^([a-z][a-z0-9+.-]*:)?\/\//i.test(String(url))) url = guard(() => p(String(url)), String(url));
+      return url === undefined ? orig.call(this, data, unused) : orig.call(this, data, unused, url);
+    };
   }
 
   // sendBeacon
@@ -219,6 +250,27 @@ export function installRuntimePatches(realOrigin: string): void {
       /* never into the page */
     }
   }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: [...ATTR_NAMES] });
+
+  // document.domain: the real host name, and a setter that accepts what the real page could set
+  // (a suffix of its host) as a no-op, instead of throwing on the proxy host name.
+  const dd = Object.getOwnPropertyDescriptor(Document.prototype, 'domain');
+  if (dd?.get && dd.configurable) {
+    const realHost = guard(() => new URL(realOrigin).hostname, '');
+    Object.defineProperty(Document.prototype, 'domain', {
+      ...dd,
+      get(this: Document) {
+        return this === document && realHost ? realHost : dd.get!.call(this);
+      },
+      set(this: Document, v: unknown) {
+        const d = String(v).toLowerCase();
+        if (this === document && realHost && (d === realHost || realHost.endsWith(`.${d}`)) && d.includes('.')) return;
+        dd.set?.call(this, v);
+      },
+    });
+  }
+
+  // postMessage between proxied frames (after window.open is patched: it wraps the result).
+  guard(() => installPostMessage(realOrigin, p), undefined);
 
   // Service workers would outlive the session and bypass the proxy.
   const SWC = w.ServiceWorkerContainer;

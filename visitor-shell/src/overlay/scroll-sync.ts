@@ -98,6 +98,30 @@ const flush = frameThrottle(() => {
   pending.clear();
 });
 
+/** Inner scrollers either party moved on this page: a snapshot includes them even back at 0. */
+const innerSeen = new Set<Element>();
+const SNAPSHOT_SCAN_MAX = 5000;
+
+/** Post the window's and the inner scrollers' positions now (`sync-request`). */
+export function postScrollSnapshot(): void {
+  const s = captureScroll(window);
+  if (s) post({ cb: 1, type: 'scroll', scroll: s });
+  const scrolled = new Set<Element>();
+  for (const el of innerSeen) {
+    if (el.isConnected) scrolled.add(el);
+    else innerSeen.delete(el);
+  }
+  const all = document.body?.getElementsByTagName('*') ?? [];
+  for (let i = 0; i < all.length && i < SNAPSHOT_SCAN_MAX; i++) {
+    const el = all[i];
+    if ((el.scrollTop > 0 || el.scrollLeft > 0) && !isLayer(el)) scrolled.add(el);
+  }
+  for (const el of scrolled) {
+    const st = captureScroll(el);
+    if (st) post({ cb: 1, type: 'scroll', scroll: st });
+  }
+}
+
 function onScroll(ev: Event): void {
   const raw = ev.target;
   const t: Target | null = raw === document || raw === window ? window : raw instanceof Element ? raw : null;
@@ -109,6 +133,7 @@ function onScroll(ev: Event): void {
     applied.delete(t);
   }
   localSince = performance.now();
+  if (!isWin(t)) innerSeen.add(t);
   pending.add(t);
   flush();
 }
@@ -129,6 +154,7 @@ export function applyScroll(s: ScrollState): boolean {
   }
   const left = s.x ?? pos(t).left;
   t.scrollTo({ top: Math.max(0, Math.round(top)), left: Math.max(0, Math.round(left)), behavior: 'instant' });
+  if (!isWin(t)) innerSeen.add(t);
   const now = pos(t);
   applied.set(t, { top: now.top, left: now.left, until: performance.now() + ECHO_MS });
   missed = null;

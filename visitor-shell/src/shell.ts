@@ -1,18 +1,22 @@
 // The visitor shell: the co-browse frame filling the viewport (the visitor's page, through the
-// proxy), the waiting banner while queued, the chat widget, consent for remote control, sharing
-// pause, and the end screen. Plain TypeScript + DOM; one WebSocket (WsClient) to the gateway.
+// proxy), the waiting banner while queued, the chat widget (attachments, read receipts, the
+// offline-message form), consent for remote control, sharing pause, the frame's size for the agent,
+// and the end screen. Plain TypeScript + DOM; one WebSocket (WsClient) to the gateway.
 import type { AgentInfo, ClientFrame, ServerFrame, SessionInfo } from '../../protocol/index.ts';
 import { CobrowseBridge } from './common/cobrowse-bridge.ts';
 import { WsClient, newClientId } from './common/ws-client.ts';
+import { attachmentHref, attachmentProblem, uploadAttachment } from './shell/api.ts';
 import { ChatPanel } from './shell/chat-panel.ts';
 import { readClientConfig } from './shell/config.ts';
 import { Consent } from './shell/consent.ts';
-import { h } from './shell/dom.ts';
+import { h, show } from './shell/dom.ts';
 import { EndPanel } from './shell/end-panel.ts';
 import { safeHttpUrl } from './shell/format.ts';
 import { Notices } from './shell/notices.ts';
+import { OfflineForm } from './shell/offline-form.ts';
 import { makeProxyOriginCheck, resolveWsUrl } from './shell/origin.ts';
 import { QueueBanner } from './shell/queue-banner.ts';
+import { ViewportReporter } from './shell/viewport.ts';
 
 const FRAME_SANDBOX = 'allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads';
 
@@ -26,6 +30,14 @@ function start(): void {
   let sharing = true;
   let control = false;
   let ended = false;
+  /** The socket has been welcomed at least once (frames about the frame may flow). */
+  let welcomed = false;
+  /** A new socket: report the frame's size once the session (and so the sharing state) is known. */
+  let viewportDue = false;
+  /** An offline message is on its way: the gateway's `ended` must not replace its confirmation. */
+  let offlineSending = false;
+  let endedWhileSending: string | null = null;
+  let offlineReason: 'no-agents' | 'wait-exceeded' = 'no-agents';
 
   const agentName = () => agent?.name || 'The agent';
   const send = (f: ClientFrame) => {
@@ -66,8 +78,31 @@ function start(): void {
   const queue = new QueueBanner();
   const sharingBtn = h('button', { type: 'button', class: 'cb-tool', 'data-testid': 'stop-sharing', 'aria-pressed': 'false', onclick: () => setSharing(!sharing, true) }, 'Stop sharing');
   const endBtn = h('button', { type: 'button', class: 'cb-tool cb-tool-danger', 'data-testid': 'end-session', onclick: () => end.openConfirm() }, 'End chat');
+  const offline = new OfflineForm({
+    sessionId: sid,
+    siteId: cfg.siteId,
+    onSending: () => {
+      offlineSending = true;
+      endedWhileSending = null;
+    },
+    onSent: ({ name, email }) => {
+      offlineSending = false;
+      finish();
+      end.showOfflineSent(name, email, pageUrl);
+      closeSoon(2000);
+    },
+    onFailed: () => {
+      offlineSending = false;
+      if (endedWhileSending !== null) showEnded(endedWhileSending);
+    },
+    onDismiss: () => {
+      chat.showSlot(null);
+      show(offline.reopen, !ended && state !== 'active');
+    },
+  });
+  offline.reopen.addEventListener('click', () => openOffline(offlineReason));
   const chat = new ChatPanel({
-    toolbar: [sharingBtn, endBtn],
+    toolbar: [sharingBtn, offline.reopen, endBtn],
     onSend: (text) => {
       const clientId = newClientId();
       chat.addLocal(clientId, text);
@@ -76,6 +111,9 @@ function start(): void {
     onTyping: (on) => {
       if (state === 'active') send({ type: 'typing', sessionId: sid, on });
     },
+    onAttach: (file) => void attach(file),
+    attachmentHref: (id) => attachmentHref(id, sid),
+    onRead: (seq) => send({ type: 'read', sessionId: sid, seq }),
   });
   const consent = new Consent({
     onAnswer: (allow) => {
@@ -95,6 +133,12 @@ function start(): void {
       ws.send({ type: 'end', sessionId: sid, ...(rating ? { rating } : {}) });
       showEnded('You ended the chat. Thanks for getting in touch.', rating);
     },
+  });
+
+  const viewport = new ViewportReporter({
+    el: iframe,
+    allowed: () => welcomed && sharing && !ended,
+    send: ({ w, h: height }) => send({ type: 'viewport', sessionId: sid, w, h: height }),
   });
 
   app.append(
@@ -123,6 +167,7 @@ function start(): void {
     if (tell) send({ type: 'sharing', sessionId: sid, on });
     // Catch the agent up with where we are now.
     if (on && tell && bridge.frameUrl) send({ type: 'nav', sessionId: sid, url: bridge.frameUrl, kind: 'load' });
+    if (on) viewport.report(true);
     updateHeader();
   }
 
@@ -139,19 +184,60 @@ function start(): void {
     } else chat.setHeader('Live help', 'Waiting for an agent');
   }
 
+  /** The session is over for this shell: no more frames, the composer is disabled. */
+  function finish(): void {
+    if (ended) return;
+    ended = true;
+    chat.setEnabled(false);
+    chat.showSlot(null);
+    show(offline.reopen, false);
+    consent.close();
+    setControl(false);
+    queue.showWaiting(false);
+    notices.hideConnection();
+    updateHeader();
+  }
+
   function showEnded(text: string, rating?: number): void {
-    if (!ended) {
-      ended = true;
-      chat.setEnabled(false);
-      consent.close();
-      setControl(false);
-      queue.showWaiting(false);
-      notices.hideConnection();
-      updateHeader();
-    }
+    finish();
     end.showEnded(text, pageUrl, rating);
     // The gateway confirms with `ended` (then we close); if it never does, stop anyway.
     closeSoon(15_000);
+  }
+
+  /** The gateway says the session is over; while an offline message is being sent, its reply decides what to show. */
+  function endedByGateway(text: string): void {
+    if (offlineSending) {
+      endedWhileSending = text;
+      return;
+    }
+    if (!ended) showEnded(text);
+  }
+
+  function openOffline(reason: 'no-agents' | 'wait-exceeded'): void {
+    if (ended || state === 'active') return;
+    offlineReason = reason;
+    offline.prepare(reason, chat.visitorTexts());
+    show(offline.reopen, false);
+    chat.showSlot(offline.el);
+    offline.focus();
+  }
+
+  function closeOffline(): void {
+    if (offlineSending) return;
+    chat.showSlot(null);
+    show(offline.reopen, false);
+  }
+
+  async function attach(file: File): Promise<void> {
+    if (ended) return;
+    const problem = attachmentProblem(file);
+    if (problem) return chat.setUploadStatus(problem, 'error');
+    chat.setUploadStatus(`Sending “${file.name}”…`);
+    const r = await uploadAttachment(sid, file);
+    // On success the file shows in the log when the gateway's `event` arrives.
+    if (r.ok) chat.setUploadStatus(null);
+    else chat.setUploadStatus(r.message, 'error');
   }
 
   let closeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -172,10 +258,11 @@ function start(): void {
     }
     if (s.url) pageUrl = safeHttpUrl(s.url) ?? pageUrl;
     if (s.state === 'ended') {
-      if (!ended) showEnded('This chat has ended.');
+      endedByGateway('This chat has ended.');
       return;
     }
     queue.showWaiting(s.state === 'queued' || s.state === 'ringing');
+    if (s.state === 'active') closeOffline();
     if (s.state === 'active' && agent) {
       chat.setAgentName(agent.name);
       bridge.setPeerLabel(agent.name);
@@ -184,12 +271,26 @@ function start(): void {
     if (s.sharing !== undefined && s.sharing !== sharing) setSharing(s.sharing, false);
     if (s.control !== undefined && s.control !== control) setControl(s.control);
     updateHeader();
+    if (viewportDue) {
+      viewportDue = false;
+      viewport.report(true); // skipped while sharing is paused; resuming reports it
+    }
   }
 
   function onFrame(f: ServerFrame): void {
     switch (f.type) {
+      case 'welcome':
+        welcomed = true;
+        viewportDue = true;
+        return;
       case 'session':
         return onSession(f.session);
+      case 'offline.offer':
+        if (f.sessionId === sid && state !== 'active') openOffline(f.reason);
+        return;
+      case 'read':
+        if (f.sessionId === sid && f.from === 'agent') chat.setPeerRead(f.seq);
+        return;
       case 'queue.position':
         if (f.sessionId === sid) queue.setPosition(f.position, f.estimatedWaitSeconds, f.agentsOnline);
         return;
@@ -214,11 +315,11 @@ function start(): void {
         return;
       case 'ended':
         if (f.sessionId !== sid) return;
-        if (!ended) showEnded(f.by === 'agent' ? `${agentName()} ended the chat.` : f.reason ? `The chat has ended (${f.reason}).` : 'The chat has ended.');
-        closeSoon(300);
+        endedByGateway(f.by === 'agent' ? `${agentName()} ended the chat.` : f.reason ? `The chat has ended (${f.reason}).` : 'The chat has ended.');
+        closeSoon(offlineSending ? 2000 : 300);
         return;
       case 'error':
-        if (f.code === 'CB_ERR_SESSION_ENDED') return showEnded('This chat has ended.');
+        if (f.code === 'CB_ERR_SESSION_ENDED') return endedByGateway('This chat has ended.');
         if (f.code === 'CB_ERR_SESSION_UNKNOWN') return showEnded('This chat link is no longer valid. Start a new chat from the website.');
         return notices.showError(f.message);
       case 'history':
@@ -228,6 +329,7 @@ function start(): void {
       case 'focus':
       case 'draw':
       case 'act':
+      case 'resync':
         if (sharing && !ended) bridge.handleRemote(f);
         return;
       default:
@@ -249,7 +351,7 @@ function start(): void {
     },
     onFatal: (code) => {
       if (ended) return;
-      showEnded(code === 4404 ? 'This chat link is no longer valid. Start a new chat from the website.' : 'This chat has ended.');
+      endedByGateway(code === 4404 ? 'This chat link is no longer valid. Start a new chat from the website.' : 'This chat has ended.');
     },
   });
 

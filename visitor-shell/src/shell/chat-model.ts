@@ -1,7 +1,7 @@
 // The chat log's data: messages ordered by sequence number, deduplicated by seq and by clientId
-// (a message we sent shows at once as pending and is confirmed in place by its ack / event).
-// Pure (no DOM) so it can be unit tested.
-import type { Party, SessionEvent } from '../../../protocol/index.ts';
+// (a message we sent shows at once as pending and is confirmed in place by its ack / event), plus
+// attachments and which message the agent has read. Pure (no DOM) so it can be unit tested.
+import type { Attachment, Party, SessionEvent } from '../../../protocol/index.ts';
 
 export interface ChatEntry {
   key: string;
@@ -12,6 +12,8 @@ export interface ChatEntry {
   text: string;
   pending: boolean;
   ts?: number;
+  /** For a shared file: `text` is its name. */
+  attachment?: Attachment;
 }
 
 export type ChatChange = { kind: 'insert'; entry: ChatEntry; index: number } | { kind: 'update'; entry: ChatEntry } | null;
@@ -40,10 +42,11 @@ export class ChatModel {
     return { kind: 'update', entry: e };
   }
 
-  /** A chat or system event (live or replayed). Other kinds are ignored. */
+  /** A chat, system or attachment event (live or replayed). Other kinds are ignored. */
   addEvent(ev: SessionEvent): ChatChange {
-    if (ev.kind !== 'chat' && ev.kind !== 'system') return null;
-    const text = ev.text ?? '';
+    if (ev.kind !== 'chat' && ev.kind !== 'system' && ev.kind !== 'attachment') return null;
+    if (ev.kind === 'attachment' && !ev.attachment) return null;
+    const text = ev.kind === 'attachment' ? ev.attachment!.name : (ev.text ?? '');
     if (!text) return null;
     if (ev.clientId) {
       const mine = this.#byClient.get(ev.clientId);
@@ -67,6 +70,7 @@ export class ChatModel {
       text,
       pending: false,
       ts: ev.ts,
+      ...(ev.kind === 'attachment' ? { attachment: ev.attachment } : {}),
     };
     if (ev.clientId) this.#byClient.set(ev.clientId, entry);
     // Stored messages in seq order, before any still-pending local ones.
@@ -80,5 +84,21 @@ export class ChatModel {
     }
     this.entries.splice(index, 0, entry);
     return { kind: 'insert', entry, index };
+  }
+
+  /** Highest sequence number of anything the agent sent (0 if none): what a read receipt covers. */
+  lastAgentSeq(): number {
+    let max = 0;
+    for (const e of this.entries) if (e.from === 'agent' && e.seq !== null && e.seq > max) max = e.seq;
+    return max;
+  }
+
+  /** The visitor's latest stored message the agent has read up to `readSeq` (it shows "Seen"). */
+  seenEntry(readSeq: number): ChatEntry | null {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i];
+      if (e.from === 'visitor' && !e.pending && e.seq !== null && e.seq <= readSeq) return e;
+    }
+    return null;
   }
 }

@@ -1,7 +1,10 @@
 // The chat widget: bottom-right panel (bottom sheet on phones), minimisable to a launcher button
-// with an unread badge. Log with one element per message (text content = the message), composer
-// (Enter sends, Shift+Enter is a new line), typing indicator both ways.
+// with an unread badge. Log with one element per message (text content = the message) or shared
+// file, composer (Enter sends, Shift+Enter is a new line) with a paperclip for images and PDFs,
+// typing indicator both ways, read receipts both ways ("Seen" under the visitor's last message the
+// agent has read), and a slot for the offline-message form.
 import { MAX_CHAT_CHARS, type SessionEvent } from '../../../protocol/index.ts';
+import { ATTACHMENT_ACCEPT, formatBytes } from './api.ts';
 import { ChatModel, type ChatChange, type ChatEntry } from './chat-model.ts';
 import { h, show } from './dom.ts';
 
@@ -11,11 +14,18 @@ export interface ChatPanelOptions {
   onTyping: (on: boolean) => void;
   /** Buttons shown in the panel's toolbar (sharing, end). */
   toolbar: HTMLElement[];
+  /** The visitor picked a file to share (the panel shows progress via setUploadStatus). */
+  onAttach: (file: File) => void;
+  /** Where a shared file is downloaded. */
+  attachmentHref: (attachmentId: string) => string;
+  /** Debounced: the visitor has seen the agent's messages up to `seq` (panel open, page visible). */
+  onRead: (seq: number) => void;
 }
 
 const TYPING_IDLE_MS = 3000;
 const TYPING_REFRESH_MS = 4000;
 const PEER_TYPING_TIMEOUT_MS = 8000;
+const READ_DEBOUNCE_MS = 400;
 
 export class ChatPanel {
   readonly el: HTMLElement;
@@ -37,6 +47,19 @@ export class ChatPanel {
   #typingTimer: ReturnType<typeof setTimeout> | null = null;
   #peerTypingTimer: ReturnType<typeof setTimeout> | null = null;
   #agentName = 'Agent';
+  #attach: HTMLButtonElement;
+  #file: HTMLInputElement;
+  #uploadStatus: HTMLElement;
+  #uploadTimer: ReturnType<typeof setTimeout> | null = null;
+  #form: HTMLFormElement;
+  #slot: HTMLElement;
+  #enabled = true;
+  /** Highest agent seq we told the gateway we read, and the pending debounce. */
+  #readSent = 0;
+  #readTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Highest seq the agent has read, and the row that shows "Seen" for it. */
+  #peerReadSeq = 0;
+  #seenKey: string | null = null;
 
   constructor(opts: ChatPanelOptions) {
     this.#o = opts;
@@ -59,7 +82,31 @@ export class ChatPanel {
       enterkeyhint: 'send',
     });
     this.#send = h('button', { type: 'submit', class: 'cb-send', 'data-testid': 'chat-send', 'aria-label': 'Send message' }, 'Send');
-    const form = h('form', { class: 'cb-composer', onsubmit: (ev: SubmitEvent) => (ev.preventDefault(), this.#submit()) }, this.#input, this.#send);
+    this.#file = h('input', {
+      type: 'file',
+      class: 'cb-file',
+      accept: ATTACHMENT_ACCEPT,
+      'data-testid': 'attach-input',
+      tabindex: -1,
+      'aria-hidden': 'true',
+      onchange: () => this.#picked(),
+    });
+    this.#attach = h(
+      'button',
+      { type: 'button', class: 'cb-attach', 'data-testid': 'attach', 'aria-label': 'Send an image or PDF', title: 'Send an image or PDF', onclick: () => this.#file.click() },
+      h('span', { class: 'cb-clip', 'aria-hidden': 'true' }),
+    );
+    this.#uploadStatus = h('p', { class: 'cb-upload', 'data-testid': 'attach-status', role: 'status', 'aria-live': 'polite', hidden: true });
+    const form = h(
+      'form',
+      { class: 'cb-composer', onsubmit: (ev: SubmitEvent) => (ev.preventDefault(), this.#submit()) },
+      this.#attach,
+      this.#file,
+      this.#input,
+      this.#send,
+    );
+    this.#form = form;
+    this.#slot = h('div', { class: 'cb-chat-slot', hidden: true });
     this.#input.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
@@ -72,8 +119,10 @@ export class ChatPanel {
       { class: 'cb-chat', 'data-testid': 'chat-panel', 'aria-labelledby': 'cb-chat-title' },
       h('header', { class: 'cb-chat-head' }, h('div', { class: 'cb-chat-heading' }, this.#title, this.#subtitle), minimise),
       h('div', { class: 'cb-toolbar', role: 'toolbar', 'aria-label': 'Co-browsing controls' }, ...opts.toolbar),
+      this.#slot,
       this.#log,
       this.#typing,
+      this.#uploadStatus,
       form,
     );
     this.#badge = h('span', { class: 'cb-badge', 'data-testid': 'unread-badge', hidden: true });
@@ -91,6 +140,51 @@ export class ChatPanel {
       h('span', { class: 'cb-launcher-text' }, 'Chat'),
       this.#badge,
     );
+    document.addEventListener('visibilitychange', () => this.#scheduleRead());
+  }
+
+  /** Show a panel (the offline-message form) instead of the conversation, or the conversation again. */
+  showSlot(content: HTMLElement | null): void {
+    this.#slot.replaceChildren(...(content ? [content] : []));
+    const on = content !== null;
+    show(this.#slot, on);
+    show(this.#log, !on);
+    show(this.#form, !on);
+    if (on) {
+      show(this.#typing, false);
+      show(this.#uploadStatus, false);
+      if (this.#minimised) this.setMinimised(false);
+    }
+    this.el.classList.toggle('cb-chat-tall', on);
+    if (!on) this.#scheduleRead();
+  }
+
+  get minimised(): boolean {
+    return this.#minimised;
+  }
+
+  /** The visitor's own chat messages so far (e.g. to start an offline message with them). */
+  visitorTexts(): string[] {
+    return this.#model.entries.filter((e) => e.from === 'visitor' && !e.attachment).map((e) => e.text);
+  }
+
+  /** Upload progress or failure under the composer; null hides it. */
+  setUploadStatus(text: string | null, kind: 'progress' | 'error' = 'progress'): void {
+    if (this.#uploadTimer) clearTimeout(this.#uploadTimer);
+    this.#uploadTimer = null;
+    this.#uploadStatus.textContent = text ?? '';
+    this.#uploadStatus.classList.toggle('cb-upload-error', kind === 'error');
+    this.#uploadStatus.setAttribute('data-testid', kind === 'error' ? 'attach-error' : 'attach-status');
+    this.#uploadStatus.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    show(this.#uploadStatus, text !== null);
+    if (text !== null && kind === 'error') this.#uploadTimer = setTimeout(() => this.setUploadStatus(null), 8000);
+  }
+
+  /** The agent read our messages up to `seq`. */
+  setPeerRead(seq: number): void {
+    if (seq <= this.#peerReadSeq) return;
+    this.#peerReadSeq = seq;
+    this.#renderSeen();
   }
 
   setMinimised(min: boolean): void {
@@ -101,7 +195,9 @@ export class ChatPanel {
       this.#unread = 0;
       this.#renderBadge();
       this.#scrollToEnd();
-      this.#input.focus({ preventScroll: true });
+      if (!this.#slot.hidden) this.#slot.querySelector<HTMLElement>('input, textarea')?.focus({ preventScroll: true });
+      else this.#input.focus({ preventScroll: true });
+      this.#scheduleRead();
     } else this.launcher.focus({ preventScroll: true });
   }
 
@@ -117,9 +213,15 @@ export class ChatPanel {
 
   /** Disable the composer (session over). */
   setEnabled(on: boolean): void {
+    this.#enabled = on;
     this.#input.disabled = !on;
     this.#send.disabled = !on;
-    if (!on) this.#stopTyping();
+    this.#attach.disabled = !on;
+    if (!on) {
+      this.#stopTyping();
+      if (this.#readTimer) clearTimeout(this.#readTimer);
+      this.#readTimer = null;
+    }
   }
 
   addLocal(clientId: string, text: string): void {
@@ -127,13 +229,17 @@ export class ChatPanel {
   }
 
   ack(clientId: string, seq: number): void {
-    this.#apply(this.#model.ack(clientId, seq), false);
+    const change = this.#model.ack(clientId, seq);
+    this.#apply(change, false);
+    if (change && this.#peerReadSeq > 0) this.#renderSeen();
   }
 
   addEvent(ev: SessionEvent): void {
     const change = this.#model.addEvent(ev);
     if (change?.kind === 'insert' && ev.from === 'agent') this.setPeerTyping(false);
     this.#apply(change, change?.kind === 'insert' && ev.from !== 'visitor');
+    if (change && ev.from === 'agent') this.#scheduleRead();
+    if (change && ev.from === 'visitor' && this.#peerReadSeq > 0) this.#renderSeen();
   }
 
   setPeerTyping(on: boolean): void {
@@ -168,14 +274,77 @@ export class ChatPanel {
     row.className = `cb-row cb-from-${e.from}${e.pending ? ' cb-pending' : ''}`;
     row.dataset.from = e.from;
     const who = e.from === 'visitor' ? 'You' : e.from === 'agent' ? e.name || this.#agentName : '';
-    const msg = h('div', { class: 'cb-bubble', 'data-testid': 'chat-message', 'data-from': e.from }, e.text);
+    const msg = e.attachment ? this.#attachmentBubble(e) : h('div', { class: 'cb-bubble', 'data-testid': 'chat-message', 'data-from': e.from }, e.text);
     if (e.seq !== null) msg.dataset.seq = String(e.seq);
     if (e.ts) msg.title = new Date(e.ts).toLocaleTimeString();
     const parts: Node[] = [];
     if (who) parts.push(h('span', { class: 'cb-who' }, who));
     parts.push(msg);
     if (e.pending) parts.push(h('span', { class: 'cb-state', 'aria-label': 'Sending' }, 'Sending…'));
+    else if (e.key === this.#seenKey) parts.push(h('span', { class: 'cb-state cb-seen', 'data-testid': 'read-receipt' }, 'Seen'));
     row.replaceChildren(...parts);
+  }
+
+  /** An image as a thumbnail (opens full size), a PDF as a download link; never rendered inline as HTML. */
+  #attachmentBubble(e: ChatEntry): HTMLElement {
+    const a = e.attachment!;
+    const href = this.#o.attachmentHref(a.id);
+    const size = formatBytes(a.size);
+    const common = { 'data-testid': 'chat-attachment', 'data-from': e.from, 'data-attachment-id': a.id };
+    if (a.type.startsWith('image/')) {
+      return h(
+        'div',
+        { class: 'cb-bubble cb-file-bubble', ...common },
+        h(
+          'a',
+          { class: 'cb-thumb-link', href, target: '_blank', rel: 'noopener noreferrer', 'aria-label': `Open image ${a.name}` },
+          h('img', { class: 'cb-thumb', src: href, alt: a.name, loading: 'lazy', decoding: 'async' }),
+        ),
+        h('span', { class: 'cb-file-name' }, a.name),
+      );
+    }
+    return h(
+      'div',
+      { class: 'cb-bubble cb-file-bubble', ...common },
+      h(
+        'a',
+        { class: 'cb-file-link', href, download: a.name, rel: 'noopener noreferrer' },
+        h('span', { class: 'cb-file-icon', 'aria-hidden': 'true' }, 'PDF'),
+        h('span', { class: 'cb-file-name' }, a.name),
+        size ? h('span', { class: 'cb-file-size' }, size) : null,
+      ),
+    );
+  }
+
+  #renderSeen(): void {
+    const key = this.#model.seenEntry(this.#peerReadSeq)?.key ?? null;
+    if (key === this.#seenKey) return;
+    const old = this.#seenKey;
+    this.#seenKey = key;
+    for (const k of [old, key]) {
+      const entry = k ? this.#model.entries.find((e) => e.key === k) : undefined;
+      const row = k ? this.#rows.get(k) : undefined;
+      if (entry && row) this.#fill(row, entry);
+    }
+  }
+
+  /** Tell the agent what we have seen: only while the conversation is on screen. */
+  #scheduleRead(): void {
+    if (this.#readTimer || !this.#enabled) return;
+    this.#readTimer = setTimeout(() => {
+      this.#readTimer = null;
+      if (!this.#enabled || this.#minimised || !this.#log.isConnected || this.#log.hidden || document.visibilityState !== 'visible') return;
+      const seq = this.#model.lastAgentSeq();
+      if (seq <= this.#readSent) return;
+      this.#readSent = seq;
+      this.#o.onRead(seq);
+    }, READ_DEBOUNCE_MS);
+  }
+
+  #picked(): void {
+    const files = Array.from(this.#file.files ?? []);
+    this.#file.value = ''; // picking the same file again fires change again
+    for (const f of files) this.#o.onAttach(f);
   }
 
   #renderBadge(): void {

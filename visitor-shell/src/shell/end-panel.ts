@@ -1,5 +1,6 @@
 // Ending the chat: a small confirm panel with an optional 1–5 rating (sent with the one `end`
-// frame), then the end screen with the transcript download and a way back to the real page.
+// frame), then the end screen with the transcript download and a way back to the real page. The
+// same screen confirms an offline message ("Message sent").
 import { h, show } from './dom.ts';
 import { transcriptHref } from './format.ts';
 
@@ -17,6 +18,7 @@ export class EndPanel {
   #screenTitle: HTMLElement;
   #screenText: HTMLElement;
   #thanks: HTMLElement;
+  #sent: HTMLElement;
   #back: HTMLAnchorElement;
   #restoreFocus: Element | null = null;
 
@@ -66,6 +68,7 @@ export class EndPanel {
     this.#screenTitle = h('h1', { id: 'cb-ended-title' }, 'Chat ended');
     this.#screenText = h('p', { class: 'cb-muted', 'data-testid': 'end-reason' }, 'Thanks for chatting with us.');
     this.#thanks = h('p', { 'data-testid': 'rating-thanks', hidden: true });
+    this.#sent = h('p', { class: 'cb-sent', 'data-testid': 'offline-sent', role: 'status', hidden: true });
     this.#back = h('a', { class: 'cb-btn', 'data-testid': 'return-to-site', rel: 'noreferrer', href: '#' }, 'Back to the website');
     this.screen = h(
       'div',
@@ -76,6 +79,7 @@ export class EndPanel {
         h('div', { class: 'cb-end-icon', 'aria-hidden': 'true' }),
         this.#screenTitle,
         this.#screenText,
+        this.#sent,
         this.#thanks,
         h(
           'div',
@@ -103,9 +107,19 @@ export class EndPanel {
     return this.#rating;
   }
 
+  /** The offline message was stored (the gateway ends the session): confirm it on the end screen. */
+  showOfflineSent(name: string, email: string, backUrl: string | null): void {
+    this.showEnded('This chat has ended.', backUrl, undefined);
+    this.#screenTitle.textContent = 'Message sent';
+    this.#screenText.textContent = 'Nobody could take your chat just now, so we passed on your message.';
+    this.#sent.textContent = `Thanks, ${name}. We will reply to ${email} as soon as we can.`;
+    show(this.#sent, true);
+  }
+
   /** Show the end screen. `backUrl` is the real page (leaving co-browsing). */
   showEnded(text: string, backUrl: string | null, rated: number | undefined): void {
     show(this.confirm, false);
+    if (!this.#sent.hidden) return; // "Message sent" stays; the gateway's `ended` follows it
     this.#screenText.textContent = text;
     if (rated) {
       this.#thanks.textContent = `Thanks for rating this chat ${rated} out of 5.`;

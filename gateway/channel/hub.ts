@@ -54,6 +54,8 @@ export class Hub {
   #sessions = new Map<string, SessionRecord>();
   #control = new Map<string, boolean>();
   #sharing = new Map<string, boolean>();
+  /** Visitors offered the offline-message form, re-offered when they (re)connect while still queued. */
+  #overflow = new Map<string, 'no-agents' | 'wait-exceeded'>();
   /** Last viewport the visitor reported, replayed to an agent who joins later. */
   #viewports = new Map<string, ServerFrame>();
   #lastPosition = new Map<string, { key: string; at: number }>();
@@ -214,7 +216,11 @@ export class Hub {
       if (e.kind !== 'note') this.#send(ws, { type: 'event', event: e });
     }
     if (s.state === 'ended') this.#send(ws, { type: 'ended', sessionId, by: (s.endedBy as 'visitor') ?? 'system', reason: s.endReason ?? undefined });
-    else this.#sendPosition(sessionId, true);
+    else {
+      this.#sendPosition(sessionId, true);
+      const overflow = this.#overflow.get(sessionId);
+      if (overflow && s.state !== 'active') this.#send(ws, { type: 'offline.offer', sessionId, reason: overflow });
+    }
   }
 
   #agentHello(ws: Socket, agentId: string, f: ClientFrameOf<'hello'>) {
@@ -433,6 +439,7 @@ export class Hub {
     this.#sessions.delete(sessionId);
     this.#control.delete(sessionId);
     this.#sharing.delete(sessionId);
+    this.#overflow.delete(sessionId);
     this.#d.registry.dropSession(sessionId);
     this.#d.jars.drop(sessionId);
     this.#viewports.delete(sessionId);
@@ -484,6 +491,7 @@ export class Hub {
         const now = clock();
         s.state = 'active';
         s.agentId = e.agentId;
+        this.#overflow.delete(s.id);
         s.acceptedAt ??= now;
         store.updateSession(s.id, { state: 'active', agentId: e.agentId, acceptedAt: s.acceptedAt });
         if (e.previousAgentId) this.#releaseAgent(e.previousAgentId, s.id, 'transferred');
@@ -536,6 +544,8 @@ export class Hub {
             : 'This is taking longer than usual. You can keep waiting, or end the chat and write to us.';
         const { event } = this.#append({ sessionId: e.sessionId, ts: clock(), kind: 'system', from: 'system', text });
         this.#publish(sessionTopic(e.sessionId), { type: 'event', event });
+        // Kept until the visitor is served: the first overflow often fires before their socket opens.
+        this.#overflow.set(e.sessionId, e.reason);
         this.#publish(sessionTopic(e.sessionId), { type: 'offline.offer', sessionId: e.sessionId, reason: e.reason });
         return;
       }

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { Peer, loginCookie, wsUrl } from '../helpers/ws-peer.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { accept, ofType, openConsole, openVisitor, screenshot, type Party } from '../helpers/cobrowse.ts';
 import type { ClientFrame, ClientFrameOf, ServerFrameOf } from '../../protocol/index.ts';
@@ -17,6 +18,7 @@ let browser: Browser;
 let t: TestGateway;
 /** A short maximum wait: the offline offer comes after 2 s in the queue. */
 let tWait: TestGateway;
+let idleAgent: Peer;
 
 beforeAll(async () => {
   [t, tWait] = await Promise.all([
@@ -24,9 +26,15 @@ beforeAll(async () => {
     startTestGateway({ routingMode: 'manual', maxQueueWaitSeconds: 2 }, { demo: true }),
   ]);
   await t.gw.auth.createAgent({ email: 'rita@demo.test', password: 'rita-pass-123', name: 'Rita' });
+  // An agent is online on the max-wait gateway but never answers: only the wait runs out.
+  await tWait.gw.auth.createAgent({ email: 'idle@demo.test', password: 'idle-pass-123', name: 'Idle' });
+  idleAgent = new Peer(wsUrl(tWait.gw.url, '/ws/agent'), { origin: tWait.gw.url, cookie: await loginCookie(tWait.gw.url, 'idle@demo.test', 'idle-pass-123') });
+  await idleAgent.opened();
+  idleAgent.send({ type: 'hello' });
   browser = await launchBrowser();
 });
 afterAll(async () => {
+  idleAgent?.close();
   await browser?.close();
   await Promise.all([t?.close(), tWait?.close()]);
 });

@@ -54,6 +54,8 @@ function start(): void {
     src: 'about:blank',
   });
   let pageUrl: string | null = safeHttpUrl(cfg.entryUrl);
+  /** Whether this page load already sent its state to an agent who was there before it. */
+  let caughtUp = false;
 
   const bridge = new CobrowseBridge({
     iframe,
@@ -69,6 +71,14 @@ function start(): void {
     onPage: (url) => {
       pageUrl = safeHttpUrl(url) ?? pageUrl;
       notices.hideProblem();
+      // After the visitor reloads mid-session, the visitor's page is the truth: once the browser
+      // has restored its scroll, send the position and form state so the agent catches up.
+      if (!caughtUp && state === 'active') {
+        caughtUp = true;
+        setTimeout(() => {
+          if (sharing && !ended) bridge.requestLocalSync();
+        }, 400);
+      }
     },
     onProblem: (_code, message, url) => notices.showProblem(message, url ?? pageUrl),
   });

@@ -79,6 +79,11 @@ export class CobrowseBridge {
     this.#o = { ...this.#o, peerLabel: label };
   }
 
+  /** Ask this party's own overlay to send its scroll and form state to the other party. */
+  requestLocalSync(): void {
+    this.#post({ cb: 1, type: 'sync-request' });
+  }
+
   /** Switch this party's own frame between the pointer and the freehand drawing tool. */
   setTool(tool: 'pointer' | 'draw'): void {
     this.#post({ cb: 1, type: 'tool', tool });

@@ -19,6 +19,35 @@ const pending = new Set<Target>();
 /** A remote position whose anchor was not in the page yet, retried on load. */
 let missed: { s: ScrollState; at: number } | null = null;
 let localSince = 0;
+/**
+ * A resize (phone rotated, the console re-laying its frame out at the visitor's size) reflows the
+ * page and fires scroll events nobody asked for. They are not the user's, so they are not sent;
+ * once the layout settles the leader (who scrolled last) re-sends its position and the follower
+ * re-applies the last one it received, so both stay on the same element.
+ */
+const RESIZE_SETTLE_MS = 250;
+let resizedAt = -Infinity;
+let remoteAt = 0;
+const lastRemote = new Map<Target, ScrollState>();
+let settleTimer: ReturnType<typeof setTimeout> | null = null;
+
+function onResize(): void {
+  resizedAt = performance.now();
+  if (settleTimer) clearTimeout(settleTimer);
+  settleTimer = setTimeout(
+    safe(() => {
+      settleTimer = null;
+      resizedAt = performance.now();
+      if (localSince > remoteAt) {
+        const s = captureScroll(window);
+        if (s) post({ cb: 1, type: 'scroll', scroll: s });
+      } else {
+        for (const s of lastRemote.values()) applyScroll(s);
+      }
+    }),
+    RESIZE_SETTLE_MS,
+  );
+}
 
 const isWin = (t: Target): t is Window => t === window;
 const pos = (t: Target) => (isWin(t) ? { top: window.scrollY, left: window.scrollX } : { top: t.scrollTop, left: t.scrollLeft });
@@ -126,6 +155,8 @@ function onScroll(ev: Event): void {
   const raw = ev.target;
   const t: Target | null = raw === document || raw === window ? window : raw instanceof Element ? raw : null;
   if (!t || (t instanceof Element && isLayer(t))) return;
+  // Layout-driven scrolls during and just after a resize are not the user's.
+  if (settleTimer || performance.now() - resizedAt < 50) return;
   const a = applied.get(t);
   if (a) {
     const p = pos(t);
@@ -157,6 +188,8 @@ export function applyScroll(s: ScrollState): boolean {
   if (!isWin(t)) innerSeen.add(t);
   const now = pos(t);
   applied.set(t, { top: now.top, left: now.left, until: performance.now() + ECHO_MS });
+  lastRemote.set(t, s);
+  remoteAt = performance.now();
   missed = null;
   return true;
 }
@@ -168,6 +201,7 @@ function miss(s: ScrollState): false {
 
 export function installScrollSync(): void {
   window.addEventListener('scroll', safe(onScroll), { capture: true, passive: true });
+  window.addEventListener('resize', safe(onResize), { passive: true });
   // A remote position that arrived before its anchor existed is retried once the page has loaded,
   // unless the local party scrolled meanwhile.
   window.addEventListener(

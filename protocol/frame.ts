@@ -29,6 +29,8 @@ export const FrameUp = v.variant('type', [
     masked: v.optional(v.boolean()),
   }),
   v.object({ cb: v.literal(1), type: v.literal('focus'), path: v.nullable(Path) }),
+  /** The agent, with the visitor's consent, clicked an element in its copy: do it in the visitor's page. */
+  v.object({ cb: v.literal(1), type: v.literal('act'), path: Path, action: v.picklist(['click', 'input']), value: v.optional(v.pipe(v.string(), v.maxLength(MAX_FORM_VALUE_CHARS))) }),
   /** A stroke the local party drew in drawing mode (fractions of the document size). */
   v.object({ cb: v.literal(1), type: v.literal('draw'), points: v.pipe(v.array(Coord), v.maxLength(2000)), clear: v.optional(v.boolean()) }),
   /** The proxy could not show the page (refused target, upstream error, anti-proxy page). */

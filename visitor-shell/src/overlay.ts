@@ -12,11 +12,14 @@ import { installPointerSend, installPresenceReflow, showRemoteFocus, showRemoteP
 import { installProblemChecks } from './overlay/problems.ts';
 import { installRuntimePatches } from './overlay/runtime-patches.ts';
 import { applyScroll, installScrollSync, postScrollSnapshot } from './overlay/scroll-sync.ts';
+import { installAgentGuard, party } from './overlay/agent-guard.ts';
 
 function handleDown(m: FrameDown, state: { controlGranted: boolean }): void {
   switch (m.type) {
     case 'role':
       state.controlGranted = m.controlGranted === true;
+      party.role = m.role;
+      party.controlGranted = state.controlGranted;
       return;
     case 'scroll':
       applyScroll(m.scroll);
@@ -70,6 +73,7 @@ function main(): void {
   safe(installDrawResize)();
   safe(installDrawTool)();
   safe(installProblemChecks)();
+  safe(installAgentGuard)();
   onNavigated(clearDrawing);
 }
 

@@ -4,7 +4,7 @@
 // postMessage, so the page's own scripts never see a credential.
 import { parseFrameUp, type FrameDown, type ServerFrame, type ClientFrame } from '../../../protocol/index.ts';
 
-type Outgoing = Extract<ClientFrame, { type: 'nav' | 'scroll' | 'pointer' | 'form' | 'focus' | 'draw' }>;
+type Outgoing = Extract<ClientFrame, { type: 'nav' | 'scroll' | 'pointer' | 'form' | 'focus' | 'draw' | 'act' }>;
 /** Session-scoped frames without the sessionId: the caller adds it. */
 export type BridgeSend = (frame: DistributiveOmit<Outgoing, 'sessionId'>) => void;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -130,6 +130,11 @@ export class CobrowseBridge {
         return this.#o.send({ type: 'focus', path: m.path });
       case 'draw':
         return this.#o.send({ type: 'draw', points: m.points, clear: m.clear });
+      case 'act':
+        // Only the agent's copy produces these, and only while the visitor has granted control;
+        // the gateway checks the grant again.
+        if (this.#o.role === 'agent' && this.#controlGranted) this.#o.send({ type: 'act', path: m.path, action: m.action, value: m.value });
+        return;
       case 'problem':
         return this.#o.onProblem?.(m.code, m.message, m.url);
     }

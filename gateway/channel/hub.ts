@@ -54,6 +54,8 @@ export class Hub {
   #sessions = new Map<string, SessionRecord>();
   #control = new Map<string, boolean>();
   #sharing = new Map<string, boolean>();
+  /** Last read receipt per `sessionId|party`, replayed on hello so "Seen" survives a reload. */
+  #reads = new Map<string, number>();
   /** Visitors offered the offline-message form, re-offered when they (re)connect while still queued. */
   #overflow = new Map<string, 'no-agents' | 'wait-exceeded'>();
   /** Last viewport the visitor reported, replayed to an agent who joins later. */
@@ -215,6 +217,8 @@ export class Hub {
     for (const e of this.#d.store.eventsAfter(sessionId, f.resume?.[sessionId] ?? 0)) {
       if (e.kind !== 'note') this.#send(ws, { type: 'event', event: e });
     }
+    const agentRead = this.#reads.get(`${sessionId}|agent`);
+    if (agentRead !== undefined) this.#send(ws, { type: 'read', sessionId, from: 'agent', seq: agentRead });
     if (s.state === 'ended') this.#send(ws, { type: 'ended', sessionId, by: (s.endedBy as 'visitor') ?? 'system', reason: s.endReason ?? undefined });
     else {
       this.#sendPosition(sessionId, true);
@@ -233,6 +237,8 @@ export class Hub {
       for (const e of this.#d.store.eventsAfter(s.id, f.resume?.[s.id] ?? 0)) this.#send(ws, { type: 'event', event: e });
       const vp = this.#viewports.get(s.id);
       if (vp) this.#send(ws, vp);
+      const visitorRead = this.#reads.get(`${s.id}|visitor`);
+      if (visitorRead !== undefined) this.#send(ws, { type: 'read', sessionId: s.id, from: 'visitor', seq: visitorRead });
     }
     const view = this.#d.router.agent(agentId);
     if (view) this.#send(ws, { type: 'agent.status', status: view.status });
@@ -266,6 +272,7 @@ export class Hub {
         this.#sharing.set(sessionId, f.on);
         return this.#relay(ws, sessionId, 'visitor', f);
       case 'read':
+        this.#reads.set(`${sessionId}|visitor`, f.seq);
         return this.#relay(ws, sessionId, 'visitor', f);
       case 'ack':
         return;
@@ -328,10 +335,13 @@ export class Hub {
       case 'sharing':
         return this.#error(ws, 'CB_ERR_NOT_ALLOWED');
       case 'read':
+        this.#reads.set(`${s.id}|agent`, f.seq);
         return this.#relay(ws, s.id, 'agent', f);
       default:
-        if (RELAYED.has(f.type)) return this.#relay(ws, s.id, 'agent', f);
-        return this.#error(ws, 'CB_ERR_NOT_ALLOWED', f.type);
+        if (!RELAYED.has(f.type)) return this.#error(ws, 'CB_ERR_NOT_ALLOWED', f.type);
+        // While the visitor has paused sharing, nothing from the agent reaches their page.
+        if (this.#sharing.get(s.id) === false && f.type !== 'typing') return;
+        return this.#relay(ws, s.id, 'agent', f);
     }
   }
 
@@ -440,6 +450,8 @@ export class Hub {
     this.#control.delete(sessionId);
     this.#sharing.delete(sessionId);
     this.#overflow.delete(sessionId);
+    this.#reads.delete(`${sessionId}|agent`);
+    this.#reads.delete(`${sessionId}|visitor`);
     this.#d.registry.dropSession(sessionId);
     this.#d.jars.drop(sessionId);
     this.#viewports.delete(sessionId);

@@ -1,0 +1,136 @@
+// Command-line options. Defaults fit a 2-core machine and finish the whole run in under 3 minutes;
+// --quick shrinks everything so the run takes under 30 seconds (checks the harness, not speed).
+import { parseArgs } from 'node:util';
+
+export const SCENARIOS = ['queue', 'chat', 'proxy', 'injector'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface Options {
+  quick: boolean;
+  only: ScenarioName[];
+  json: string | null;
+  html: string | null;
+  target: string | null;
+  agentEmail: string;
+  agentPassword: string;
+  originHost: string;
+  originPort: number;
+  // queue storm
+  visitors: number;
+  rate: number;
+  agents: number;
+  agentProcs: number;
+  // chat and sync
+  sessions: number;
+  chatAgents: number;
+  syncHz: number;
+  chatRate: number;
+  duration: number;
+  warmup: number;
+  // proxy
+  proxyRate: number;
+  proxyDuration: number;
+  proxyConnections: number;
+}
+
+export const USAGE = `npm run bench -- [options]
+
+  --quick                 tiny sizes, < 30 s: checks the harness works (CI), not speed
+  --only LIST             scenarios to run: queue,chat,proxy,injector (default: all)
+  --json FILE             write every figure, ratio, check and the machine as JSON
+  --html FILE             self-contained HTML report (default bench/results/report.html)
+
+  queue storm             --visitors N (400) --rate R visitors/s (50) --agents M (8) --agent-procs P (2)
+  chat and sync           --sessions S (200) --chat-agents A (4) --sync-hz HZ (30) --chat-rate PER_S (1)
+                          --duration SEC (10) --warmup SEC (2)
+  proxy                   --proxy-rate REQ_S for the fixed-rate rows (100) --proxy-duration SEC (3, at least 1)
+                          --proxy-connections C for the max-throughput rows (16)
+
+  --target URL            run the clients against a gateway that is already running (its public
+                          origin, e.g. http://cobrowse.localhost:8080); none is started. Needs:
+    --agent-email T       agent login emails, {i} = 1..M (default bench-agent-{i}@bench.test), and
+    --agent-password P    their password (default bench-agent-pass); agents need capacity for the load
+    --origin-host H       address the gateway reaches this machine's fixture origin on (127.0.0.1)
+    --origin-port N       fixed port for the fixture origin; the gateway needs
+                          ALLOWED_TARGETS=http://H:N and high PROXY_RATE_PER_SECOND / PROXY_BURST
+`;
+
+export function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      json: { type: 'string' },
+      html: { type: 'string' },
+      target: { type: 'string' },
+      'agent-email': { type: 'string' },
+      'agent-password': { type: 'string' },
+      'origin-host': { type: 'string' },
+      'origin-port': { type: 'string' },
+      visitors: { type: 'string' },
+      rate: { type: 'string' },
+      agents: { type: 'string' },
+      'agent-procs': { type: 'string' },
+      sessions: { type: 'string' },
+      'chat-agents': { type: 'string' },
+      'sync-hz': { type: 'string' },
+      'chat-rate': { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      'proxy-rate': { type: 'string' },
+      'proxy-duration': { type: 'string' },
+      'proxy-connections': { type: 'string' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const quick = !!values.quick;
+  const num = (name: string, full: number, q: number, min = 0): number => {
+    const raw = (values as Record<string, unknown>)[name];
+    const v = raw === undefined ? (quick ? q : full) : Number(raw);
+    if (!Number.isFinite(v) || v < min) throw new Error(`--${name} must be a number >= ${min}, got ${raw}`);
+    return v;
+  };
+  const only = (values.only ?? SCENARIOS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const s of only) if (!SCENARIOS.includes(s as ScenarioName)) throw new Error(`--only: unknown scenario "${s}" (known: ${SCENARIOS.join(', ')})`);
+  const o: Options = {
+    quick,
+    only: only as ScenarioName[],
+    json: values.json ?? null,
+    html: values.html ?? null,
+    target: values.target ?? null,
+    agentEmail: values['agent-email'] ?? 'bench-agent-{i}@bench.test',
+    agentPassword: values['agent-password'] ?? 'bench-agent-pass',
+    originHost: values['origin-host'] ?? '127.0.0.1',
+    originPort: num('origin-port', 0, 0),
+    visitors: num('visitors', 400, 20, 1),
+    rate: num('rate', 50, 40, 0.1),
+    agents: num('agents', 8, 2, 1),
+    agentProcs: num('agent-procs', 2, 1, 1),
+    sessions: num('sessions', 200, 10, 1),
+    chatAgents: num('chat-agents', 4, 2, 1),
+    syncHz: num('sync-hz', 30, 30, 0),
+    chatRate: num('chat-rate', 1, 1, 0),
+    duration: num('duration', 10, 0.6, 0.5),
+    warmup: num('warmup', 2, 0.2, 0),
+    proxyRate: num('proxy-rate', 100, 50, 1),
+    proxyDuration: num('proxy-duration', 3, 1, 1),
+    proxyConnections: num('proxy-connections', 16, 4, 1),
+  };
+  if (o.target && o.agents > 1 && !o.agentEmail.includes('{i}')) {
+    throw new Error('--agent-email needs {i} when more than one agent logs in (each agent must be its own account)');
+  }
+  if (o.target && o.only.includes('proxy') && !o.originPort) {
+    throw new Error('--target with the proxy scenario needs --origin-port N (and the gateway started with ALLOWED_TARGETS=http://<origin-host>:N); or leave it out with --only queue,chat,injector');
+  }
+  if (o.sessions > o.chatAgents * 100) throw new Error(`--sessions ${o.sessions} needs --chat-agents >= ${Math.ceil(o.sessions / 100)} (capacity is at most 100 per agent)`);
+  if (o.visitors > o.agents * 100) throw new Error(`--visitors ${o.visitors} needs --agents >= ${Math.ceil(o.visitors / 100)} (capacity is at most 100 per agent)`);
+  return o;
+}

@@ -198,10 +198,11 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       if (msg.byteLength > MAX_FRAME_BYTES) return ws.end(1009, 'CB_ERR_FRAME_TOO_LARGE');
       if (isBinary) return reply('CB_ERR_FRAME_BINARY');
       if (!frameLimiter.take(ws.getUserData().cid)) return reply('CB_ERR_RATE_LIMITED');
-      const parsed = parseClientFrame(Buffer.from(msg).toString('utf8'));
+      const text = Buffer.from(msg).toString('utf8');
+      const parsed = parseClientFrame(text);
       if (!parsed.ok) return reply(parsed.code, parsed.message === WireErrors[parsed.code] ? undefined : parsed.message.slice(WireErrors[parsed.code].length + 1));
       try {
-        hub.message(ws, parsed.value);
+        hub.message(ws, parsed.value, text);
       } catch (err) {
         log.error({ err, type: parsed.value.type }, 'frame handler failed');
         reply('CB_ERR_INTERNAL');

@@ -46,6 +46,8 @@ export interface HubDeps {
 }
 
 const RELAYED = new Set<string>(RELAYED_TYPES);
+/** Relayed exactly as sent (plus sessionId and from); `form` is not, since masked values are stripped. */
+const SPLICEABLE = new Set(['typing', 'scroll', 'pointer', 'focus', 'draw', 'viewport', 'resync', 'history', 'read']);
 
 export class Hub {
   #d: HubDeps;
@@ -66,6 +68,7 @@ export class Hub {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #queueDirty = false;
   #snapshotDirty = false;
+  #snapshotTimer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
 
   constructor(deps: HubDeps) {
@@ -199,7 +202,19 @@ export class Hub {
     }
   }
 
-  message(ws: Socket, f: ClientFrame) {
+  /** Raw text of the frame being handled, so relays can forward it without re-serialising. */
+  #raw: string | null = null;
+
+  message(ws: Socket, f: ClientFrame, raw?: string) {
+    this.#raw = raw ?? null;
+    try {
+      this.#message(ws, f);
+    } finally {
+      this.#raw = null;
+    }
+  }
+
+  #message(ws: Socket, f: ClientFrame) {
     const d = ws.getUserData();
     if (f.type === 'ping') return this.#send(ws, { type: 'pong', t: f.t, serverTime: this.#d.clock() });
     if (f.type === 'hello') return d.role === 'visitor' ? this.#visitorHello(ws, d.sessionId, f) : this.#agentHello(ws, d.agentId, f);
@@ -427,8 +442,23 @@ export class Hub {
 
   #relay(ws: Socket, sessionId: string, from: 'visitor' | 'agent', f: ClientFrame) {
     // ws.publish skips the sender: no echo, so no feedback loops between the parties.
-    ws.publish(sessionTopic(sessionId), JSON.stringify({ ...f, sessionId, from }));
+    ws.publish(sessionTopic(sessionId), this.#relayText(sessionId, from, f));
     this.#d.metrics.relayed.inc({ type: f.type });
+  }
+
+  /**
+   * The hot path of co-browsing (scroll and pointer at 30 Hz): the validated frame's own text with
+   * `sessionId` and `from` appended, instead of a parse → spread → stringify round trip. JSON.parse
+   * keeps the last of duplicate keys, so a sender cannot override either. Frames the gateway edits
+   * (masked form values) are re-serialised.
+   */
+  #relayText(sessionId: string, from: 'visitor' | 'agent', f: ClientFrame): string {
+    const raw = this.#raw;
+    if (raw && SPLICEABLE.has(f.type)) {
+      const end = raw.lastIndexOf('}');
+      if (end > 0) return `${raw.slice(0, end)},"sessionId":${JSON.stringify(sessionId)},"from":"${from}"}`;
+    }
+    return JSON.stringify({ ...f, sessionId, from });
   }
 
   endSession(sessionId: string, by: 'visitor' | 'agent' | 'system', reason: string, rating?: number) {
@@ -595,9 +625,15 @@ export class Hub {
     setImmediate(() => {
       this.#flushScheduled = false;
       if (this.#closed) return;
-      if (this.#snapshotDirty) {
-        this.#snapshotDirty = false;
-        this.#d.store.setKv('routing', JSON.stringify(this.#d.router.snapshot()));
+      if (this.#snapshotDirty && !this.#snapshotTimer) {
+        // At most four writes a second under a storm; a crash loses at most that window of routing
+        // state, which reconnecting clients rebuild (sessions and events are written at once).
+        this.#snapshotTimer = setTimeout(() => {
+          this.#snapshotTimer = null;
+          if (this.#closed || !this.#snapshotDirty) return;
+          this.#snapshotDirty = false;
+          this.#d.store.setKv('routing', JSON.stringify(this.#d.router.snapshot()));
+        }, 250);
       }
       if (!this.#queueDirty) return;
       this.#queueDirty = false;
@@ -607,7 +643,9 @@ export class Hub {
       }
       for (const q of this.#d.router.queue()) this.#sendPosition(q.sessionId, false);
       this.#d.metrics.queueLength.set(this.#d.router.queue().length);
-      this.#d.metrics.activeSessions.set(Object.keys(this.#d.router.snapshot().assignments).length);
+      let active = 0;
+      for (const s of this.#sessions.values()) if (s.state === 'active') active++;
+      this.#d.metrics.activeSessions.set(active);
       this.#d.app.publish('supervisors', JSON.stringify(this.overview()));
     });
   }
@@ -694,6 +732,7 @@ export class Hub {
   close() {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#snapshotTimer) clearTimeout(this.#snapshotTimer);
     for (const t of this.#positionTimers.values()) clearTimeout(t);
     this.#d.store.setKv('routing', JSON.stringify(this.#d.router.snapshot()));
   }

@@ -79,6 +79,10 @@ describe('frames', () => {
     await agent.waitFor('queue.snapshot', (f) => f.items.some((i) => i.sessionId === sid && i.canAccept));
     agent.send({ type: 'accept', sessionId: sid });
     await v.waitFor('session', (f) => f.session.state === 'active');
+    // A relayed frame cannot claim another sender or session.
+    v.send(JSON.stringify({ type: 'scroll', sessionId: 'someone-else', from: 'agent', scroll: { target: '', anchor: '#a', offset: 1 } }));
+    const sc = await agent.waitFor('scroll');
+    expect(sc).toMatchObject({ sessionId: sid, from: 'visitor' });
     v.send({ type: 'form', path: '#pw', value: 'hunter2', masked: true });
     const f = await agent.waitFor('form');
     expect(f.masked).toBe(true);

@@ -20,6 +20,7 @@ import { errorPage } from './error-page.ts';
 import type { Upstreams } from './upstream.ts';
 import { attachWsProxy } from './ws-proxy.ts';
 import { requestBodyStream } from './request-body.ts';
+import { streamResponse } from './stream-response.ts';
 
 export interface ProxyDeps {
   registry: OriginRegistry;
@@ -235,57 +236,6 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     return new GatewayError('CB_ERR_UPSTREAM_UNREACHABLE', code ? `(${code})` : undefined, { cause: err });
   }
 
-  function streamToClient(res: HttpResponse, state: ResState, status: number, headers: [string, string][], body: Readable, head = false) {
-    if (state.aborted) return void body.destroy();
-    if (head || status === 204 || status === 304) {
-      // No body: report the upstream length as it is (uWS would otherwise announce 0).
-      const length = headers.find(([k]) => k === 'content-length')?.[1];
-      body.resume();
-      state.done = true;
-      return res.cork(() => {
-        res.writeStatus(statusLine(status));
-        for (const [k, v] of headers) if (k !== 'content-length') res.writeHeader(k, v);
-        // uWS leaves a keep-alive connection unusable after reporting a non-zero length without a
-        // body, so that case closes the connection (the client reconnects; HEAD is rare).
-        if (length !== undefined && Number(length) > 0 && status !== 204 && status !== 304) res.endWithoutBody(Number(length), true);
-        else res.endWithoutBody();
-      });
-    }
-    res.cork(() => {
-      res.writeStatus(statusLine(status));
-      for (const [k, v] of headers) {
-        if (k === 'content-length') continue; // uWS frames the body itself
-        res.writeHeader(k, v);
-      }
-    });
-    state.onAbort.push(() => body.destroy());
-    body.on('data', (chunk: Buffer) => {
-      if (state.aborted || state.done) return;
-      let ok = true;
-      res.cork(() => {
-        ok = res.write(chunk);
-      });
-      if (!ok) {
-        // uWS kept the chunk; wait until the socket drains before reading more from upstream.
-        body.pause();
-        res.onWritable(() => {
-          if (!state.aborted) body.resume();
-          return true;
-        });
-      }
-    });
-    body.on('end', () => {
-      if (state.aborted || state.done) return;
-      state.done = true;
-      res.cork(() => res.end());
-    });
-    body.on('error', () => {
-      if (state.aborted || state.done) return;
-      state.done = true;
-      res.close();
-    });
-  }
-
   async function handle(res: HttpResponse, state: ResState, pr: ProxyRequest, body: Readable | null) {
     const targetUrl = pr.targetOrigin + pr.path;
     const isNavigation = pr.method === 'GET' && (pr.headers['sec-fetch-dest'] === 'document' || pr.headers['sec-fetch-dest'] === 'iframe');
@@ -303,7 +253,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       }
       if ('stream' in r) {
         deps.metrics?.proxyRequest('stream', r.status);
-        return streamToClient(res, state, r.status, r.headers, r.body, pr.method === 'HEAD');
+        return streamResponse(res, state, r.status, r.headers, r.body, pr.method === 'HEAD');
       }
       deps.metrics?.proxyRequest('rewrite', r.status);
       send(res, state, r.status, r.headers, r.body);

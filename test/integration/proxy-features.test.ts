@@ -158,6 +158,8 @@ describe('proxy features', () => {
     expect(head.headers['content-length']).toBe(String(big.length));
     const bin = await proxyFetch(`${p}/big.bin`);
     expect(bin.status).toBe(200);
+    expect(bin.headers['content-length']).toBe(String(big.length));
+    expect(bin.headers['transfer-encoding']).toBeUndefined();
     expect(bin.raw.equals(big)).toBe(true);
     const post = await proxyFetch(`${p}/echo`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: Buffer.alloc(200_000, 1) });
     expect(post.body).toBe('multipart/form-data; boundary=x|200000');
@@ -186,5 +188,34 @@ describe('request bodies split across packets', () => {
     });
     expect(reply).toMatch(/^HTTP\/1\.1 200/);
     expect(reply).toContain(`text/plain|${body.length}`);
+  });
+});
+
+describe('backpressure', () => {
+  it('delivers a large body intact to a slow reader, with its length', async () => {
+    const http = await import('node:http');
+    const sid = await startVisitor(t.gw.url, `${originUrl}/`);
+    const v = new Peer(wsUrl(t.gw.url, `/ws/visitor?sid=${sid}`), { origin: t.gw.url });
+    await v.opened();
+    v.send({ type: 'hello' });
+    const p = new URL((await v.waitFor('session')).session.proxyUrl!);
+    v.close();
+    const got = await new Promise<{ len: string | undefined; body: Buffer }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: Number(p.port), path: '/big.bin', headers: { host: p.host } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
+          // Read slowly so the gateway's socket fills and it must wait for onWritable.
+          res.pause();
+          setTimeout(() => res.resume(), 2);
+        });
+        res.on('end', () => resolve({ len: res.headers['content-length'], body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(got.len).toBe(String(big.length));
+    expect(got.body.equals(big)).toBe(true);
   });
 });

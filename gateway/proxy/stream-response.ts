@@ -31,9 +31,11 @@ export function streamResponse(res: HttpResponse, state: ResState, status: numbe
   state.onAbort.push(() => body.destroy());
   /** The rest of a chunk is waiting for the socket to drain. */
   let waiting = false;
+  // The response is complete: let the upstream body run to its end rather than destroying it, so
+  // undici returns the connection to its keep-alive pool (a destroy would close it).
   const finish = () => {
     state.done = true;
-    body.destroy();
+    body.resume();
   };
 
   body.on('data', (chunk: Buffer) => {

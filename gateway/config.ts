@@ -47,6 +47,12 @@ const fields = {
   visitorGraceSeconds: [Seconds, 30, 'VISITOR_GRACE_SECONDS'],
   maxQueueWaitSeconds: [Seconds, 600, 'MAX_QUEUE_WAIT_SECONDS'],
   defaultAgentCapacity: [v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)), 3, 'DEFAULT_AGENT_CAPACITY'],
+  /** Per-department capacity, e.g. "sales=2,support=4": for agents without their own capacity. */
+  departmentCapacity: [
+    v.pipe(v.string(), v.regex(/^$|^\s*[\w-]+\s*=\s*\d{1,3}\s*(,\s*[\w-]+\s*=\s*\d{1,3}\s*)*$/, 'expected NAME=N pairs separated by commas, e.g. sales=2,support=4')),
+    '',
+    'DEPARTMENT_CAPACITY',
+  ],
   maxMissedOffers: [v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)), 2, 'MAX_MISSED_OFFERS'],
   departmentFallback: [v.boolean(), true, 'DEPARTMENT_FALLBACK'],
   upstreamTimeoutSeconds: [v.pipe(v.number(), v.minValue(1), v.maxValue(300)), 15, 'UPSTREAM_TIMEOUT_SECONDS'],

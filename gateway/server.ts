@@ -18,6 +18,7 @@ import { AgentAuth, authCookieFrom } from './auth/agent-auth.ts';
 import { registerApiRoutes } from './http/api-routes.ts';
 import { registerConsoleRoutes } from './http/console-routes.ts';
 import { Webhooks } from './webhooks.ts';
+import { parseDepartmentCapacity } from './channel/capacity.ts';
 import { loadStaticDir, type StaticFile } from './http/static-files.ts';
 import { send } from './http/respond.ts';
 import { createMetrics } from './metrics.ts';
@@ -117,7 +118,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     savedRouting ? (JSON.parse(savedRouting) as RoutingSnapshot) : undefined,
   );
   const webhooks = new Webhooks(config.webhookUrl, config.webhookSecret, log);
-  hub = new Hub({ app, store, router, registry, jars, policy, log, clock: Date.now, defaultCapacity: config.defaultAgentCapacity, metrics, webhooks });
+  hub = new Hub({ app, store, router, registry, jars, policy, log, clock: Date.now, defaultCapacity: config.defaultAgentCapacity, departmentCapacity: parseDepartmentCapacity(config.departmentCapacity), metrics, webhooks });
   if (savedRouting) hub.restoreAfterRestart();
   const auth = new AgentAuth(store, scheme === 'https');
 

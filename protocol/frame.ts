@@ -31,6 +31,8 @@ export const FrameUp = v.variant('type', [
   v.object({ cb: v.literal(1), type: v.literal('focus'), path: v.nullable(Path) }),
   /** The agent, with the visitor's consent, clicked an element in its copy: do it in the visitor's page. */
   v.object({ cb: v.literal(1), type: v.literal('act'), path: Path, action: v.picklist(['click', 'input']), value: v.optional(v.pipe(v.string(), v.maxLength(MAX_FORM_VALUE_CHARS))) }),
+  /** The local party highlighted an element with the highlight tool. */
+  v.object({ cb: v.literal(1), type: v.literal('highlight'), path: Path }),
   /** A stroke the local party drew in drawing mode (fractions of the document size). */
   v.object({ cb: v.literal(1), type: v.literal('draw'), points: v.pipe(v.array(Coord), v.maxLength(2000)), clear: v.optional(v.boolean()) }),
   /** The proxy could not show the page (refused target, upstream error, anti-proxy page). */
@@ -47,8 +49,9 @@ export const FrameDown = v.variant('type', [
   v.object({ cb: v.literal(1), type: v.literal('draw'), points: v.array(Coord), clear: v.optional(v.boolean()) }),
   v.object({ cb: v.literal(1), type: v.literal('act'), path: Path, action: v.picklist(['click', 'input']), value: v.optional(v.string()) }),
   v.object({ cb: v.literal(1), type: v.literal('history'), action: v.picklist(['back', 'forward', 'reload']) }),
-  /** Local tool in this party's own frame: pointer (default) or freehand drawing. */
-  v.object({ cb: v.literal(1), type: v.literal('tool'), tool: v.picklist(['pointer', 'draw']) }),
+  /** Local tool in this party's own frame: pointer (default), freehand drawing, or element highlight. */
+  v.object({ cb: v.literal(1), type: v.literal('tool'), tool: v.picklist(['pointer', 'draw', 'highlight']) }),
+  v.object({ cb: v.literal(1), type: v.literal('highlight'), path: Path, label: v.string() }),
   /** Post the current scroll position and form state now (the other party just joined or reloaded). */
   v.object({ cb: v.literal(1), type: v.literal('sync-request') }),
   /** Whether this party is the follower for scroll (suppresses echo). */

@@ -84,6 +84,8 @@ export const ClientFrame = v.variant('type', [
     points: v.pipe(v.array(Coord), v.maxLength(2000)),
     clear: v.optional(v.boolean()),
   }),
+  /** Highlight an element for the other party ("look here"); cleared with drawings and on navigation. */
+  v.object({ type: v.literal('highlight'), sessionId: Sid, path: Path }),
   /** Remote control: agent asks, visitor grants or revokes; visitor can stop sharing entirely. */
   v.object({ type: v.literal('control'), sessionId: Sid, action: v.picklist(['request', 'grant', 'deny', 'revoke']) }),
   v.object({ type: v.literal('sharing'), sessionId: Sid, on: v.boolean() }),
@@ -126,7 +128,7 @@ export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
 
 /** Frames the gateway relays between the two parties without storing them. */
-export const RELAYED_TYPES = ['typing', 'scroll', 'pointer', 'form', 'focus', 'draw', 'act', 'viewport', 'resync'] as const;
+export const RELAYED_TYPES = ['typing', 'scroll', 'pointer', 'form', 'focus', 'draw', 'highlight', 'act', 'viewport', 'resync'] as const;
 
 // ---------------------------------------------------------------- gateway → client
 
@@ -242,6 +244,7 @@ export const ServerFrame = v.variant('type', [
   v.object({ type: v.literal('sharing'), ...relayed({ on: v.boolean() }) }),
   v.object({ type: v.literal('viewport'), ...relayed({ w: v.number(), h: v.number() }) }),
   v.object({ type: v.literal('resync'), ...relayed({}) }),
+  v.object({ type: v.literal('highlight'), ...relayed({ path: Path }) }),
   v.object({ type: v.literal('ended'), sessionId: Id, by: Party, reason: v.optional(v.string()) }),
   /** Nobody can take the visitor now (no agent online, or the wait is too long): offer the offline-message form. */
   v.object({ type: v.literal('offline.offer'), sessionId: Id, reason: v.picklist(['no-agents', 'wait-exceeded']) }),

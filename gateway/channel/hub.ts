@@ -22,6 +22,7 @@ import { checkTarget, type TargetPolicy } from '../proxy/target-policy.ts';
 import { newId } from '../ids.ts';
 import { agentsTopic, sessionTopic } from './topics.ts';
 import { HandleTimes, estimateWaitSeconds } from './wait-estimate.ts';
+import { agentCapacity } from './capacity.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Webhooks } from '../webhooks.ts';
 
@@ -41,13 +42,15 @@ export interface HubDeps {
   log: Logger;
   clock: () => number;
   defaultCapacity: number;
+  /** Capacity by department, for agents without their own. */
+  departmentCapacity: Record<string, number>;
   metrics: Metrics;
   webhooks: Webhooks;
 }
 
 const RELAYED = new Set<string>(RELAYED_TYPES);
 /** Relayed exactly as sent (plus sessionId and from); `form` is not, since masked values are stripped. */
-const SPLICEABLE = new Set(['typing', 'scroll', 'pointer', 'focus', 'draw', 'viewport', 'resync', 'history', 'read']);
+const SPLICEABLE = new Set(['typing', 'scroll', 'pointer', 'focus', 'draw', 'highlight', 'viewport', 'resync', 'history', 'read']);
 
 export class Hub {
   #d: HubDeps;
@@ -179,7 +182,11 @@ export class Hub {
       const rec = this.#d.store.agentById(d.agentId);
       this.#apply({
         type: 'agent.connect',
-        agent: { agentId: d.agentId, departments: rec?.departments ?? [], capacity: rec?.capacity ?? this.#d.defaultCapacity },
+        agent: {
+          agentId: d.agentId,
+          departments: rec?.departments ?? [],
+          capacity: agentCapacity(rec?.capacity ?? null, rec?.departments ?? [], this.#d.departmentCapacity, this.#d.defaultCapacity),
+        },
       });
     }
     this.#d.log.info({ event: 'agent.connected', agentId: d.agentId }, 'agent connected');

@@ -334,6 +334,38 @@ describe('co-browse sync between a 390×844 visitor and a 1440×900 agent', () =
     await expect.poll(async () => (await layerState(vf)).lines).toEqual([]);
     await agent.page.click('[data-testid="tool-pointer"]');
   });
+
+  it('highlights the element the agent picks on the visitor’s page, without the page acting on the click', async () => {
+    await lead(agent, `${t.demoUrl}/long`);
+    const [vf, af] = await frames(/^\/long$/);
+    await agent.page.click('[data-testid="tool-highlight"]');
+    expect(await agent.page.getAttribute('[data-testid="tool-highlight"]', 'aria-pressed')).toBe('true');
+    // The tool reaches the agent's frame by postMessage: wait until clicks are intercepted.
+    await expect
+      .poll(async () => {
+        await af.evaluate(() => document.querySelector('h1')!.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true })));
+        return af.evaluate(() => document.querySelector('cb-overlay-layer')?.shadowRoot?.querySelectorAll('[data-cb-highlight]').length ?? 0);
+      })
+      .toBeGreaterThan(0);
+    const picked = await af.evaluate(() => document.querySelector('cb-overlay-layer')!.shadowRoot!.querySelector('[data-cb-highlight]')!.getAttribute('data-cb-highlight'));
+    // The visitor sees the same element outlined, labelled with who pointed it out.
+    await expect
+      .poll(() => vf.evaluate(() => document.querySelector('cb-overlay-layer')?.shadowRoot?.querySelector('[data-cb-highlight]')?.getAttribute('data-cb-highlight') ?? null))
+      .toBe(picked);
+    const onVisitor = await vf.evaluate((path) => {
+      const box = document.querySelector('cb-overlay-layer')!.shadowRoot!.querySelector('[data-cb-highlight]') as HTMLElement;
+      const h1 = document.querySelector('h1')!.getBoundingClientRect();
+      const b = box.getBoundingClientRect();
+      return { path, covers: b.left <= h1.left && b.top <= h1.top && b.right >= h1.right && b.bottom >= h1.bottom, label: box.textContent };
+    }, picked);
+    expect(onVisitor.covers).toBe(true);
+    expect(onVisitor.label).toBeTruthy();
+    // Clear removes it for both; the agent's page never navigated because of the click.
+    expect(new URL(af.url()).pathname).toBe('/long');
+    await agent.page.click('[data-testid="tool-clear"]');
+    await expect.poll(() => vf.evaluate(() => document.querySelector('cb-overlay-layer')?.shadowRoot?.querySelectorAll('[data-cb-highlight]').length ?? 0)).toBe(0);
+    await agent.page.click('[data-testid="tool-pointer"]');
+  });
 });
 
 describe('catching up mid-page', () => {

@@ -13,6 +13,7 @@ import { installProblemChecks } from './overlay/problems.ts';
 import { installRuntimePatches } from './overlay/runtime-patches.ts';
 import { applyScroll, installScrollSync, postScrollSnapshot } from './overlay/scroll-sync.ts';
 import { installAgentGuard, party } from './overlay/agent-guard.ts';
+import { clearHighlights, installHighlight, showHighlight } from './overlay/highlight.ts';
 
 function handleDown(m: FrameDown, state: { controlGranted: boolean }): void {
   switch (m.type) {
@@ -35,6 +36,10 @@ function handleDown(m: FrameDown, state: { controlGranted: boolean }): void {
       return;
     case 'draw':
       applyDraw(m.points, m.clear);
+      if (m.clear) clearHighlights();
+      return;
+    case 'highlight':
+      showHighlight(m.path, m.label);
       return;
     case 'act':
       if (state.controlGranted) applyAct(m);
@@ -74,7 +79,9 @@ function main(): void {
   safe(installDrawTool)();
   safe(installProblemChecks)();
   safe(installAgentGuard)();
+  safe(installHighlight)();
   onNavigated(clearDrawing);
+  onNavigated(clearHighlights);
 }
 
 try {

@@ -338,6 +338,7 @@ function start(): void {
       case 'form':
       case 'focus':
       case 'draw':
+      case 'highlight':
       case 'act':
       case 'resync':
         if (sharing && !ended) bridge.handleRemote(f);

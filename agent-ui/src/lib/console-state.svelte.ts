@@ -237,6 +237,7 @@ export class ConsoleState {
       case 'form':
       case 'focus':
       case 'draw':
+      case 'highlight':
       case 'act':
       case 'history':
       case 'resync':
@@ -672,7 +673,7 @@ export class ConsoleState {
   /** Pointer (follow and point) or freehand drawing in this console's frame. */
   setTool(sessionId: string, tool: CobrowseTool): void {
     const s = this.#session(sessionId);
-    if (!s || (s.readOnly && tool === 'draw')) return;
+    if (!s || (s.readOnly && tool !== 'pointer')) return;
     s.tool = tool;
     this.#postTool(s, tool);
   }

@@ -6,7 +6,7 @@ import { visitorLabel } from './format.ts';
 
 export type ControlState = 'none' | 'requested' | 'granted' | 'denied' | 'revoked';
 export type ComposeMode = 'reply' | 'note';
-export type CobrowseTool = 'pointer' | 'draw';
+export type CobrowseTool = 'pointer' | 'draw' | 'highlight';
 
 /** The visitor's typing indicator clears itself if no "typing off" arrives (lost frame, closed tab). */
 const TYPING_TTL_MS = 8000;

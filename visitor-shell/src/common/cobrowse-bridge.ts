@@ -4,7 +4,7 @@
 // postMessage, so the page's own scripts never see a credential.
 import { parseFrameUp, type FrameDown, type ServerFrame, type ClientFrame } from '../../../protocol/index.ts';
 
-type Outgoing = Extract<ClientFrame, { type: 'nav' | 'scroll' | 'pointer' | 'form' | 'focus' | 'draw' | 'act' }>;
+type Outgoing = Extract<ClientFrame, { type: 'nav' | 'scroll' | 'pointer' | 'form' | 'focus' | 'draw' | 'highlight' | 'act' }>;
 /** Session-scoped frames without the sessionId: the caller adds it. */
 export type BridgeSend = (frame: DistributiveOmit<Outgoing, 'sessionId'>) => void;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -69,6 +69,8 @@ export class CobrowseBridge {
         return this.#post({ cb: 1, type: 'history', action: f.action });
       case 'resync':
         return this.#post({ cb: 1, type: 'sync-request' });
+      case 'highlight':
+        return this.#post({ cb: 1, type: 'highlight', path: f.path, label: this.#o.peerLabel });
       default:
         return;
     }
@@ -85,7 +87,7 @@ export class CobrowseBridge {
   }
 
   /** Switch this party's own frame between the pointer and the freehand drawing tool. */
-  setTool(tool: 'pointer' | 'draw'): void {
+  setTool(tool: 'pointer' | 'draw' | 'highlight'): void {
     this.#post({ cb: 1, type: 'tool', tool });
   }
 
@@ -130,6 +132,8 @@ export class CobrowseBridge {
         return this.#o.send({ type: 'focus', path: m.path });
       case 'draw':
         return this.#o.send({ type: 'draw', points: m.points, clear: m.clear });
+      case 'highlight':
+        return this.#o.send({ type: 'highlight', path: m.path });
       case 'act':
         // Only the agent's copy produces these, and only while the visitor has granted control;
         // the gateway checks the grant again.

@@ -8,6 +8,7 @@
 import { documentSize, clearDrawing, localStroke } from './draw.ts';
 import { frameThrottle, post, round, safe } from './env.ts';
 import { layer } from './layer.ts';
+import { setHighlightTool } from './highlight.ts';
 
 /** The `draw` frame's points limit (protocol/frame.ts): longer pieces are split. */
 const MAX_DRAW_NUMBERS = 2000;
@@ -98,7 +99,8 @@ function onEvent(ev: Event): void {
 }
 
 /** Switch this frame between the pointer and the drawing tool. */
-export function setTool(tool: 'pointer' | 'draw'): void {
+export function setTool(tool: 'pointer' | 'draw' | 'highlight'): void {
+  setHighlightTool(tool === 'highlight');
   active = tool === 'draw';
   if (!active && stroke) {
     flush(true);

@@ -14,6 +14,9 @@ const CSS = `
 @keyframes cb-rip{from{transform:scale(.3);opacity:1}to{transform:scale(1.6);opacity:0}}
 .focus{position:absolute;pointer-events:none;border:2px solid #7c3aed;border-radius:4px;box-shadow:0 0 0 3px rgba(124,58,237,.25)}
 .focus .lbl{position:absolute;left:-2px;top:-22px;white-space:nowrap;font:600 11px/1.2 system-ui,-apple-system,sans-serif;color:#fff;background:#7c3aed;padding:3px 6px;border-radius:5px 5px 5px 0}
+.hl{position:absolute;pointer-events:none;border:3px solid #f59e0b;border-radius:6px;box-shadow:0 0 0 4px rgba(245,158,11,.3),0 0 24px rgba(245,158,11,.45);animation:cb-hl 1.2s ease-in-out 2}
+.hl .lbl{position:absolute;left:-3px;top:-24px;white-space:nowrap;font:600 11px/1.2 system-ui,-apple-system,sans-serif;color:#111827;background:#f59e0b;padding:3px 6px;border-radius:5px 5px 5px 0}
+@keyframes cb-hl{50%{box-shadow:0 0 0 10px rgba(245,158,11,.15),0 0 32px rgba(245,158,11,.6)}}
 svg.draw{position:absolute;left:0;top:0;pointer-events:none;overflow:visible}
 .draw-surface{position:fixed;inset:0;pointer-events:auto;cursor:crosshair;touch-action:none;user-select:none;-webkit-user-select:none;background:transparent}
 svg.draw polyline{fill:none;stroke:#e11d48;stroke-width:4;stroke-linecap:round;stroke-linejoin:round;vector-effect:non-scaling-stroke;opacity:.85}

@@ -23,6 +23,8 @@ import { newId } from '../ids.ts';
 import { agentsTopic, sessionTopic } from './topics.ts';
 import { HandleTimes, estimateWaitSeconds } from './wait-estimate.ts';
 import { agentCapacity } from './capacity.ts';
+import { overviewFrame, queueItemsFor } from './views.ts';
+import { relayText } from './relay-text.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Webhooks } from '../webhooks.ts';
 
@@ -49,8 +51,6 @@ export interface HubDeps {
 }
 
 const RELAYED = new Set<string>(RELAYED_TYPES);
-/** Relayed exactly as sent (plus sessionId and from); `form` is not, since masked values are stripped. */
-const SPLICEABLE = new Set(['typing', 'scroll', 'pointer', 'focus', 'draw', 'highlight', 'viewport', 'resync', 'history', 'read']);
 
 export class Hub {
   #d: HubDeps;
@@ -397,26 +397,8 @@ export class Hub {
   }
 
   overview(): ServerFrame {
-    const { router, store, clock } = this.#d;
-    const now = clock();
-    const queue = router.queue();
-    const names = new Map(store.listAgents().map((a) => [a.id, a.name]));
-    const snap = router.snapshot();
-    return {
-      type: 'overview',
-      queue: { length: queue.length, longestWaitSeconds: queue.length ? Math.round((now - Math.min(...queue.map((q) => q.joinedAt))) / 1000) : 0 },
-      agents: snap.agents.map((a) => ({ id: a.agentId, name: names.get(a.agentId) ?? a.agentId, status: a.status, connected: a.connected, active: a.active.length, capacity: a.capacity })),
-      sessions: [...this.#sessions.values()].map((s) => ({
-        sessionId: s.id,
-        state: s.state,
-        agentId: s.agentId,
-        agentName: s.agentId ? (names.get(s.agentId) ?? null) : null,
-        siteId: s.siteId,
-        url: s.url,
-        createdAt: s.createdAt,
-        acceptedAt: s.acceptedAt,
-      })),
-    };
+    const names = new Map(this.#d.store.listAgents().map((a) => [a.id, a.name]));
+    return overviewFrame(this.#d.router, this.#sessions.values(), names, this.#d.clock());
   }
 
   #chat(ws: Socket, s: SessionRecord, from: 'visitor' | 'agent', name: string, f: ClientFrameOf<'chat'>) {
@@ -449,23 +431,8 @@ export class Hub {
 
   #relay(ws: Socket, sessionId: string, from: 'visitor' | 'agent', f: ClientFrame) {
     // ws.publish skips the sender: no echo, so no feedback loops between the parties.
-    ws.publish(sessionTopic(sessionId), this.#relayText(sessionId, from, f));
+    ws.publish(sessionTopic(sessionId), relayText(this.#raw, sessionId, from, f));
     this.#d.metrics.relayed.inc({ type: f.type });
-  }
-
-  /**
-   * The hot path of co-browsing (scroll and pointer at 30 Hz): the validated frame's own text with
-   * `sessionId` and `from` appended, instead of a parse → spread → stringify round trip. JSON.parse
-   * keeps the last of duplicate keys, so a sender cannot override either. Frames the gateway edits
-   * (masked form values) are re-serialised.
-   */
-  #relayText(sessionId: string, from: 'visitor' | 'agent', f: ClientFrame): string {
-    const raw = this.#raw;
-    if (raw && SPLICEABLE.has(f.type)) {
-      const end = raw.lastIndexOf('}');
-      if (end > 0) return `${raw.slice(0, end)},"sessionId":${JSON.stringify(sessionId)},"from":"${from}"}`;
-    }
-    return JSON.stringify({ ...f, sessionId, from });
   }
 
   endSession(sessionId: string, by: 'visitor' | 'agent' | 'system', reason: string, rating?: number) {
@@ -658,23 +625,7 @@ export class Hub {
   }
 
   #queueFor(agentId: string): QueueItem[] {
-    return this.#d.router.queueFor(agentId).flatMap((q) => {
-      const s = this.#sessions.get(q.sessionId);
-      if (!s) return [];
-      return [
-        {
-          sessionId: s.id,
-          siteId: s.siteId,
-          department: s.department,
-          entryUrl: s.entryUrl,
-          waitingSince: q.joinedAt,
-          priority: q.priority,
-          offeredToMe: q.offeredTo === agentId,
-          offerExpiresAt: q.offeredTo === agentId ? q.offerExpiresAt : null,
-          canAccept: this.#d.router.canAccept(agentId, s.id),
-        },
-      ];
-    });
+    return queueItemsFor(this.#d.router, this.#sessions, agentId);
   }
 
   /** Queue position pushes: on change, at most one per second per visitor, always re-sent on (re)connect. */

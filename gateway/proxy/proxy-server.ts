@@ -86,6 +86,9 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     try {
       const u = new URL(abs);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+      // Links to the gateway itself (a site's "Talk to a live agent" button) are not proxied: the
+      // overlay keeps them from opening a second chat inside the co-browse frame.
+      if (u.origin === deps.parentOrigin) return null;
       return reg().proxyUrl(sessionId, u);
     } catch {
       return null;

@@ -102,6 +102,12 @@ describe('visitor and agent in real browsers', () => {
     const vAnchor = await expect.poll(() => topAnchor(vLong)).not.toBeNull().then(() => topAnchor(vLong));
     await expect.poll(() => topAnchor(aLong), { timeout: 10_000 }).toBe(vAnchor);
 
+    // The site's own "Talk to a live agent" link does nothing inside the session (no chat in a chat).
+    await vLong.click('[data-testid="talk-to-agent"]');
+    await visitor.waitForTimeout(300);
+    expect(new URL(vLong.url()).pathname).toBe('/long');
+    expect(visitor.url()).toMatch(/\/v\/[A-Za-z0-9_-]{22}$/);
+
     // Links the visitor clicks move the agent's view too.
     await vLong.evaluate(() => window.scrollTo(0, 0));
     await vLong.click('a[href$="/cart"]');

@@ -14,6 +14,7 @@ import { installRuntimePatches } from './overlay/runtime-patches.ts';
 import { applyScroll, installScrollSync, postScrollSnapshot } from './overlay/scroll-sync.ts';
 import { installAgentGuard, party } from './overlay/agent-guard.ts';
 import { clearHighlights, installHighlight, showHighlight } from './overlay/highlight.ts';
+import { installGatewayLinkGuard } from './overlay/gateway-links.ts';
 
 function handleDown(m: FrameDown, state: { controlGranted: boolean }): void {
   switch (m.type) {
@@ -80,6 +81,7 @@ function main(): void {
   safe(installProblemChecks)();
   safe(installAgentGuard)();
   safe(installHighlight)();
+  safe(installGatewayLinkGuard)();
   onNavigated(clearDrawing);
   onNavigated(clearHighlights);
 }

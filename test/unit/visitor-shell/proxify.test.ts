@@ -60,3 +60,12 @@ describe('proxifyWsUrl', () => {
     expect(proxifyWsUrl('wss://shop.example/live', c)).toBe('wss://abcdefghijklmnopqrstuvwxyz.cobrowse.example/live');
   });
 });
+
+describe('links to the gateway itself', () => {
+  it('are left alone (no chat inside the co-browse frame)', () => {
+    const withGateway: ProxyContext = { ...ctx, gatewayOrigin: 'http://cobrowse.localhost:8080' };
+    const start = 'http://cobrowse.localhost:8080/start?site=demo&url=x';
+    expect(proxifyUrl(start, withGateway)).toBe(start);
+    expect(proxifyUrl(start, ctx)).toContain('/__cb/go?u=');
+  });
+});

@@ -13,6 +13,8 @@ export interface ProxyContext {
   realOrigin: string;
   /** The page's real URL (realOrigin + path + query), to resolve protocol-relative and odd URLs. */
   realBase: string;
+  /** The gateway's own origin: its links stay as they are (the proxy leaves them too). */
+  gatewayOrigin?: string;
 }
 
 const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
@@ -50,7 +52,7 @@ export function proxifyUrl(url: string, ctx: ProxyContext): string {
     return url;
   }
   if (abs.protocol !== 'http:' && abs.protocol !== 'https:') return url;
-  if (isProxyOrigin(abs.origin, ctx.proxyOrigin)) return url;
+  if (isProxyOrigin(abs.origin, ctx.proxyOrigin) || abs.origin === ctx.gatewayOrigin) return url;
   if (abs.origin === ctx.realOrigin) return ctx.proxyOrigin + abs.pathname + abs.search + abs.hash;
   return `${ctx.proxyOrigin}/__cb/go?u=${encodeURIComponent(abs.href)}`;
 }

@@ -13,7 +13,13 @@ import { installCookieEmulation, scheduleCookieRefresh } from './cookies.ts';
 import { installPostMessage } from './post-message.ts';
 
 function ctx(realOrigin: string): ProxyContext {
-  return { proxyOrigin: location.origin, realOrigin, realBase: realOrigin + location.pathname + location.search };
+  const gatewayOrigin = (window as { __cbFrame?: { parentOrigin?: unknown } }).__cbFrame?.parentOrigin;
+  return {
+    proxyOrigin: location.origin,
+    realOrigin,
+    realBase: realOrigin + location.pathname + location.search,
+    gatewayOrigin: typeof gatewayOrigin === 'string' ? gatewayOrigin : undefined,
+  };
 }
 
 /** URL-valued attributes per element, rewritten when set to an absolute URL. */

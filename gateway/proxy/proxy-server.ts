@@ -72,7 +72,6 @@ interface ProxyRequest {
   headers: Record<string, string>;
   sessionId: string;
   targetOrigin: string;
-  proxyOrigin: string;
 }
 
 export function createProxyApp(deps: ProxyDeps): TemplatedApp {
@@ -326,7 +325,6 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       headers,
       sessionId: entry.sessionId,
       targetOrigin: entry.origin,
-      proxyOrigin: `http://${host}`,
     };
     if (url.startsWith('/__cb/')) return internal(res, state, pr, url, query);
     const body = method === 'GET' || method === 'HEAD' ? null : requestBodyStream(res, state, deps.maxUploadBytes, headers['content-length']);

@@ -296,6 +296,12 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       }
       return send(res, state, 200, headers, jars.documentCookie(pr.sessionId, docUrl));
     }
+    if (url === '/__cb/origin') {
+      // Which real origin a proxy origin of this session stands for: lets a receiving overlay check
+      // the origin a sender's postMessage claims (another session's origins are not answered).
+      const real = reg().realOriginOf(pr.sessionId, new URLSearchParams(query).get('o') ?? '');
+      return send(res, state, real ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, real ?? '');
+    }
     if (url === '/__cb/go') {
       const u = new URLSearchParams(query).get('u') ?? '';
       const check = checkTarget(u, deps.policy);

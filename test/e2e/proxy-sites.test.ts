@@ -121,6 +121,19 @@ describe('real sites through the proxy, both parties', () => {
       expect(new URL(widget.url()).origin).toMatch(PROXY_ORIGIN);
       expect(new URL(widget.url()).origin).not.toBe(new URL(f.url()).origin);
       await poll(() => text(widget, '#ack')).toBe(`ack from ${a}`);
+      // A page cannot pose as another site: a wrapped message claiming a foreign origin is dropped,
+      // while one with the frame's own real origin is delivered.
+      const seen = await widget.evaluate(async (claimA) => {
+        const got: string[] = [];
+        addEventListener('message', (e) => got.push(`${e.origin}|${String((e.data as { probe?: string })?.probe)}`));
+        postMessage({ __cbpm: { origin: 'https://bank.example', target: '*', data: { probe: 'spoof' } } }, '*');
+        postMessage({ __cbpm: { origin: claimA, target: '*', data: { probe: 'spoof-a' } } }, '*');
+        postMessage({ probe: 'plain' }, '*');
+        await new Promise((r) => setTimeout(r, 200));
+        return got;
+      }, a);
+      expect(seen.some((x) => x.includes('spoof'))).toBe(false);
+      expect(seen.some((x) => x.endsWith('|plain'))).toBe(true);
     }
 
     // SPA route by pushState (an absolute real-origin URL): the visitor's view changes, the

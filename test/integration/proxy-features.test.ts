@@ -130,6 +130,15 @@ describe('proxy features', () => {
     expect(again.body).toContain('"cookies":"theme=dark; lang=fr"');
   });
 
+  it('tells an overlay which real origin a proxy origin of the same session stands for, and no other', async () => {
+    const p = await session();
+    const mine = await proxyFetch(`${p}/__cb/origin?o=${encodeURIComponent(p)}`);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toBe(originUrl);
+    const other = await session(); // another session's origin is not answered
+    expect((await proxyFetch(`${p}/__cb/origin?o=${encodeURIComponent(other)}`)).status).toBe(404);
+  });
+
   it('fetches a led page once for both parties (single flight)', async () => {
     const p = await session();
     const before = hits;

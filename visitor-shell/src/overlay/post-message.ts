@@ -13,6 +13,7 @@
 // and `window[i]` cannot be wrapped (see visitor-shell/README.md).
 import { rawSource } from './env.ts';
 import { isProxyOrigin } from './proxify.ts';
+import { realOriginOf } from './origin-check.ts';
 
 interface Wrapped {
   origin: string;
@@ -178,8 +179,10 @@ function listen(win: Window, realOrigin: string): void {
         const m = d.__cbpm;
         if (typeof m.origin !== 'string' || typeof m.target !== 'string') return;
         if (m.target !== '*' && m.target !== realOrigin) return; // what the browser's targetOrigin check would do
-        // Only proxied pages may claim a real origin (which one cannot be checked here: README).
+        // Only proxied pages may claim a real origin, and only the one their proxy origin stands for:
+        // a page cannot pose as another site to a frame in the same session.
         if (!isProxyOrigin(ev.origin, win.location.origin)) return;
+        if (ev.origin === win.location.origin ? m.origin !== realOrigin : realOriginOf(ev.origin) !== m.origin) return;
         const out = new (win as typeof window).MessageEvent('message', {
           data: m.data,
           origin: m.origin,

@@ -94,6 +94,10 @@ describe('visitor and agent in real browsers', () => {
     await agent.click('[data-testid="lead-go"]');
     const vLong = await coFrame(visitor, /^\/long$/);
     const aLong = await coFrame(agent, /^\/long$/);
+    // Each overlay knows its party from the first script on (the agent's copy sends no data).
+    expect(await vLong.evaluate(() => window.name)).toBe('cb-visitor');
+    expect(await aLong.evaluate(() => window.name)).toBe('cb-agent');
+    expect(await aLong.evaluate(() => fetch('/cart/add', { method: 'POST' }).then(() => 'sent', (e) => String(e)))).toMatch(/does not send data/);
     expect(new URL(vLong.url()).pathname).toBe(new URL(aLong.url()).pathname);
     expect(await vLong.textContent('h1')).toBe(await aLong.textContent('h1'));
 

@@ -35,6 +35,9 @@ export class CobrowseBridge {
 
   constructor(opts: BridgeOptions) {
     this.#o = opts;
+    // The frame's name tells the overlay its party from the page's first script on, before any
+    // postMessage can arrive (the agent's copy must not send data while the page is still loading).
+    opts.iframe.name = `cb-${opts.role}`;
     window.addEventListener('message', this.#onMessage);
   }
 

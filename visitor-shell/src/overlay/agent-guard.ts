@@ -20,6 +20,8 @@ function refuse(): void {
 }
 
 export function installAgentGuard(): void {
+  // Set by the embedding window on the iframe (CobrowseBridge); the `role` message confirms it later.
+  if (window.name === 'cb-agent') party.role = 'agent';
   const origFetch = window.fetch;
   window.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
     const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();

@@ -1,7 +1,7 @@
 // The gateway's HTTP routes: visitor start, shell page, agent login/logout/me, transcripts, health.
 // State-changing requests must come from the console's own origin (Origin check): a proxied page on
 // *.localhost can neither read the console's cookie nor use it.
-import type { TemplatedApp, HttpResponse, HttpRequest } from '../uws.ts';
+import type { TemplatedApp, HttpRequest } from '../uws.ts';
 import type { Logger } from 'pino';
 import { renderShellPage } from '../../visitor-shell/src/shell-page.ts';
 import { GatewayError } from '../errors.ts';
@@ -9,7 +9,7 @@ import { authCookieFrom, publicAgent, type AgentAuth } from '../auth/agent-auth.
 import type { Hub } from '../channel/hub.ts';
 import type { Store } from '../store/types.ts';
 import type { Metrics } from '../metrics.ts';
-import { escapeHtml, readBody, send, sendError, sendJson, track, type ResState } from './respond.ts';
+import { escapeHtml, readBody, send, sendError, sendFailure, sendJson, track } from './respond.ts';
 
 export interface ApiDeps {
   hub: Hub;
@@ -93,7 +93,7 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
         d.log.info({ event: 'agent.login', agentId: agent.id }, 'agent logged in');
         sendJson(res, state, 200, { agent: publicAgent(agent) }, { 'set-cookie': cookie });
       })
-      .catch((err) => fail(res, state, err));
+      .catch((err) => sendFailure(res, state, err, d.log, '/api/login'));
   });
 
   app.post('/api/logout', (res, req) => {
@@ -142,10 +142,4 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
     const state = track(res);
     d.metrics.registry.metrics().then((text) => send(res, state, 200, { 'content-type': d.metrics.registry.contentType }, text));
   });
-}
-
-function fail(res: HttpResponse, state: ResState, err: unknown) {
-  if (state.aborted) return;
-  if (err instanceof GatewayError) return sendError(res, state, err);
-  sendError(res, state, 'CB_ERR_INTERNAL');
 }

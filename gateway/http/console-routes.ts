@@ -9,7 +9,7 @@ import type { AgentRecord, Role, Store } from '../store/types.ts';
 import type { Hub } from '../channel/hub.ts';
 import type { Webhooks } from '../webhooks.ts';
 import { newId } from '../ids.ts';
-import { readBody, send, sendError, sendJson, track, type ResState } from './respond.ts';
+import { readBody, send, sendError, sendFailure, sendJson, track, type ResState } from './respond.ts';
 
 export interface ConsoleRouteDeps {
   hub: Hub;
@@ -79,12 +79,7 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
       }
       Promise.resolve()
         .then(() => handler({ res, state, agent, params, query, body, headers }))
-        .catch((err) => {
-          if (state.aborted) return;
-          if (err instanceof GatewayError) return sendError(res, state, err);
-          d.log.error({ err, path }, 'console route failed');
-          sendError(res, state, 'CB_ERR_INTERNAL');
-        });
+        .catch((err) => sendFailure(res, state, err, d.log, path));
     });
   };
 
@@ -155,7 +150,7 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
         d.log.info({ event: 'offline.message', id: rec.id, sessionId: rec.sessionId }, 'offline message stored');
         sendJson(res, state, 201, { ok: true, id: rec.id });
       })
-      .catch((err) => (err instanceof GatewayError ? sendError(res, state, err) : sendError(res, state, 'CB_ERR_INTERNAL')));
+      .catch((err) => sendFailure(res, state, err, d.log, 'visitor route'));
   });
 
   // Attachments: either party uploads (raw body; content-type must be an image or a PDF).
@@ -181,7 +176,7 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
         d.hub.attachmentAdded(sessionId, from, from === 'agent' ? agent!.name : 'Visitor', att);
         sendJson(res, state, 201, { attachment: att });
       })
-      .catch((err) => (err instanceof GatewayError ? sendError(res, state, err) : sendError(res, state, 'CB_ERR_INTERNAL')));
+      .catch((err) => sendFailure(res, state, err, d.log, 'visitor route'));
   });
 
   // Served only to the session's parties: the visitor (?sid=) or the assigned agent / supervisors.

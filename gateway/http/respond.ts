@@ -51,6 +51,14 @@ export function sendError(res: HttpResponse, state: ResState | null, err: Gatewa
 
 export { GatewayErrors };
 
+/** Answers a failed async handler: its own GatewayError, or a logged CB_ERR_INTERNAL. */
+export function sendFailure(res: HttpResponse, state: ResState, err: unknown, log?: { error: (o: object, msg: string) => void }, where?: string) {
+  if (state.aborted || state.done) return;
+  if (err instanceof GatewayError) return sendError(res, state, err);
+  log?.error({ err, where }, 'request handler failed');
+  sendError(res, state, 'CB_ERR_INTERNAL');
+}
+
 /** Reads the whole body, refusing more than `limit` bytes. */
 export function readBody(res: HttpResponse, state: ResState, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

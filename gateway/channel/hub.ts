@@ -254,13 +254,7 @@ export class Hub {
     this.#send(ws, { type: 'welcome', role: 'agent', serverTime: this.#d.clock(), agent: { id: agentId, name: d.name, email: d.email, role: d.agentRole } });
     this.#send(ws, { type: 'queue.snapshot', items: this.#queueFor(agentId) });
     for (const s of this.#sessions.values()) {
-      if (s.agentId !== agentId || s.state !== 'active') continue;
-      this.#send(ws, { type: 'session', session: this.info(s) });
-      for (const e of this.#d.store.eventsAfter(s.id, f.resume?.[s.id] ?? 0)) this.#send(ws, { type: 'event', event: e });
-      const vp = this.#viewports.get(s.id);
-      if (vp) this.#send(ws, vp);
-      const visitorRead = this.#reads.get(`${s.id}|visitor`);
-      if (visitorRead !== undefined) this.#send(ws, { type: 'read', sessionId: s.id, from: 'visitor', seq: visitorRead });
+      if (s.agentId === agentId && s.state === 'active') this.#catchUpAgent(ws, s, f.resume?.[s.id] ?? 0);
     }
     const view = this.#d.router.agent(agentId);
     if (view) this.#send(ws, { type: 'agent.status', status: view.status });
@@ -378,10 +372,7 @@ export class Hub {
       return;
     }
     this.#subscribeAgent(ws, sessionId);
-    this.#send(ws, { type: 'session', session: this.info(s) });
-    for (const e of this.#d.store.eventsAfter(sessionId, 0)) this.#send(ws, { type: 'event', event: e });
-    const vp = this.#viewports.get(sessionId);
-    if (vp) this.#send(ws, vp);
+    this.#catchUpAgent(ws, s, 0);
     this.#d.log.info({ event: 'session.watched', sessionId, supervisorId: d.agentId }, 'supervisor watching');
   }
 
@@ -513,11 +504,8 @@ export class Hub {
         if (e.previousAgentId) this.#releaseAgent(e.previousAgentId, s.id, 'transferred');
         for (const ws of this.#agents.get(e.agentId) ?? []) {
           this.#subscribeAgent(ws, s.id);
-          this.#send(ws, { type: 'session', session: this.info(s) });
-          for (const ev of store.eventsAfter(s.id, 0)) this.#send(ws, { type: 'event', event: ev });
+          this.#catchUpAgent(ws, s, 0);
         }
-        const vp = this.#viewports.get(s.id);
-        if (vp) for (const ws of this.#agents.get(e.agentId) ?? []) this.#send(ws, vp);
         if (!e.previousAgentId && s.acceptedAt === now) {
           this.#d.webhooks.emit('session.started', { sessionId: s.id, agentId: e.agentId, siteId: s.siteId, entryUrl: s.entryUrl, waitedSeconds: (now - s.createdAt) / 1000 });
         }
@@ -574,6 +562,16 @@ export class Hub {
       ws.unsubscribe(agentsTopic(sessionId));
       this.#send(ws, { type: 'ended', sessionId, by: 'system', reason });
     }
+  }
+
+  /** Everything an agent-side socket needs to show a session: its info, the events after `afterSeq`, the visitor's viewport and last read receipt. */
+  #catchUpAgent(ws: Socket, s: SessionRecord, afterSeq: number) {
+    this.#send(ws, { type: 'session', session: this.info(s) });
+    for (const e of this.#d.store.eventsAfter(s.id, afterSeq)) this.#send(ws, { type: 'event', event: e });
+    const vp = this.#viewports.get(s.id);
+    if (vp) this.#send(ws, vp);
+    const visitorRead = this.#reads.get(`${s.id}|visitor`);
+    if (visitorRead !== undefined) this.#send(ws, { type: 'read', sessionId: s.id, from: 'visitor', seq: visitorRead });
   }
 
   #subscribeAgent(ws: Socket, sessionId: string) {

@@ -1,5 +1,5 @@
 // Starts a real gateway on free ports with an in-memory store, optionally with the demo site.
-import { createServer } from 'node:net';
+import { freePort } from '../../bench/lib/proc-stats.ts';
 import { loadConfig, type Config } from '../../gateway/config.ts';
 import { createGateway, type Gateway } from '../../gateway/server.ts';
 import { createLogger } from '../../gateway/log.ts';
@@ -11,16 +11,7 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function startTestGateway(overrides: Partial<Config> = {}, opts: { demo?: boolean } = {}): Promise<TestGateway> {
   const demoPort = opts.demo ? await freePort() : 0;

@@ -613,12 +613,14 @@ export class Hub {
         const frame = JSON.stringify({ type: 'queue.snapshot', items: this.#queueFor(agentId) } satisfies ServerFrame);
         for (const ws of set) ws.send(frame);
       }
-      for (const q of this.#d.router.queue()) this.#sendPosition(q.sessionId, false);
-      this.#d.metrics.queueLength.set(this.#d.router.queue().length);
+      const queue = this.#d.router.queue();
+      for (const q of queue) this.#sendPosition(q.sessionId, false);
+      this.#d.metrics.queueLength.set(queue.length);
       let active = 0;
       for (const s of this.#sessions.values()) if (s.state === 'active') active++;
       this.#d.metrics.activeSessions.set(active);
-      this.#d.app.publish('supervisors', JSON.stringify(this.overview()));
+      // The overview reads the agent list from the store: only build it when a supervisor listens.
+      if (this.#d.app.numSubscribers('supervisors') > 0) this.#d.app.publish('supervisors', JSON.stringify(this.overview()));
     });
   }
 

@@ -20,6 +20,8 @@ export interface OriginRegistryOptions {
 export class OriginRegistry {
   #byToken = new Map<string, ProxyOriginEntry>();
   #byKey = new Map<string, ProxyOriginEntry>();
+  /** A session's entries, so ending a session does not scan every session's origins. */
+  #bySession = new Map<string, ProxyOriginEntry[]>();
   #o: OriginRegistryOptions;
   #portSuffix: string;
 
@@ -38,6 +40,9 @@ export class OriginRegistry {
   #remember(e: ProxyOriginEntry) {
     this.#byToken.set(e.token, e);
     this.#byKey.set(`${e.sessionId}|${e.origin}`, e);
+    const list = this.#bySession.get(e.sessionId);
+    if (list) list.push(e);
+    else this.#bySession.set(e.sessionId, [e]);
   }
 
   /** Proxy origin for a target origin in a session, created on first use. */
@@ -80,11 +85,10 @@ export class OriginRegistry {
 
   /** Forget a session's origins (session ended): its proxy links stop working. */
   dropSession(sessionId: string): void {
-    for (const [key, e] of this.#byKey) {
-      if (e.sessionId === sessionId) {
-        this.#byKey.delete(key);
-        this.#byToken.delete(e.token);
-      }
+    for (const e of this.#bySession.get(sessionId) ?? []) {
+      this.#byKey.delete(`${e.sessionId}|${e.origin}`);
+      this.#byToken.delete(e.token);
     }
+    this.#bySession.delete(sessionId);
   }
 }

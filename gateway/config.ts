@@ -67,6 +67,12 @@ const fields = {
   webhookSecret: [v.string(), '', 'WEBHOOK_SECRET'],
   /** Largest chat attachment (images and PDFs). */
   maxAttachmentBytes: [v.pipe(v.number(), v.integer(), v.minValue(1)), 5 * 1024 * 1024, 'MAX_ATTACHMENT_BYTES'],
+  /** Redis for several instances (queue, timers, fan-out, live transcripts); '' = one process on SQLite. */
+  redisUrl: [v.union([v.literal(''), v.pipe(v.string(), v.regex(/^rediss?:\/\/\S+$/, 'expected redis://host:port or rediss://…'))]), '', 'REDIS_URL'],
+  /** Name of this instance in a cluster (logs, fan-out); '' = a random one at start. */
+  instanceId: [v.pipe(v.string(), v.regex(/^[\w.-]{0,64}$/, 'expected letters, digits, dot, dash or underscore')), '', 'INSTANCE_ID'],
+  /** How long a session's live transcript stream stays in Redis after the session ends (it is archived to the store at end). */
+  transcriptRetentionDays: [v.pipe(v.number(), v.minValue(0), v.maxValue(3650)), 30, 'TRANSCRIPT_RETENTION_DAYS'],
   demoAgentEmail: [v.pipe(v.string(), v.email()), 'agent@demo.test', 'DEMO_AGENT_EMAIL'],
   demoAgentPassword: [v.pipe(v.string(), v.minLength(8)), 'demo-agent-pass', 'DEMO_AGENT_PASSWORD'],
 } as const;

@@ -1,4 +1,4 @@
-// A real redis-server for tests, on a free loopback port, with no persistence and a throwaway dir.
+// A real redis-server for tests, on a free loopback port, with an append-only file (fsync always, as production should run it) in a throwaway dir.
 // Fails with a clear message when the binary is missing (`.ci/run` installs Debian's redis-server).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ export interface TestRedis {
   port: number;
   /** Stops the server (SIGKILL), as an outage would. */
   kill(): Promise<void>;
-  /** Starts it again on the same port (empty: no persistence). */
+  /** Starts it again on the same port, with the data it had (append-only file). */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -47,7 +47,7 @@ export async function startRedis(): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'cb-redis-'));
   let proc: ChildProcess | null = null;
   const launch = async () => {
-    proc = spawn(BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'], { stdio: 'ignore' });
+    proc = spawn(BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--protected-mode', 'no'], { stdio: 'ignore' });
     await waitForPort(port, 10_000);
   };
   const kill = async () => {

@@ -27,6 +27,9 @@ import { overviewFrame, queueItemsFor } from './views.ts';
 import { relayText } from './relay-text.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Webhooks } from '../webhooks.ts';
+import { whenReady, type Appended, type EventLog } from './event-log.ts';
+import type { SessionPatch } from '../cluster/bus.ts';
+import type { Departed, PresenceKind } from '../cluster/presence.ts';
 
 export type SocketData =
   | { role: 'visitor'; cid: string; sessionId: string }
@@ -48,6 +51,20 @@ export interface HubDeps {
   departmentCapacity: Record<string, number>;
   metrics: Metrics;
   webhooks: Webhooks;
+  events: EventLog;
+  /** Several instances on Redis; absent = one process. */
+  cluster?: HubCluster;
+}
+
+/** What the hub needs from the cluster layer (gateway/cluster/). */
+export interface HubCluster {
+  apply(cmd: Command): Promise<Effect[]>;
+  publish(topic: string, text: string): void;
+  relay(ws: Socket, topic: string, text: string): void;
+  patch(p: SessionPatch): void;
+  presenceAdd(kind: PresenceKind, id: string): void;
+  /** Resolves true when `id` is still connected to another live instance. */
+  presenceRemove(kind: PresenceKind, id: string): Promise<boolean>;
 }
 
 const RELAYED = new Set<string>(RELAYED_TYPES);
@@ -74,8 +91,11 @@ export class Hub {
   #snapshotTimer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
 
+  #c: HubCluster | null;
+
   constructor(deps: HubDeps) {
     this.#d = deps;
+    this.#c = deps.cluster ?? null;
     for (const s of deps.store.sessionsInState('queued', 'ringing', 'active')) this.#sessions.set(s.id, s);
     this.#arm();
   }
@@ -105,8 +125,9 @@ export class Hub {
     };
     this.#d.store.createSession(rec);
     this.#sessions.set(rec.id, rec);
-    this.#append({ sessionId: rec.id, ts: now, kind: 'system', from: 'system', text: 'Waiting for an agent…' });
-    if (rec.url) this.#append({ sessionId: rec.id, ts: now, kind: 'nav', from: 'visitor', url: rec.url });
+    this.#append({ sessionId: rec.id, ts: now, kind: 'system', from: 'system', text: 'Waiting for an agent…' }, () => {
+      if (rec.url) this.#append({ sessionId: rec.id, ts: now, kind: 'nav', from: 'visitor', url: rec.url });
+    });
     this.#d.log.info({ event: 'session.queued', sessionId: rec.id, siteId: rec.siteId, department: rec.department }, 'session queued');
     this.#d.metrics.sessionsStarted.inc();
     // Queued as away until the shell's socket opens: no agent is offered a visitor who never arrived.
@@ -116,12 +137,31 @@ export class Hub {
   }
 
   session(id: string): SessionRecord | null {
-    return this.#sessions.get(id) ?? this.#d.store.session(id);
+    return this.#live(id) ?? this.#d.store.session(id);
   }
 
   sessionLive(id: string): boolean {
-    const s = this.#sessions.get(id);
+    const s = this.#live(id);
     return !!s && s.state !== 'ended';
+  }
+
+  /** A live session: from this instance's cache or, in a cluster, from the shared store (then cached). */
+  #live(id: string): SessionRecord | undefined {
+    const s = this.#sessions.get(id);
+    if (s || !this.#c) return s;
+    const rec = this.#d.store.session(id);
+    if (!rec || rec.state === 'ended') return undefined;
+    this.#sessions.set(id, rec);
+    return rec;
+  }
+
+  /** Active sessions of an agent: in a cluster the router's replica knows the ones other instances assigned. */
+  #activeOf(agentId: string): SessionRecord[] {
+    if (!this.#c) return [...this.#sessions.values()].filter((s) => s.agentId === agentId && s.state === 'active');
+    return (this.#d.router.agent(agentId)?.active ?? []).flatMap((id) => {
+      const s = this.#live(id);
+      return s && s.state === 'active' && s.agentId === agentId ? [s] : [];
+    });
   }
 
   info(s: SessionRecord): SessionInfo {
@@ -153,8 +193,11 @@ export class Hub {
     set.add(ws);
     this.#visitors.set(d.sessionId, set);
     ws.subscribe(sessionTopic(d.sessionId));
-    const s = this.#sessions.get(d.sessionId);
-    if (s && s.state !== 'ended' && set.size === 1) this.#apply({ type: 'visitor.reconnect', sessionId: d.sessionId });
+    const s = this.#live(d.sessionId);
+    if (s && s.state !== 'ended' && set.size === 1) {
+      this.#c?.presenceAdd('v', d.sessionId);
+      this.#apply({ type: 'visitor.reconnect', sessionId: d.sessionId });
+    }
   }
 
   visitorClose(ws: Socket) {
@@ -164,7 +207,13 @@ export class Hub {
     set?.delete(ws);
     if (set && set.size === 0) {
       this.#visitors.delete(d.sessionId);
-      if (this.sessionLive(d.sessionId)) this.#apply({ type: 'visitor.disconnect', sessionId: d.sessionId });
+      if (!this.#c) {
+        if (this.sessionLive(d.sessionId)) this.#apply({ type: 'visitor.disconnect', sessionId: d.sessionId });
+        return;
+      }
+      void this.#c.presenceRemove('v', d.sessionId).then((elsewhere) => {
+        if (!elsewhere && !this.#visitors.has(d.sessionId) && this.sessionLive(d.sessionId)) this.#apply({ type: 'visitor.disconnect', sessionId: d.sessionId });
+      });
     }
   }
 
@@ -174,11 +223,12 @@ export class Hub {
     const set = this.#agents.get(d.agentId) ?? new Set();
     set.add(ws);
     this.#agents.set(d.agentId, set);
-    for (const s of this.#sessions.values()) {
-      if (s.agentId === d.agentId && s.state === 'active') this.#subscribeAgent(ws, s.id);
-    }
+    for (const s of this.#activeOf(d.agentId)) this.#subscribeAgent(ws, s.id);
     if (d.agentRole === 'supervisor' || d.agentRole === 'admin') ws.subscribe('supervisors');
-    if (set.size === 1) {
+    if (set.size === 1) this.#c?.presenceAdd('a', d.agentId);
+    // In a cluster the agent may already be connected through another instance: connecting again
+    // would reset a status they chose (away) to online.
+    if (set.size === 1 && !(this.#c && this.#d.router.agent(d.agentId)?.connected)) {
       const rec = this.#d.store.agentById(d.agentId);
       this.#apply({
         type: 'agent.connect',
@@ -199,13 +249,31 @@ export class Hub {
     set?.delete(ws);
     if (set && set.size === 0) {
       this.#agents.delete(d.agentId);
-      for (const s of this.#sessions.values()) {
-        if (s.agentId !== d.agentId || s.state !== 'active') continue;
-        const { event } = this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'system', from: 'system', text: `${d.name} lost their connection. Waiting for them to come back…` });
-        this.#publish(sessionTopic(s.id), { type: 'event', event });
-      }
-      this.#apply({ type: 'agent.disconnect', agentId: d.agentId });
-      this.#d.log.info({ event: 'agent.disconnected', agentId: d.agentId }, 'agent disconnected');
+      if (!this.#c) return this.#agentGone(d.agentId, d.name);
+      void this.#c.presenceRemove('a', d.agentId).then((elsewhere) => {
+        if (!elsewhere && !this.#agents.has(d.agentId) && !this.#closed) this.#agentGone(d.agentId, d.name);
+      });
+    }
+  }
+
+  #agentGone(agentId: string, name: string) {
+    for (const s of this.#activeOf(agentId)) {
+      this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'system', from: 'system', text: `${name} lost their connection. Waiting for them to come back…` }, (event) =>
+        this.#publish(sessionTopic(s.id), { type: 'event', event }),
+      );
+    }
+    this.#apply({ type: 'agent.disconnect', agentId });
+    this.#d.log.info({ event: 'agent.disconnected', agentId }, 'agent disconnected');
+  }
+
+  /** Another instance died: its sockets count as dropped (those connected nowhere else). */
+  departed(d: Departed) {
+    for (const agentId of d.agents) {
+      if (this.#agents.has(agentId)) continue;
+      this.#agentGone(agentId, this.#d.store.agentById(agentId)?.name ?? 'The agent');
+    }
+    for (const sessionId of d.visitors) {
+      if (!this.#visitors.has(sessionId) && this.sessionLive(sessionId)) this.#apply({ type: 'visitor.disconnect', sessionId });
     }
   }
 
@@ -236,9 +304,7 @@ export class Hub {
     if (!s) return this.#error(ws, 'CB_ERR_SESSION_UNKNOWN');
     this.#send(ws, { type: 'welcome', role: 'visitor', serverTime: this.#d.clock(), sessionId });
     this.#send(ws, { type: 'session', session: this.info(s) });
-    for (const e of this.#d.store.eventsAfter(sessionId, f.resume?.[sessionId] ?? 0)) {
-      if (e.kind !== 'note') this.#send(ws, { type: 'event', event: e });
-    }
+    this.#replay(ws, sessionId, f.resume?.[sessionId] ?? 0, true);
     const agentRead = this.#reads.get(`${sessionId}|agent`);
     if (agentRead !== undefined) this.#send(ws, { type: 'read', sessionId, from: 'agent', seq: agentRead });
     if (s.state === 'ended') this.#send(ws, { type: 'ended', sessionId, by: (s.endedBy as 'visitor') ?? 'system', reason: s.endReason ?? undefined });
@@ -249,13 +315,25 @@ export class Hub {
     }
   }
 
+  /** Sends the session's events after `afterSeq` (visitors never see internal notes). */
+  #replay(ws: Socket, sessionId: string, afterSeq: number, forVisitor: boolean) {
+    whenReady(
+      this.#d.events.after(sessionId, afterSeq),
+      (events) => {
+        for (const e of events) if (!forVisitor || e.kind !== 'note') this.#send(ws, { type: 'event', event: e });
+      },
+      (err) => {
+        this.#d.log.error({ err, sessionId }, 'event replay failed');
+        this.#error(ws, 'CB_ERR_INTERNAL');
+      },
+    );
+  }
+
   #agentHello(ws: Socket, agentId: string, f: ClientFrameOf<'hello'>) {
     const d = ws.getUserData() as Extract<SocketData, { role: 'agent' }>;
     this.#send(ws, { type: 'welcome', role: 'agent', serverTime: this.#d.clock(), agent: { id: agentId, name: d.name, email: d.email, role: d.agentRole } });
     this.#send(ws, { type: 'queue.snapshot', items: this.#queueFor(agentId) });
-    for (const s of this.#sessions.values()) {
-      if (s.agentId === agentId && s.state === 'active') this.#catchUpAgent(ws, s, f.resume?.[s.id] ?? 0);
-    }
+    for (const s of this.#activeOf(agentId)) this.#catchUpAgent(ws, s, f.resume?.[s.id] ?? 0);
     const view = this.#d.router.agent(agentId);
     if (view) this.#send(ws, { type: 'agent.status', status: view.status });
     if (d.agentRole === 'supervisor' || d.agentRole === 'admin') this.#send(ws, this.overview());
@@ -264,7 +342,7 @@ export class Hub {
   // ------------------------------------------------------------------ frames
 
   #visitorFrame(ws: Socket, sessionId: string, f: ClientFrame) {
-    const s = this.#sessions.get(sessionId);
+    const s = this.#live(sessionId);
     if (!s) return this.#error(ws, 'CB_ERR_SESSION_ENDED');
     if (f.type === 'end') {
       if (s.state === 'ended') {
@@ -282,20 +360,26 @@ export class Hub {
       case 'control':
         if (f.action === 'request') return this.#error(ws, 'CB_ERR_NOT_ALLOWED');
         this.#control.set(sessionId, f.action === 'grant');
+        this.#c?.patch({ sessionId, control: f.action === 'grant' });
         this.#d.log.info({ event: `control.${f.action}`, sessionId }, 'remote control consent');
         return this.#relay(ws, sessionId, 'visitor', f);
       case 'sharing':
         this.#sharing.set(sessionId, f.on);
+        this.#c?.patch({ sessionId, sharing: f.on });
         return this.#relay(ws, sessionId, 'visitor', f);
       case 'read':
         this.#reads.set(`${sessionId}|visitor`, f.seq);
+        this.#c?.patch({ sessionId, read: { party: 'visitor', seq: f.seq } });
         return this.#relay(ws, sessionId, 'visitor', f);
       case 'ack':
         return;
       default:
         if (RELAYED.has(f.type) && f.type !== 'act') {
           if (f.type === 'form' && f.masked) delete (f as { value?: string }).value; // never relay a masked value
-          if (f.type === 'viewport') this.#viewports.set(sessionId, { type: 'viewport', sessionId, from: 'visitor', w: f.w, h: f.h });
+          if (f.type === 'viewport') {
+            this.#viewports.set(sessionId, { type: 'viewport', sessionId, from: 'visitor', w: f.w, h: f.h });
+            this.#c?.patch({ sessionId, viewport: { w: f.w, h: f.h } });
+          }
           return this.#relay(ws, sessionId, 'visitor', f);
         }
         return this.#error(ws, 'CB_ERR_NOT_ALLOWED', f.type);
@@ -317,16 +401,16 @@ export class Hub {
         return this.#watch(ws, d, f.sessionId, f.on);
     }
     const sessionId = 'sessionId' in f ? f.sessionId : undefined;
-    const s = sessionId ? this.#sessions.get(sessionId) : undefined;
+    const s = sessionId ? this.#live(sessionId) : undefined;
     if (!s || s.agentId !== agentId) return this.#error(ws, 'CB_ERR_SESSION_UNKNOWN', sessionId);
     if (s.state === 'ended') return this.#error(ws, 'CB_ERR_SESSION_ENDED');
     switch (f.type) {
       case 'chat':
         return this.#chat(ws, s, 'agent', d.name, f);
-      case 'note': {
-        const { event } = this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: f.text });
-        return this.#publish(agentsTopic(s.id), { type: 'event', event });
-      }
+      case 'note':
+        return this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: f.text }, (event) =>
+          this.#publish(agentsTopic(s.id), { type: 'event', event }),
+        );
       case 'lead':
         return this.#nav(ws, s, 'agent', f.url, true);
       case 'nav':
@@ -342,8 +426,9 @@ export class Hub {
       case 'transfer':
         this.#apply({ type: 'transfer', sessionId: s.id, fromAgentId: agentId, toAgentId: f.toAgentId ?? null, toDepartment: f.toDepartment ?? null }, ws);
         if (f.note) {
-          const { event } = this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: `Transfer note: ${f.note}` });
-          this.#publish(agentsTopic(s.id), { type: 'event', event });
+          this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: `Transfer note: ${f.note}` }, (event) =>
+            this.#publish(agentsTopic(s.id), { type: 'event', event }),
+          );
         }
         return;
       case 'end':
@@ -352,6 +437,7 @@ export class Hub {
         return this.#error(ws, 'CB_ERR_NOT_ALLOWED');
       case 'read':
         this.#reads.set(`${s.id}|agent`, f.seq);
+        this.#c?.patch({ sessionId: s.id, read: { party: 'agent', seq: f.seq } });
         return this.#relay(ws, s.id, 'agent', f);
       default:
         if (!RELAYED.has(f.type)) return this.#error(ws, 'CB_ERR_NOT_ALLOWED', f.type);
@@ -364,7 +450,7 @@ export class Hub {
   /** Supervisors join a session silently: they receive everything agents see, the visitor is not told. */
   #watch(ws: Socket, d: Extract<SocketData, { role: 'agent' }>, sessionId: string, on: boolean) {
     if (d.agentRole !== 'supervisor' && d.agentRole !== 'admin') return this.#error(ws, 'CB_ERR_NOT_ALLOWED', 'supervisors only');
-    const s = this.#sessions.get(sessionId);
+    const s = this.#live(sessionId);
     if (!s) return this.#error(ws, 'CB_ERR_SESSION_UNKNOWN', sessionId);
     if (!on) {
       ws.unsubscribe(sessionTopic(sessionId));
@@ -378,8 +464,7 @@ export class Hub {
 
   /** A stored attachment becomes a chat event both parties see. */
   attachmentAdded(sessionId: string, from: 'visitor' | 'agent', name: string, attachment: { id: string; name: string; type: string; size: number }) {
-    const { event } = this.#append({ sessionId, ts: this.#d.clock(), kind: 'attachment', from, name, attachment });
-    this.#publish(sessionTopic(sessionId), { type: 'event', event });
+    this.#append({ sessionId, ts: this.#d.clock(), kind: 'attachment', from, name, attachment }, (event) => this.#publish(sessionTopic(sessionId), { type: 'event', event }));
   }
 
   /** An admin disabled an agent: close their sockets (their sessions follow the grace rules). */
@@ -389,16 +474,19 @@ export class Hub {
 
   overview(): ServerFrame {
     const names = new Map(this.#d.store.listAgents().map((a) => [a.id, a.name]));
-    return overviewFrame(this.#d.router, this.#sessions.values(), names, this.#d.clock());
+    // A cluster's sessions live on every instance: the shared store lists them all.
+    const sessions = this.#c ? this.#d.store.sessionsInState('queued', 'ringing', 'active') : this.#sessions.values();
+    return overviewFrame(this.#d.router, sessions, names, this.#d.clock());
   }
 
   #chat(ws: Socket, s: SessionRecord, from: 'visitor' | 'agent', name: string, f: ClientFrameOf<'chat'>) {
-    const { event, duplicate } = this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'chat', from, name, text: f.text, clientId: f.clientId });
-    this.#send(ws, { type: 'ack', sessionId: s.id, clientId: f.clientId, seq: event.seq });
-    if (!duplicate) {
-      this.#d.metrics.messages.inc({ from });
-      this.#publish(sessionTopic(s.id), { type: 'event', event });
-    }
+    this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'chat', from, name, text: f.text, clientId: f.clientId }, (event, duplicate) => {
+      this.#send(ws, { type: 'ack', sessionId: s.id, clientId: f.clientId, seq: event.seq });
+      if (!duplicate) {
+        this.#d.metrics.messages.inc({ from });
+        this.#publish(sessionTopic(s.id), { type: 'event', event });
+      }
+    }, ws);
   }
 
   /** A party's frame moved (`lead` = the agent leads both to a typed URL). */
@@ -412,22 +500,27 @@ export class Hub {
     if (!lead && href === s.url) return;
     s.url = href;
     this.#d.store.updateSession(s.id, { url: href });
-    const { event } = this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'nav', from: by, url: href });
-    this.#publish(sessionTopic(s.id), { type: 'event', event });
+    this.#c?.patch({ sessionId: s.id, url: href });
+    this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'nav', from: by, url: href }, (event) => this.#publish(sessionTopic(s.id), { type: 'event', event }));
     const frame: ServerFrame = { type: 'navigate', sessionId: s.id, url: href, proxyUrl: this.#d.registry.proxyUrl(s.id, check.url), by };
     this.#d.log.info({ event: 'session.navigated', sessionId: s.id, by, url: href }, 'navigated');
     if (lead) this.#publish(sessionTopic(s.id), frame);
-    else ws.publish(sessionTopic(s.id), JSON.stringify(frame));
+    else this.#relayText(ws, sessionTopic(s.id), JSON.stringify(frame));
   }
 
   #relay(ws: Socket, sessionId: string, from: 'visitor' | 'agent', f: ClientFrame) {
-    // ws.publish skips the sender: no echo, so no feedback loops between the parties.
-    ws.publish(sessionTopic(sessionId), relayText(this.#raw, sessionId, from, f));
+    this.#relayText(ws, sessionTopic(sessionId), relayText(this.#raw, sessionId, from, f));
     this.#d.metrics.relayed.inc({ type: f.type });
   }
 
+  #relayText(ws: Socket, topic: string, text: string) {
+    // ws.publish skips the sender: no echo, so no feedback loops between the parties.
+    if (this.#c) this.#c.relay(ws, topic, text);
+    else ws.publish(topic, text);
+  }
+
   endSession(sessionId: string, by: 'visitor' | 'agent' | 'system', reason: string, rating?: number) {
-    const s = this.#sessions.get(sessionId);
+    const s = this.#live(sessionId);
     if (!s || s.state === 'ended') return;
     const now = this.#d.clock();
     if (s.acceptedAt) this.#handleTimes.record((now - s.acceptedAt) / 1000);
@@ -436,11 +529,23 @@ export class Hub {
     s.endedBy = by;
     s.endReason = reason;
     this.#d.store.updateSession(sessionId, { state: 'ended', endedAt: now, endedBy: by, endReason: reason, rating: rating ?? null });
-    const { event } = this.#append({ sessionId, ts: now, kind: 'system', from: 'system', text: `Chat ${reason}.` });
-    this.#publish(sessionTopic(sessionId), { type: 'event', event });
-    this.#publish(sessionTopic(sessionId), { type: 'session', session: this.info(s) });
-    this.#publish(sessionTopic(sessionId), { type: 'ended', sessionId, by, reason });
+    const info = this.info(s);
+    this.#append({ sessionId, ts: now, kind: 'system', from: 'system', text: `Chat ${reason}.` }, (event) => {
+      this.#publish(sessionTopic(sessionId), { type: 'event', event });
+      this.#publish(sessionTopic(sessionId), { type: 'session', session: { ...info, lastSeq: event.seq } });
+      this.#publish(sessionTopic(sessionId), { type: 'ended', sessionId, by, reason });
+      this.#d.events.ended(sessionId);
+    });
     this.#apply({ type: 'session.end', sessionId });
+    this.#forget(sessionId);
+    this.#d.jars.drop(sessionId);
+    this.#d.metrics.sessionsEnded.inc({ by });
+    this.#d.webhooks.emit('session.ended', { sessionId, by, reason, rating: rating ?? null, siteId: s.siteId, agentId: s.agentId, lastSeq: s.lastSeq });
+    this.#d.log.info({ event: 'session.ended', sessionId, by, reason, rating }, 'session ended');
+  }
+
+  /** Drops what this instance keeps about a session that ended (here or on another instance). */
+  #forget(sessionId: string) {
     this.#sessions.delete(sessionId);
     this.#control.delete(sessionId);
     this.#sharing.delete(sessionId);
@@ -448,16 +553,59 @@ export class Hub {
     this.#reads.delete(`${sessionId}|agent`);
     this.#reads.delete(`${sessionId}|visitor`);
     this.#d.registry.dropSession(sessionId);
-    this.#d.jars.drop(sessionId);
     this.#viewports.delete(sessionId);
-    this.#d.metrics.sessionsEnded.inc({ by });
-    this.#d.webhooks.emit('session.ended', { sessionId, by, reason, rating: rating ?? null, siteId: s.siteId, agentId: s.agentId, lastSeq: s.lastSeq });
-    this.#d.log.info({ event: 'session.ended', sessionId, by, reason, rating }, 'session ended');
+  }
+
+  // ------------------------------------------------------------------ cluster
+
+  /** Another instance committed routing effects: carry out the part that concerns this instance's sockets. */
+  remoteEffects(effects: Effect[]) {
+    for (const e of effects) this.#effect(e, undefined, false);
+  }
+
+  /** The routing replica moved (a commit elsewhere): re-render queues and re-arm the deadline timer. */
+  replicaChanged() {
+    this.#queueDirty = true;
+    this.#arm();
+    this.#flushSoon();
+  }
+
+  /** A deadline is due by the cluster's shared clock of deadlines. */
+  deadlineDue() {
+    this.#apply({ type: 'tick' });
+  }
+
+  /** Another instance changed a session's small shared state. */
+  remotePatch(p: SessionPatch) {
+    const id = p.sessionId;
+    if (p.url !== undefined) {
+      const s = this.#sessions.get(id);
+      if (s) s.url = p.url;
+    }
+    if (p.control !== undefined) this.#control.set(id, p.control);
+    if (p.sharing !== undefined) this.#sharing.set(id, p.sharing);
+    if (p.read) this.#reads.set(`${id}|${p.read.party}`, p.read.seq);
+    if (p.viewport) this.#viewports.set(id, { type: 'viewport', sessionId: id, from: 'visitor', w: p.viewport.w, h: p.viewport.h });
   }
 
   // ------------------------------------------------------------------ routing
 
   #apply(cmd: Command, origin?: Socket) {
+    if (this.#c) {
+      this.#c.apply(cmd).then(
+        (effects) => {
+          if (this.#closed) return;
+          for (const e of effects) this.#effect(e, origin, true);
+          this.#arm();
+          this.#flushSoon();
+        },
+        (err) => {
+          this.#d.log.error({ err, cmd }, 'cluster routing failed to commit a command');
+          if (origin) this.#error(origin, 'CB_ERR_INTERNAL');
+        },
+      );
+      return;
+    }
     let effects: Effect[];
     try {
       effects = this.#d.router.apply(cmd);
@@ -467,22 +615,30 @@ export class Hub {
       return;
     }
     this.#snapshotDirty = true;
-    for (const e of effects) this.#effect(e, origin);
+    for (const e of effects) this.#effect(e, origin, true);
     this.#arm();
     this.#flushSoon();
   }
 
-  #effect(e: Effect, origin?: Socket) {
+  /**
+   * Carries out one routing effect. `committed` = this instance committed the command: it writes the
+   * store, appends events, logs and counts. Every instance updates its own sockets and caches.
+   */
+  #effect(e: Effect, origin: Socket | undefined, committed: boolean) {
     const { log, store, clock } = this.#d;
     switch (e.type) {
       case 'offered':
-        this.#d.metrics.offers.inc();
-        log.info({ event: 'session.offered', sessionId: e.sessionId, agentId: e.agentId, expiresAt: e.expiresAt }, 'offered');
+        if (committed) {
+          this.#d.metrics.offers.inc();
+          log.info({ event: 'session.offered', sessionId: e.sessionId, agentId: e.agentId, expiresAt: e.expiresAt }, 'offered');
+        }
         this.#queueDirty = true;
         return;
       case 'offer.withdrawn':
-        if (e.reason === 'timeout') this.#d.metrics.offerTimeouts.inc();
-        log.info({ event: 'session.offer-withdrawn', sessionId: e.sessionId, agentId: e.agentId, reason: e.reason }, 'offer withdrawn');
+        if (committed) {
+          if (e.reason === 'timeout') this.#d.metrics.offerTimeouts.inc();
+          log.info({ event: 'session.offer-withdrawn', sessionId: e.sessionId, agentId: e.agentId, reason: e.reason }, 'offer withdrawn');
+        }
         this.#queueDirty = true;
         return;
       case 'queue.changed':
@@ -492,42 +648,48 @@ export class Hub {
         if (origin) this.#error(origin, e.code, e.sessionId);
         return;
       case 'assigned': {
-        const s = this.#sessions.get(e.sessionId);
+        const s = this.#live(e.sessionId);
         if (!s) return;
-        const agent = store.agentById(e.agentId);
         const now = clock();
         s.state = 'active';
         s.agentId = e.agentId;
         this.#overflow.delete(s.id);
         s.acceptedAt ??= now;
-        store.updateSession(s.id, { state: 'active', agentId: e.agentId, acceptedAt: s.acceptedAt });
+        this.#lastPosition.delete(s.id);
         if (e.previousAgentId) this.#releaseAgent(e.previousAgentId, s.id, 'transferred');
         for (const ws of this.#agents.get(e.agentId) ?? []) {
           this.#subscribeAgent(ws, s.id);
           this.#catchUpAgent(ws, s, 0);
         }
+        if (!committed) return;
+        const agent = store.agentById(e.agentId);
+        store.updateSession(s.id, { state: 'active', agentId: e.agentId, acceptedAt: s.acceptedAt });
         if (!e.previousAgentId && s.acceptedAt === now) {
           this.#d.webhooks.emit('session.started', { sessionId: s.id, agentId: e.agentId, siteId: s.siteId, entryUrl: s.entryUrl, waitedSeconds: (now - s.createdAt) / 1000 });
         }
-        const { event } = this.#append({ sessionId: s.id, ts: now, kind: 'system', from: 'system', text: `${agent?.name ?? 'An agent'} joined the chat.` });
-        this.#publish(sessionTopic(s.id), { type: 'event', event });
-        this.#publish(sessionTopic(s.id), { type: 'session', session: this.info(s) });
-        this.#lastPosition.delete(s.id);
+        const info = this.info(s);
+        this.#append({ sessionId: s.id, ts: now, kind: 'system', from: 'system', text: `${agent?.name ?? 'An agent'} joined the chat.` }, (event) => {
+          this.#publish(sessionTopic(s.id), { type: 'event', event });
+          this.#publish(sessionTopic(s.id), { type: 'session', session: { ...info, lastSeq: event.seq } });
+        });
         this.#d.metrics.waitSeconds.observe((now - s.createdAt) / 1000);
         log.info({ event: 'session.accepted', sessionId: s.id, agentId: e.agentId, previousAgentId: e.previousAgentId }, 'accepted');
         return;
       }
       case 'requeued': {
-        const s = this.#sessions.get(e.sessionId);
+        const s = this.#live(e.sessionId);
         if (!s) return;
         s.state = 'queued';
         s.agentId = null;
-        store.updateSession(s.id, { state: 'queued', agentId: null });
         this.#releaseAgent(e.fromAgentId, s.id, e.reason === 'agent-gone' ? 'agent-gone' : 'transferred');
+        if (!committed) return;
+        store.updateSession(s.id, { state: 'queued', agentId: null });
         const text = e.reason === 'agent-gone' ? 'The agent was disconnected. You are first in line for the next agent.' : 'You are being transferred to another department.';
-        const { event } = this.#append({ sessionId: s.id, ts: clock(), kind: 'system', from: 'system', text });
-        this.#publish(sessionTopic(s.id), { type: 'event', event });
-        this.#publish(sessionTopic(s.id), { type: 'session', session: this.info(s) });
+        const info = this.info(s);
+        this.#append({ sessionId: s.id, ts: clock(), kind: 'system', from: 'system', text }, (event) => {
+          this.#publish(sessionTopic(s.id), { type: 'event', event });
+          this.#publish(sessionTopic(s.id), { type: 'session', session: { ...info, lastSeq: event.seq } });
+        });
         log.info({ event: 'session.requeued', sessionId: s.id, fromAgentId: e.fromAgentId, reason: e.reason }, 'requeued');
         return;
       }
@@ -535,22 +697,28 @@ export class Hub {
         for (const ws of this.#agents.get(e.agentId) ?? []) {
           this.#send(ws, { type: 'agent.status', status: e.status, reason: e.reason === 'missed-offers' ? 'You missed several offers in a row, so your status was set to away.' : undefined });
         }
-        log.info({ event: 'agent.status', agentId: e.agentId, status: e.status, reason: e.reason }, 'agent status');
+        if (committed) log.info({ event: 'agent.status', agentId: e.agentId, status: e.status, reason: e.reason }, 'agent status');
         this.#queueDirty = true;
         return;
       case 'visitor.removed':
+        if (!committed) {
+          if (e.reason === 'ended') this.#forget(e.sessionId);
+          return;
+        }
         if (e.reason !== 'ended') this.endSession(e.sessionId, 'system', e.reason === 'left' ? 'ended: the visitor left' : 'ended: the visitor did not come back');
         return;
       case 'visitor.overflow': {
+        // Kept until the visitor is served: the first overflow often fires before their socket opens.
+        this.#overflow.set(e.sessionId, e.reason);
+        if (!committed) return;
         const text =
           e.reason === 'no-agents'
             ? 'No agent is online right now. You can stay in the queue, or end the chat and write to us.'
             : 'This is taking longer than usual. You can keep waiting, or end the chat and write to us.';
-        const { event } = this.#append({ sessionId: e.sessionId, ts: clock(), kind: 'system', from: 'system', text });
-        this.#publish(sessionTopic(e.sessionId), { type: 'event', event });
-        // Kept until the visitor is served: the first overflow often fires before their socket opens.
-        this.#overflow.set(e.sessionId, e.reason);
-        this.#publish(sessionTopic(e.sessionId), { type: 'offline.offer', sessionId: e.sessionId, reason: e.reason });
+        this.#append({ sessionId: e.sessionId, ts: clock(), kind: 'system', from: 'system', text }, (event) => {
+          this.#publish(sessionTopic(e.sessionId), { type: 'event', event });
+          this.#publish(sessionTopic(e.sessionId), { type: 'offline.offer', sessionId: e.sessionId, reason: e.reason });
+        });
         return;
       }
     }
@@ -567,7 +735,7 @@ export class Hub {
   /** Everything an agent-side socket needs to show a session: its info, the events after `afterSeq`, the visitor's viewport and last read receipt. */
   #catchUpAgent(ws: Socket, s: SessionRecord, afterSeq: number) {
     this.#send(ws, { type: 'session', session: this.info(s) });
-    for (const e of this.#d.store.eventsAfter(s.id, afterSeq)) this.#send(ws, { type: 'event', event: e });
+    this.#replay(ws, s.id, afterSeq, false);
     const vp = this.#viewports.get(s.id);
     if (vp) this.#send(ws, vp);
     const visitorRead = this.#reads.get(`${s.id}|visitor`);
@@ -586,8 +754,11 @@ export class Hub {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     if (next === null) return;
+    // In a cluster every instance arms the same deadline; a little jitter lets one of them win the
+    // commit and the others find nothing due, instead of all colliding at once.
+    const jitter = this.#c ? Math.floor(Math.random() * 25) : 0;
     const delay = Math.max(0, Math.min(next - this.#d.clock(), 2 ** 31 - 1));
-    this.#timer = setTimeout(() => this.#apply({ type: 'tick' }), delay + 5);
+    this.#timer = setTimeout(() => this.#apply({ type: 'tick' }), delay + 5 + jitter);
   }
 
   #flushScheduled = false;
@@ -597,7 +768,7 @@ export class Hub {
     setImmediate(() => {
       this.#flushScheduled = false;
       if (this.#closed) return;
-      if (this.#snapshotDirty && !this.#snapshotTimer) {
+      if (this.#snapshotDirty && !this.#snapshotTimer && !this.#c) {
         // At most four writes a second under a storm; a crash loses at most that window of routing
         // state, which reconnecting clients rebuild (sessions and events are written at once).
         this.#snapshotTimer = setTimeout(() => {
@@ -620,12 +791,13 @@ export class Hub {
       for (const s of this.#sessions.values()) if (s.state === 'active') active++;
       this.#d.metrics.activeSessions.set(active);
       // The overview reads the agent list from the store: only build it when a supervisor listens.
+      // In a cluster each instance renders it for its own supervisors.
       if (this.#d.app.numSubscribers('supervisors') > 0) this.#d.app.publish('supervisors', JSON.stringify(this.overview()));
     });
   }
 
   #queueFor(agentId: string): QueueItem[] {
-    return queueItemsFor(this.#d.router, this.#sessions, agentId);
+    return queueItemsFor(this.#d.router, (id) => this.#live(id), agentId);
   }
 
   /** Queue position pushes: on change, at most one per second per visitor, always re-sent on (re)connect. */
@@ -661,15 +833,30 @@ export class Hub {
 
   // ------------------------------------------------------------------ helpers
 
-  #append(e: Omit<SessionEvent, 'seq'>): { event: SessionEvent; duplicate: boolean } {
-    const r = this.#d.store.appendEvent(e);
-    const s = this.#sessions.get(e.sessionId);
-    if (s && !r.duplicate) s.lastSeq = r.event.seq;
-    return r;
+  /**
+   * Appends to the session's log, then runs `then` with the numbered event (at once with one
+   * process; when Redis answers in a cluster). A failed append is logged and, when a socket is
+   * waiting for the answer, reported to it; nothing else is sent for that event.
+   */
+  #append(e: Omit<SessionEvent, 'seq'>, then?: (event: SessionEvent, duplicate: boolean) => void, ws?: Socket) {
+    whenReady(
+      this.#d.events.append(e),
+      (r: Appended) => {
+        const s = this.#sessions.get(e.sessionId);
+        if (s && !r.duplicate && r.event.seq > s.lastSeq) s.lastSeq = r.event.seq;
+        then?.(r.event, r.duplicate);
+      },
+      (err) => {
+        this.#d.log.error({ err, sessionId: e.sessionId, kind: e.kind }, 'event append failed');
+        if (ws) this.#error(ws, 'CB_ERR_INTERNAL');
+      },
+    );
   }
 
   #publish(topic: string, frame: ServerFrame) {
-    this.#d.app.publish(topic, JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    if (this.#c) this.#c.publish(topic, text);
+    else this.#d.app.publish(topic, text);
   }
 
   #send(ws: Socket, frame: ServerFrame) {
@@ -692,6 +879,6 @@ export class Hub {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#snapshotTimer) clearTimeout(this.#snapshotTimer);
     for (const t of this.#positionTimers.values()) clearTimeout(t);
-    this.#d.store.setKv('routing', JSON.stringify(this.#d.router.snapshot()));
+    if (!this.#c) this.#d.store.setKv('routing', JSON.stringify(this.#d.router.snapshot()));
   }
 }

@@ -5,9 +5,9 @@ import type { Router } from '../routing/types.ts';
 import type { SessionRecord } from '../store/types.ts';
 
 /** The queue as one agent sees it: eligible visitors in serving order, with their accept rights. */
-export function queueItemsFor(router: Router, sessions: ReadonlyMap<string, SessionRecord>, agentId: string): QueueItem[] {
+export function queueItemsFor(router: Router, sessionOf: (id: string) => SessionRecord | undefined, agentId: string): QueueItem[] {
   return router.queueFor(agentId).flatMap((q) => {
-    const s = sessions.get(q.sessionId);
+    const s = sessionOf(q.sessionId);
     if (!s) return [];
     return [
       {

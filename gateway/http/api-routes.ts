@@ -4,7 +4,7 @@
 import type { TemplatedApp, HttpRequest } from '../uws.ts';
 import type { Logger } from 'pino';
 import { renderShellPage } from '../../visitor-shell/src/shell-page.ts';
-import { GatewayError } from '../errors.ts';
+import { GatewayError, GatewayErrors } from '../errors.ts';
 import { authCookieFrom, publicAgent, type AgentAuth } from '../auth/agent-auth.ts';
 import type { Hub } from '../channel/hub.ts';
 import type { Store } from '../store/types.ts';
@@ -56,6 +56,10 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
     }
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(siteId) || !entryOk || (department && department.length > 64)) {
       return send(res, null, 400, PAGE_HEADERS, simplePage('This link is incomplete', 'The "Talk to a live agent" link needs a site id (site=) and the page address (url=). Ask the site owner to check the button.'));
+    }
+    if (!d.ready()) {
+      // A session created now could not be queued: say so instead of leaving the visitor waiting.
+      return send(res, null, 503, { ...PAGE_HEADERS, 'retry-after': '5', 'x-cb-error': 'CB_ERR_NOT_READY' }, simplePage('Chat is briefly unavailable', `${GatewayErrors.CB_ERR_NOT_READY.message} (CB_ERR_NOT_READY)`));
     }
     const s = d.hub.startSession({ siteId, entryUrl: url, department, userAgent: ua });
     send(res, null, 303, { location: `/v/${s.id}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });

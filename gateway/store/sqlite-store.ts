@@ -112,6 +112,11 @@ export function openSqliteStore(path: string): Store {
       `INSERT INTO events (session_id, seq, ts, kind, from_party, name, text, url, client_id, attachment)
        VALUES (@sessionId, @seq, @ts, @kind, @from, @name, @text, @url, @clientId, @attachment)`,
     ),
+    archiveEvent: db.prepare(
+      `INSERT OR IGNORE INTO events (session_id, seq, ts, kind, from_party, name, text, url, client_id, attachment)
+       VALUES (@sessionId, @seq, @ts, @kind, @from, @name, @text, @url, @clientId, @attachment)`,
+    ),
+    raiseSeq: db.prepare('UPDATE sessions SET last_seq = MAX(last_seq, ?) WHERE id = ?'),
     eventByClientId: db.prepare('SELECT * FROM events WHERE session_id = ? AND client_id = ?'),
     eventsAfter: db.prepare('SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq'),
     saveOrigin: db.prepare('INSERT OR IGNORE INTO proxy_origins (token, session_id, origin) VALUES (?, ?, ?)'),
@@ -154,6 +159,22 @@ export function openSqliteStore(path: string): Store {
       attachment: e.attachment ? JSON.stringify(e.attachment) : null,
     });
     return { event, duplicate: false };
+  });
+
+  const archive = db.transaction((e: SessionEvent) => {
+    q.archiveEvent.run({
+      sessionId: e.sessionId,
+      seq: e.seq,
+      ts: e.ts,
+      kind: e.kind,
+      from: e.from,
+      name: e.name ?? null,
+      text: e.text ?? null,
+      url: e.url ?? null,
+      clientId: e.clientId ?? null,
+      attachment: e.attachment ? JSON.stringify(e.attachment) : null,
+    });
+    q.raiseSeq.run(e.seq, e.sessionId);
   });
 
   return {
@@ -206,6 +227,7 @@ export function openSqliteStore(path: string): Store {
         sessionFromRow,
       ),
     appendEvent: (e) => append(e),
+    archiveEvent: (e) => archive(e),
     eventsAfter: (sid, seq) => (q.eventsAfter.all(sid, seq) as Row[]).map(eventFromRow),
     saveProxyOrigin: (token, sid, origin) => void q.saveOrigin.run(token, sid, origin),
     proxyOrigins: () => q.origins.all() as { token: string; sessionId: string; origin: string }[],

@@ -82,6 +82,8 @@ export interface Store {
   /** Appends an event with the next sequence number, atomically. A chat resent with a known clientId returns the stored event. */
   appendEvent(e: NewEvent): { event: SessionEvent; duplicate: boolean };
   eventsAfter(sessionId: string, seq: number): SessionEvent[];
+  /** A cluster's event numbered elsewhere (Redis), copied into the transcript; a copy already there is kept. */
+  archiveEvent(e: SessionEvent): void;
   // proxy origins
   saveProxyOrigin(token: string, sessionId: string, origin: string): void;
   proxyOrigins(): { token: string; sessionId: string; origin: string }[];

@@ -1,0 +1,57 @@
+// The cluster's event log: one Redis Stream per session, numbered by a Lua script so that two
+// instances appending to one session at the same moment get consecutive, unique sequence numbers,
+// and a chat resent with a known clientId (a client retrying after an instance died) gets its
+// stored event back instead of a second copy. Stream entry ids are `0-<seq>`, so a resume is one
+// XRANGE from the client's last seq. Every event is also copied into the SQL store (the transcript
+// that outlives the stream); after a session ends its stream expires after the configured retention.
+import type { SessionEvent } from '../../protocol/index.ts';
+import type { NewEvent, Store } from '../store/types.ts';
+import type { Appended, EventLog } from '../channel/event-log.ts';
+import type { Redis } from './redis.ts';
+
+const APPEND = `
+local seqKey, evKey, cidKey = KEYS[1], KEYS[2], KEYS[3]
+local clientId, body = ARGV[1], ARGV[2]
+if clientId ~= '' then
+  local known = redis.call('HGET', cidKey, clientId)
+  if known then
+    local hit = redis.call('XRANGE', evKey, '0-' .. known, '0-' .. known)
+    if hit[1] then return {0, tonumber(known), hit[1][2][2]} end
+  end
+end
+local seq = redis.call('INCR', seqKey)
+redis.call('XADD', evKey, '0-' .. seq, 'e', body)
+if clientId ~= '' then redis.call('HSET', cidKey, clientId, seq) end
+return {1, seq, body}
+`;
+
+const keys = (sessionId: string) => [`cb:seq:${sessionId}`, `cb:ev:${sessionId}`, `cb:cid:${sessionId}`];
+
+export function redisEventLog(redis: Redis, store: Store, retentionSeconds: number, onArchiveError: (err: unknown) => void): EventLog {
+  redis.defineCommand('cbAppendEvent', { numberOfKeys: 3, lua: APPEND });
+  const append = (redis as unknown as { cbAppendEvent(...args: string[]): Promise<[number, number, string]> }).cbAppendEvent.bind(redis);
+  return {
+    async append(e: NewEvent): Promise<Appended> {
+      const [fresh, seq, body] = await append(...keys(e.sessionId), e.clientId ?? '', JSON.stringify(e));
+      const event: SessionEvent = { ...(JSON.parse(body) as NewEvent), seq };
+      if (fresh) {
+        try {
+          store.archiveEvent(event);
+        } catch (err) {
+          onArchiveError(err);
+        }
+      }
+      return { event, duplicate: !fresh };
+    },
+    async after(sessionId: string, seq: number): Promise<SessionEvent[]> {
+      const rows = await redis.xrange(`cb:ev:${sessionId}`, `(0-${seq}`, '+');
+      if (rows.length === 0 && seq === 0) return store.eventsAfter(sessionId, 0); // stream expired: the transcript
+      return rows.map(([id, fields]) => ({ ...(JSON.parse(fields[1]) as NewEvent), seq: Number(id.slice(2)) }));
+    },
+    ended(sessionId: string) {
+      const m = redis.multi();
+      for (const k of keys(sessionId)) m.expire(k, Math.max(1, Math.round(retentionSeconds)));
+      m.exec().catch(onArchiveError);
+    },
+  };
+}

@@ -48,16 +48,57 @@ export async function fetchMetrics(url: string): Promise<Map<string, number>> {
   return parsePrometheus(r.body.toString('utf8'));
 }
 
-export async function startGateway(opts: { agents: number; env?: Record<string, string> }): Promise<GatewayHandle> {
+/** A throwaway SQLite store with `count` agents created through the operator CLI's code path. */
+export async function createAgentStore(opts: {
+  agents: number;
+  capacity?: number;
+  email?: (i: number) => string;
+  password?: string;
+}): Promise<{ dir: string; db: string; agents: AgentCred[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'cobrowse-bench-'));
   const db = join(dir, 'bench.sqlite');
-  const [port, proxyPort, demoPort] = [await freePort(), await freePort(), await freePort()];
+  const password = opts.password ?? AGENT_PASSWORD;
+  const capacity = opts.capacity ?? AGENT_CAPACITY;
+  const agents: AgentCred[] = [];
+  for (let i = 1; i <= opts.agents; i++) {
+    const email = opts.email ? opts.email(i) : `bench-agent-${i}@bench.test`;
+    const code = await runAgentCli(['add', email, password, '--name', `Bench Agent ${i}`, '--capacity', String(capacity)], { DATABASE_PATH: db }, () => {});
+    if (code !== 0) throw new Error(`could not create agent ${email}`);
+    agents.push({ email, password });
+  }
+  return { dir, db, agents };
+}
+
+/** One `node --import tsx gateway/main.ts` child: its ports, its output, and ways to end it. */
+export interface GatewayProcess {
+  /** Public origin, e.g. http://cobrowse.localhost:41234 */
+  url: string;
+  port: number;
+  proxyPort: number;
+  proc: ChildProcess;
+  pid: number;
+  /** Inspector WebSocket URL (when started with inspect), for forced GC. */
+  inspector: Promise<string | null>;
+  /** Warnings and errors it logged (pino level >= 40), grouped by message. */
+  logIssues(): Map<string, number>;
+  /** The last ~64 KiB of its stdout and stderr, for failure messages. */
+  output(): string;
+  exited(): boolean;
+  /** SIGKILL, as a crash or `kill -9` would; resolves when it is gone. */
+  kill9(): Promise<void>;
+  /** SIGTERM, then SIGKILL after 5 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns a gateway on the given (or free) ports with `env` on top of the bench defaults and resolves
+ * when it prints `Agent console:`. Rejects with its output if it exits or takes more than 30 s.
+ */
+export async function spawnGateway(opts: { env: Record<string, string>; port?: number; proxyPort?: number; inspect?: boolean; name?: string }): Promise<GatewayProcess> {
+  const port = opts.port ?? (await freePort());
+  const proxyPort = opts.proxyPort ?? (await freePort());
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
-    PORT: String(port),
-    PROXY_PORT: String(proxyPort),
-    DEMO_PORT: String(demoPort),
-    DATABASE_PATH: db,
     LOG_LEVEL: 'warn',
     ROUTING_MODE: 'auto',
     DEFAULT_AGENT_CAPACITY: String(AGENT_CAPACITY),
@@ -65,24 +106,23 @@ export async function startGateway(opts: { agents: number; env?: Record<string, 
     // Bench visitors arrive in bursts; they must not be told "no agents" or be dropped for slowness.
     MAX_QUEUE_WAIT_SECONDS: '0',
     ...opts.env,
+    PORT: String(port),
+    PROXY_PORT: String(proxyPort),
   };
-  const agents: AgentCred[] = [];
-  for (let i = 1; i <= opts.agents; i++) {
-    const email = `bench-agent-${i}@bench.test`;
-    const code = await runAgentCli(['add', email, AGENT_PASSWORD, '--name', `Bench Agent ${i}`, '--capacity', String(AGENT_CAPACITY)], { DATABASE_PATH: db }, () => {});
-    if (code !== 0) throw new Error(`could not create agent ${email}`);
-    agents.push({ email, password: AGENT_PASSWORD });
-  }
-
+  const label = opts.name ?? `gateway :${port}`;
   // --inspect only opens a local debugger port (used for forced GC before RSS readings); with no
   // session attached it costs nothing.
-  const proc: ChildProcess = spawn(process.execPath, ['--inspect=127.0.0.1:0', '--import', 'tsx', 'gateway/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const inspector = inspectorUrlFrom(proc.stderr!);
+  const args = [...(opts.inspect === false ? [] : ['--inspect=127.0.0.1:0']), '--import', 'tsx', 'gateway/main.ts'];
+  const proc: ChildProcess = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const inspector = opts.inspect === false ? Promise.resolve(null) : inspectorUrlFrom(proc.stderr!);
   const issues = new Map<string, number>();
   let tail = '';
+  const keep = (text: string) => {
+    tail = (tail + text).slice(-65_536);
+  };
   let buf = '';
   const onLine = (line: string) => {
-    tail = (tail + line + '\n').slice(-4000);
+    keep(line + '\n');
     if (!line.startsWith('{')) return;
     try {
       const j = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
@@ -94,8 +134,18 @@ export async function startGateway(opts: { agents: number; env?: Record<string, 
       /* not a log line */
     }
   };
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    proc.once('exit', (code, signal) => {
+      exited = true;
+      live.delete(proc);
+      keep(`[${label} exited: ${signal ?? code}]\n`);
+      resolve();
+    }),
+  );
+  live.add(proc);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in 30 s:\n${tail}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${label} did not start in 30 s:\n${tail.slice(-4000)}`)), 30_000);
     const read = (d: Buffer) => {
       buf += d.toString();
       let i: number;
@@ -111,38 +161,54 @@ export async function startGateway(opts: { agents: number; env?: Record<string, 
       }
     };
     proc.stdout!.on('data', read);
-    proc.stderr!.on('data', (d: Buffer) => {
-      tail = (tail + d.toString()).slice(-4000);
-    });
-    proc.once('exit', (code) => {
+    proc.stderr!.on('data', (d: Buffer) => keep(d.toString()));
+    void exit.then(() => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited (${code}) before it was ready:\n${tail}`));
+      reject(new Error(`${label} exited before it was ready:\n${tail.slice(-4000)}`));
     });
   });
-
-  let exited = false;
-  live.add(proc);
-  proc.once('exit', () => {
-    exited = true;
-    live.delete(proc);
-  });
+  const kill = async (signal: NodeJS.Signals) => {
+    if (exited) return;
+    proc.kill(signal);
+    const t = signal === 'SIGKILL' ? null : setTimeout(() => proc.kill('SIGKILL'), 5000);
+    await exit;
+    if (t) clearTimeout(t);
+  };
   return {
     url,
+    port,
+    proxyPort,
+    proc,
     pid: proc.pid!,
-    agents,
-    rss: async () => rssOf(proc.pid!),
-    gc: async () => collectGarbage(await inspector),
-    metrics: () => fetchMetrics(url),
+    inspector,
     logIssues: () => issues,
+    output: () => tail,
+    exited: () => exited,
+    kill9: () => kill('SIGKILL'),
+    stop: () => kill('SIGTERM'),
+  };
+}
+
+export async function startGateway(opts: { agents: number; env?: Record<string, string> }): Promise<GatewayHandle> {
+  const store = await createAgentStore({ agents: opts.agents });
+  let gw: GatewayProcess;
+  try {
+    gw = await spawnGateway({ env: { DATABASE_PATH: store.db, DEMO_PORT: String(await freePort()), ...opts.env } });
+  } catch (err) {
+    rmSync(store.dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    url: gw.url,
+    pid: gw.pid,
+    agents: store.agents,
+    rss: async () => rssOf(gw.pid),
+    gc: async () => collectGarbage(await gw.inspector),
+    metrics: () => fetchMetrics(gw.url),
+    logIssues: () => gw.logIssues(),
     async stop() {
-      if (!exited) {
-        const gone = new Promise<void>((r) => proc.once('exit', () => r()));
-        proc.kill('SIGTERM');
-        const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-        await gone;
-        clearTimeout(t);
-      }
-      rmSync(dir, { recursive: true, force: true });
+      await gw.stop();
+      rmSync(store.dir, { recursive: true, force: true });
     },
   };
 }

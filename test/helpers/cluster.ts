@@ -1,0 +1,184 @@
+// A gateway cluster for tests: a real redis-server (test/helpers/redis-server.ts) and N gateway
+// processes (`node --import tsx gateway/main.ts`, as an operator starts them) on free ports, sharing
+// REDIS_URL and one SQLite file, with the agents created beforehand through the operator CLI's code
+// path. Instances can be killed with SIGKILL and restarted on the same ports; every child's output
+// is kept for failure messages, and every child is killed on close() (and when the test process exits).
+import { rmSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { createAgentStore, spawnGateway, type AgentCred, type GatewayProcess } from '../../bench/lib/gateway-process.ts';
+import { freePort, sleep } from '../../bench/lib/proc-stats.ts';
+import type { RoutingSnapshot } from '../../gateway/routing/types.ts';
+import { startRedis, type TestRedis } from './redis-server.ts';
+
+export type { AgentCred };
+
+export interface ClusterNode {
+  name: string;
+  /** Public origin of this instance: http://cobrowse.localhost:<port> (WebSocket Origin must equal it). */
+  url: string;
+  port: number;
+  proxyPort: number;
+  /** The running process, or null after kill9() until restart(). */
+  proc: GatewayProcess | null;
+}
+
+export interface TestCluster {
+  redis: TestRedis;
+  nodes: ClusterNode[];
+  agents: AgentCred[];
+  databasePath: string;
+  alive(i: number): boolean;
+  /** Indices of the instances running now. */
+  liveNodes(): number[];
+  /** SIGKILL of instance i (as `kill -9`); resolves when the process is gone. */
+  kill9(i: number): Promise<void>;
+  /** Starts instance i again on the same ports and waits until /readyz says ready. */
+  restart(i: number): Promise<void>;
+  /** GET /readyz of instance i: status and body. */
+  readyz(i: number): Promise<{ status: number; body: string }>;
+  waitReady(i: number, timeoutMs?: number): Promise<void>;
+  /** cb:routing parsed, and cb:routing:ver (null when missing). */
+  routing(): Promise<{ snapshot: RoutingSnapshot | null; version: number | null }>;
+  /** A Redis client of the test's own (for assertions), created on first use. */
+  client(): Redis;
+  /** Everything the instances printed, labelled, for a failure message (last `chars` of each). */
+  logs(chars?: number): string;
+  close(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  instances?: number;
+  agents?: number;
+  /** Per-agent capacity given to the CLI (`--capacity`). */
+  capacity?: number;
+  agentEmail?: (i: number) => string;
+  agentPassword?: string;
+  /** Extra environment for every instance (routing timings, ALLOWED_TARGETS, LOG_LEVEL…). */
+  env?: Record<string, string>;
+  /** An already running Redis to share (the harness then does not close it). */
+  redis?: TestRedis;
+}
+
+/** Polls until `check` resolves true, or rejects with `what` after timeoutMs. */
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      if (await check()) return;
+      last = null;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<TestCluster> {
+  const n = opts.instances ?? 3;
+  const ownRedis = !opts.redis;
+  const redis = opts.redis ?? (await startRedis());
+  const store = await createAgentStore({
+    agents: opts.agents ?? 0,
+    capacity: opts.capacity,
+    email: opts.agentEmail ?? ((i) => `cluster-agent-${i}@cluster.test`),
+    password: opts.agentPassword ?? 'cluster-agent-pass',
+  });
+  const nodes: ClusterNode[] = [];
+  // Output of processes that were killed, kept so a failure after a restart still shows it.
+  const earlier: string[][] = [];
+  let client: Redis | null = null;
+
+  const envFor = (i: number): Record<string, string> => ({
+    LOG_LEVEL: 'warn',
+    ...opts.env,
+    REDIS_URL: redis.url,
+    INSTANCE_ID: nodes[i].name,
+    DATABASE_PATH: store.db,
+  });
+
+  const readyz = async (i: number) => {
+    const node = nodes[i];
+    const r = await fetch(`${node.url}/readyz`, { signal: AbortSignal.timeout(3000) });
+    return { status: r.status, body: await r.text() };
+  };
+  const waitReady = (i: number, timeoutMs = 20_000) =>
+    until(`${nodes[i].name} /readyz 200`, async () => (await readyz(i)).status === 200, timeoutMs, 100);
+
+  const launch = async (i: number) => {
+    const node = nodes[i];
+    node.proc = await spawnGateway({ env: envFor(i), port: node.port, proxyPort: node.proxyPort, inspect: false, name: node.name });
+    if (node.proc.url !== node.url) throw new Error(`${node.name} announced ${node.proc.url}, expected ${node.url}`);
+    await waitReady(i);
+  };
+
+  const logs = (chars = 6000) =>
+    nodes
+      .map((node, i) => {
+        const parts = [...(earlier[i] ?? []), node.proc?.output() ?? ''].join('\n--- restarted ---\n');
+        return `===== ${node.name} (${node.url}) =====\n${parts.slice(-chars)}`;
+      })
+      .join('\n');
+
+  const cluster: TestCluster = {
+    redis,
+    nodes,
+    agents: store.agents,
+    databasePath: store.db,
+    alive: (i) => !!nodes[i].proc && !nodes[i].proc!.exited(),
+    liveNodes: () => nodes.flatMap((_, i) => (cluster.alive(i) ? [i] : [])),
+    async kill9(i) {
+      const p = nodes[i].proc;
+      if (!p) return;
+      await p.kill9();
+      (earlier[i] ??= []).push(p.output());
+      nodes[i].proc = null;
+    },
+    async restart(i) {
+      if (cluster.alive(i)) throw new Error(`${nodes[i].name} is still running`);
+      await launch(i);
+    },
+    readyz,
+    waitReady,
+    async routing() {
+      const c = cluster.client();
+      const [raw, ver] = await c.mget('cb:routing', 'cb:routing:ver');
+      return { snapshot: raw ? (JSON.parse(raw) as RoutingSnapshot) : null, version: ver === null ? null : Number(ver) };
+    },
+    client() {
+      client ??= new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 2, retryStrategy: () => 200 });
+      client.on('error', () => {});
+      return client;
+    },
+    logs,
+    async close() {
+      client?.disconnect();
+      await Promise.all(nodes.map((node) => node.proc?.kill9()));
+      if (ownRedis) await redis.close();
+      rmSync(store.dir, { recursive: true, force: true });
+    },
+  };
+
+  try {
+    const taken = new Set<number>();
+    const pick = async () => {
+      let p = await freePort();
+      while (taken.has(p)) p = await freePort();
+      taken.add(p);
+      return p;
+    };
+    for (let i = 0; i < n; i++) {
+      const port = await pick();
+      const proxyPort = await pick();
+      nodes.push({ name: `gw${i + 1}`, url: `http://cobrowse.localhost:${port}`, port, proxyPort, proc: null });
+    }
+    // One after the other: the first instance creates the store's schema, the others find it.
+    for (let i = 0; i < n; i++) await launch(i);
+  } catch (err) {
+    const detail = logs(3000);
+    await cluster.close();
+    throw new Error(`${(err as Error).message}\n${detail}`);
+  }
+  return cluster;
+}

@@ -11,7 +11,7 @@ import { createRouter } from './routing/router.ts';
 import type { RoutingSnapshot } from './routing/types.ts';
 import { Hub, type SocketData } from './channel/hub.ts';
 import { OriginRegistry } from './proxy/origin-registry.ts';
-import { CookieJars } from './proxy/cookie-jars.ts';
+import { createProxyState } from './cluster/proxy-state.ts';
 import { createUpstreams } from './proxy/upstream.ts';
 import { createProxyApp } from './proxy/proxy-server.ts';
 import { AgentAuth, authCookieFrom } from './auth/agent-auth.ts';
@@ -24,6 +24,9 @@ import { send } from './http/respond.ts';
 import { createMetrics } from './metrics.ts';
 import { RateLimiter } from './proxy/rate-limit.ts';
 import { newId } from './ids.ts';
+import { connectRedis, waitReady } from './cluster/redis.ts';
+import { createCluster } from './cluster/cluster.ts';
+import { storeEventLog } from './channel/event-log.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -68,6 +71,18 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const agentFiles = loadStaticDir(`${dist}/agent-ui`);
   if (!shellFiles.size || !agentFiles.size) log.warn({ dist }, 'browser bundles missing: run `npm run build`');
 
+  // Cluster mode: Redis first, so a wrong REDIS_URL stops the start with a clear message.
+  const instanceId = config.instanceId || `gw-${newId().slice(0, 8)}`;
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, log, `cobrowse-${instanceId}`) : null;
+  if (redis) {
+    try {
+      await waitReady(redis, config.redisUrl);
+    } catch (err) {
+      await redis.close();
+      throw err;
+    }
+  }
+
   const app = uws.App();
   // Ports first (0 = pick a free one), so origins are known before anything renders a URL.
   const main = await listen(app, config.host, config.port);
@@ -75,7 +90,9 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const scheme = publicOrigin.startsWith('https:') ? 'https' : 'http';
 
   const policy = { allowedTargets: new Set(config.allowedTargets), allowedPorts: new Set(config.allowedPorts) };
-  const jars = new CookieJars();
+  // Cookie jars, single flight and origin tokens: in memory, or shared through Redis in a cluster.
+  const proxyState = await createProxyState({ redis, store, log });
+  const jars = proxyState.jars;
   const upstreams = createUpstreams(config.upstreamTimeoutSeconds * 1000);
   let registry!: OriginRegistry;
   let hub!: Hub;
@@ -94,31 +111,49 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     ratePerSecond: config.proxyRatePerSecond,
     burst: config.proxyBurst,
     maxUploadBytes: config.maxUploadBytes,
+    sharedPages: proxyState.pages,
     metrics: { proxyRequest: (kind, status) => metrics.proxyRequests.inc({ kind, status: String(status) }) },
   });
   const proxy = await listen(proxyApp, config.host, config.proxyPort);
   registry = new OriginRegistry(
-    { scheme, domain: config.proxyDomain, publicPort: config.proxyPublicPort || proxy.port, persist: (e) => store.saveProxyOrigin(e.token, e.sessionId, e.origin) },
+    { scheme, domain: config.proxyDomain, publicPort: config.proxyPublicPort || proxy.port, ...proxyState.registryOptions((e) => store.saveProxyOrigin(e.token, e.sessionId, e.origin)) },
     store.proxyOrigins(),
   );
+  proxyState.attachRegistry(registry);
 
-  const savedRouting = store.getKv('routing');
-  const router = createRouter(
-    {
-      mode: config.routingMode,
-      ringTimeoutMs: config.ringTimeoutSeconds * 1000,
-      agentGraceMs: config.agentGraceSeconds * 1000,
-      visitorGraceMs: config.visitorGraceSeconds * 1000,
-      maxQueueWaitMs: config.maxQueueWaitSeconds * 1000,
-      defaultCapacity: config.defaultAgentCapacity,
-      maxMissedOffers: config.maxMissedOffers,
-      departmentFallback: config.departmentFallback,
-    },
-    Date.now,
-    savedRouting ? (JSON.parse(savedRouting) as RoutingSnapshot) : undefined,
-  );
+  const routingConfig = {
+    mode: config.routingMode,
+    ringTimeoutMs: config.ringTimeoutSeconds * 1000,
+    agentGraceMs: config.agentGraceSeconds * 1000,
+    visitorGraceMs: config.visitorGraceSeconds * 1000,
+    maxQueueWaitMs: config.maxQueueWaitSeconds * 1000,
+    defaultCapacity: config.defaultAgentCapacity,
+    maxMissedOffers: config.maxMissedOffers,
+    departmentFallback: config.departmentFallback,
+  };
+  // One process restores its routing snapshot from SQLite; a cluster's lives in Redis.
+  const savedRouting = redis ? null : store.getKv('routing');
+  const cluster = redis
+    ? await createCluster({ redis, instanceId, app, store, log, routing: routingConfig, transcriptRetentionDays: config.transcriptRetentionDays })
+    : null;
+  const router = cluster?.router ?? createRouter(routingConfig, Date.now, savedRouting ? (JSON.parse(savedRouting) as RoutingSnapshot) : undefined);
   const webhooks = new Webhooks(config.webhookUrl, config.webhookSecret, log);
-  hub = new Hub({ app, store, router, registry, jars, policy, log, clock: Date.now, defaultCapacity: config.defaultAgentCapacity, departmentCapacity: parseDepartmentCapacity(config.departmentCapacity), metrics, webhooks });
+  hub = new Hub({
+    app,
+    store,
+    router,
+    registry,
+    jars,
+    policy,
+    log,
+    clock: Date.now,
+    defaultCapacity: config.defaultAgentCapacity,
+    departmentCapacity: parseDepartmentCapacity(config.departmentCapacity),
+    metrics,
+    webhooks,
+    events: cluster?.events ?? storeEventLog(store),
+    cluster: cluster?.hubCluster,
+  });
   if (savedRouting) hub.restoreAfterRestart();
   const auth = new AgentAuth(store, scheme === 'https');
 
@@ -130,7 +165,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     metrics,
     publicOrigin,
     proxyOriginSuffix: registry.hostSuffix,
-    ready: () => true,
+    ready: () => !redis || redis.ready(),
   });
 
   registerConsoleRoutes(app, { hub, store, auth, log, webhooks, publicOrigin, maxAttachmentBytes: config.maxAttachmentBytes });
@@ -217,6 +252,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     },
   });
 
+  // After the WebSocket route exists: uWS has no topic tree before it, and following the cluster
+  // starts publishing at once.
+  await cluster?.start(hub);
+
   log.info({ event: 'gateway.listening', url: publicOrigin, proxy: `${scheme}://<token>${registry.hostSuffix}` }, 'gateway listening');
 
   return {
@@ -232,12 +271,15 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     webhooks,
     async close() {
       hub.close();
+      await cluster?.close();
       await webhooks.flush();
       uws.us_listen_socket_close(main.token);
       uws.us_listen_socket_close(proxy.token);
       app.close();
       proxyApp.close();
       await upstreams.close();
+      proxyState.close();
+      await redis?.close();
       if (!opts.store) store.close();
     },
   };

@@ -58,7 +58,8 @@ export interface HubDeps {
 
 /** What the hub needs from the cluster layer (gateway/cluster/). */
 export interface HubCluster {
-  apply(cmd: Command): Promise<Effect[]>;
+  /** Several commands are committed as one atomic step. */
+  apply(cmd: Command | Command[]): Promise<Effect[]>;
   publish(topic: string, text: string): void;
   relay(ws: Socket, topic: string, text: string): void;
   patch(p: SessionPatch): void;
@@ -125,14 +126,19 @@ export class Hub {
     };
     this.#d.store.createSession(rec);
     this.#sessions.set(rec.id, rec);
-    this.#append({ sessionId: rec.id, ts: now, kind: 'system', from: 'system', text: 'Waiting for an agent…' }, () => {
-      if (rec.url) this.#append({ sessionId: rec.id, ts: now, kind: 'nav', from: 'visitor', url: rec.url });
+    // Published too: in a cluster the shell may connect (and replay) before Redis has numbered these.
+    const announce = (event: SessionEvent) => this.#publish(sessionTopic(rec.id), { type: 'event', event });
+    this.#append({ sessionId: rec.id, ts: now, kind: 'system', from: 'system', text: 'Waiting for an agent…' }, (event) => {
+      announce(event);
+      if (rec.url) this.#append({ sessionId: rec.id, ts: now, kind: 'nav', from: 'visitor', url: rec.url }, announce);
     });
     this.#d.log.info({ event: 'session.queued', sessionId: rec.id, siteId: rec.siteId, department: rec.department }, 'session queued');
     this.#d.metrics.sessionsStarted.inc();
     // Queued as away until the shell's socket opens: no agent is offered a visitor who never arrived.
-    this.#apply({ type: 'visitor.join', sessionId: rec.id, department: rec.department, priority: rec.priority });
-    this.#apply({ type: 'visitor.disconnect', sessionId: rec.id });
+    this.#apply([
+      { type: 'visitor.join', sessionId: rec.id, department: rec.department, priority: rec.priority },
+      { type: 'visitor.disconnect', sessionId: rec.id },
+    ]);
     return rec;
   }
 
@@ -590,7 +596,7 @@ export class Hub {
 
   // ------------------------------------------------------------------ routing
 
-  #apply(cmd: Command, origin?: Socket) {
+  #apply(cmd: Command | Command[], origin?: Socket) {
     if (this.#c) {
       this.#c.apply(cmd).then(
         (effects) => {
@@ -608,7 +614,7 @@ export class Hub {
     }
     let effects: Effect[];
     try {
-      effects = this.#d.router.apply(cmd);
+      effects = Array.isArray(cmd) ? cmd.flatMap((c) => this.#d.router.apply(c)) : this.#d.router.apply(cmd);
     } catch (err) {
       this.#d.log.error({ err, cmd }, 'router rejected a command');
       if (origin) this.#error(origin, 'CB_ERR_INTERNAL');

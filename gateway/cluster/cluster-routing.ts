@@ -80,19 +80,24 @@ export class ClusterRouting {
     return this.#version;
   }
 
-  /** Applies a command cluster-wide; resolves with its effects once committed. One at a time per instance. */
-  apply(cmd: Command): Promise<Effect[]> {
+  /**
+   * Applies a command (or several, as one atomic step) cluster-wide; resolves with the effects once
+   * committed. One commit at a time per instance.
+   */
+  apply(cmd: Command | Command[]): Promise<Effect[]> {
     const run = this.#chain.then(() => this.#commit(cmd));
     this.#chain = run.catch(() => {});
     return run;
   }
 
-  async #commit(cmd: Command): Promise<Effect[]> {
+  async #commit(cmd: Command | Command[]): Promise<Effect[]> {
+    const cmds = Array.isArray(cmd) ? cmd : [cmd];
+    const tick = cmds.length === 1 && cmds[0].type === 'tick';
     for (let attempt = 0; attempt < 100; attempt++) {
-      const before = cmd.type === 'tick' ? JSON.stringify(this.router.snapshot()) : '';
-      const effects = this.router.apply(cmd);
+      const before = tick ? JSON.stringify(this.router.snapshot()) : '';
+      const effects = cmds.flatMap((c) => this.router.apply(c));
       const snap = JSON.stringify(this.router.snapshot());
-      if (cmd.type === 'tick' && effects.length === 0 && snap === before) return effects; // nothing was due
+      if (tick && effects.length === 0 && snap === before) return effects; // nothing was due
       const next = this.router.nextDeadline();
       const notice = `${this.#instanceId}|${JSON.stringify(effects)}`;
       let [ok, version, current] = await this.#cas(ROUTING_KEY, ROUTING_VERSION_KEY, DEADLINES_KEY, String(this.#version), snap, next === null ? '' : String(next), notice);
@@ -109,7 +114,7 @@ export class ClusterRouting {
       this.stats.conflicts++;
       this.#load(current, version);
     }
-    throw new Error(`routing: ${cmd.type} lost the compare-and-set 100 times in a row`);
+    throw new Error(`routing: ${cmds.map((c) => c.type).join('+')} lost the compare-and-set 100 times in a row`);
   }
 
   #load(json: string, version: number) {

@@ -127,10 +127,8 @@ export class Hub {
     this.#d.store.createSession(rec);
     this.#sessions.set(rec.id, rec);
     // Published too: in a cluster the shell may connect (and replay) before Redis has numbered these.
-    const announce = (event: SessionEvent) => this.#publish(sessionTopic(rec.id), { type: 'event', event });
-    this.#append({ sessionId: rec.id, ts: now, kind: 'system', from: 'system', text: 'Waiting for an agent…' }, (event) => {
-      announce(event);
-      if (rec.url) this.#append({ sessionId: rec.id, ts: now, kind: 'nav', from: 'visitor', url: rec.url }, announce);
+    this.#append({ sessionId: rec.id, ts: now, kind: 'system', from: 'system', text: 'Waiting for an agent…' }, sessionTopic(rec.id), () => {
+      if (rec.url) this.#append({ sessionId: rec.id, ts: now, kind: 'nav', from: 'visitor', url: rec.url }, sessionTopic(rec.id));
     });
     this.#d.log.info({ event: 'session.queued', sessionId: rec.id, siteId: rec.siteId, department: rec.department }, 'session queued');
     this.#d.metrics.sessionsStarted.inc();
@@ -264,9 +262,7 @@ export class Hub {
 
   #agentGone(agentId: string, name: string) {
     for (const s of this.#activeOf(agentId)) {
-      this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'system', from: 'system', text: `${name} lost their connection. Waiting for them to come back…` }, (event) =>
-        this.#publish(sessionTopic(s.id), { type: 'event', event }),
-      );
+      this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'system', from: 'system', text: `${name} lost their connection. Waiting for them to come back…` }, sessionTopic(s.id));
     }
     this.#apply({ type: 'agent.disconnect', agentId });
     this.#d.log.info({ event: 'agent.disconnected', agentId }, 'agent disconnected');
@@ -414,9 +410,7 @@ export class Hub {
       case 'chat':
         return this.#chat(ws, s, 'agent', d.name, f);
       case 'note':
-        return this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: f.text }, (event) =>
-          this.#publish(agentsTopic(s.id), { type: 'event', event }),
-        );
+        return this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: f.text }, agentsTopic(s.id));
       case 'lead':
         return this.#nav(ws, s, 'agent', f.url, true);
       case 'nav':
@@ -432,9 +426,7 @@ export class Hub {
       case 'transfer':
         this.#apply({ type: 'transfer', sessionId: s.id, fromAgentId: agentId, toAgentId: f.toAgentId ?? null, toDepartment: f.toDepartment ?? null }, ws);
         if (f.note) {
-          this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: `Transfer note: ${f.note}` }, (event) =>
-            this.#publish(agentsTopic(s.id), { type: 'event', event }),
-          );
+          this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: `Transfer note: ${f.note}` }, agentsTopic(s.id));
         }
         return;
       case 'end':
@@ -470,7 +462,7 @@ export class Hub {
 
   /** A stored attachment becomes a chat event both parties see. */
   attachmentAdded(sessionId: string, from: 'visitor' | 'agent', name: string, attachment: { id: string; name: string; type: string; size: number }) {
-    this.#append({ sessionId, ts: this.#d.clock(), kind: 'attachment', from, name, attachment }, (event) => this.#publish(sessionTopic(sessionId), { type: 'event', event }));
+    this.#append({ sessionId, ts: this.#d.clock(), kind: 'attachment', from, name, attachment }, sessionTopic(sessionId));
   }
 
   /** An admin disabled an agent: close their sockets (their sessions follow the grace rules). */
@@ -486,12 +478,9 @@ export class Hub {
   }
 
   #chat(ws: Socket, s: SessionRecord, from: 'visitor' | 'agent', name: string, f: ClientFrameOf<'chat'>) {
-    this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'chat', from, name, text: f.text, clientId: f.clientId }, (event, duplicate) => {
+    this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'chat', from, name, text: f.text, clientId: f.clientId }, sessionTopic(s.id), (event, duplicate) => {
       this.#send(ws, { type: 'ack', sessionId: s.id, clientId: f.clientId, seq: event.seq });
-      if (!duplicate) {
-        this.#d.metrics.messages.inc({ from });
-        this.#publish(sessionTopic(s.id), { type: 'event', event });
-      }
+      if (!duplicate) this.#d.metrics.messages.inc({ from });
     }, ws);
   }
 
@@ -507,7 +496,7 @@ export class Hub {
     s.url = href;
     this.#d.store.updateSession(s.id, { url: href });
     this.#c?.patch({ sessionId: s.id, url: href });
-    this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'nav', from: by, url: href }, (event) => this.#publish(sessionTopic(s.id), { type: 'event', event }));
+    this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'nav', from: by, url: href }, sessionTopic(s.id));
     const frame: ServerFrame = { type: 'navigate', sessionId: s.id, url: href, proxyUrl: this.#d.registry.proxyUrl(s.id, check.url), by };
     this.#d.log.info({ event: 'session.navigated', sessionId: s.id, by, url: href }, 'navigated');
     if (lead) this.#publish(sessionTopic(s.id), frame);
@@ -536,8 +525,7 @@ export class Hub {
     s.endReason = reason;
     this.#d.store.updateSession(sessionId, { state: 'ended', endedAt: now, endedBy: by, endReason: reason, rating: rating ?? null });
     const info = this.info(s);
-    this.#append({ sessionId, ts: now, kind: 'system', from: 'system', text: `Chat ${reason}.` }, (event) => {
-      this.#publish(sessionTopic(sessionId), { type: 'event', event });
+    this.#append({ sessionId, ts: now, kind: 'system', from: 'system', text: `Chat ${reason}.` }, sessionTopic(sessionId), (event) => {
       this.#publish(sessionTopic(sessionId), { type: 'session', session: { ...info, lastSeq: event.seq } });
       this.#publish(sessionTopic(sessionId), { type: 'ended', sessionId, by, reason });
       this.#d.events.ended(sessionId);
@@ -674,8 +662,7 @@ export class Hub {
           this.#d.webhooks.emit('session.started', { sessionId: s.id, agentId: e.agentId, siteId: s.siteId, entryUrl: s.entryUrl, waitedSeconds: (now - s.createdAt) / 1000 });
         }
         const info = this.info(s);
-        this.#append({ sessionId: s.id, ts: now, kind: 'system', from: 'system', text: `${agent?.name ?? 'An agent'} joined the chat.` }, (event) => {
-          this.#publish(sessionTopic(s.id), { type: 'event', event });
+        this.#append({ sessionId: s.id, ts: now, kind: 'system', from: 'system', text: `${agent?.name ?? 'An agent'} joined the chat.` }, sessionTopic(s.id), (event) => {
           this.#publish(sessionTopic(s.id), { type: 'session', session: { ...info, lastSeq: event.seq } });
         });
         this.#d.metrics.waitSeconds.observe((now - s.createdAt) / 1000);
@@ -692,8 +679,7 @@ export class Hub {
         store.updateSession(s.id, { state: 'queued', agentId: null });
         const text = e.reason === 'agent-gone' ? 'The agent was disconnected. You are first in line for the next agent.' : 'You are being transferred to another department.';
         const info = this.info(s);
-        this.#append({ sessionId: s.id, ts: clock(), kind: 'system', from: 'system', text }, (event) => {
-          this.#publish(sessionTopic(s.id), { type: 'event', event });
+        this.#append({ sessionId: s.id, ts: clock(), kind: 'system', from: 'system', text }, sessionTopic(s.id), (event) => {
           this.#publish(sessionTopic(s.id), { type: 'session', session: { ...info, lastSeq: event.seq } });
         });
         log.info({ event: 'session.requeued', sessionId: s.id, fromAgentId: e.fromAgentId, reason: e.reason }, 'requeued');
@@ -721,8 +707,7 @@ export class Hub {
           e.reason === 'no-agents'
             ? 'No agent is online right now. You can stay in the queue, or end the chat and write to us.'
             : 'This is taking longer than usual. You can keep waiting, or end the chat and write to us.';
-        this.#append({ sessionId: e.sessionId, ts: clock(), kind: 'system', from: 'system', text }, (event) => {
-          this.#publish(sessionTopic(e.sessionId), { type: 'event', event });
+        this.#append({ sessionId: e.sessionId, ts: clock(), kind: 'system', from: 'system', text }, sessionTopic(e.sessionId), () => {
           this.#publish(sessionTopic(e.sessionId), { type: 'offline.offer', sessionId: e.sessionId, reason: e.reason });
         });
         return;
@@ -840,16 +825,18 @@ export class Hub {
   // ------------------------------------------------------------------ helpers
 
   /**
-   * Appends to the session's log, then runs `then` with the numbered event (at once with one
-   * process; when Redis answers in a cluster). A failed append is logged and, when a socket is
-   * waiting for the answer, reported to it; nothing else is sent for that event.
+   * Appends to the session's log and publishes the numbered event to `topic`, then runs `then`
+   * (at once with one process; when Redis answers in a cluster, where the append script itself
+   * fans the event out to the other instances, so an instance dying right after the append loses
+   * nothing). A failed append is logged and, when a socket waits for the answer, reported to it.
    */
-  #append(e: Omit<SessionEvent, 'seq'>, then?: (event: SessionEvent, duplicate: boolean) => void, ws?: Socket) {
+  #append(e: Omit<SessionEvent, 'seq'>, topic: string, then?: (event: SessionEvent, duplicate: boolean) => void, ws?: Socket) {
     whenReady(
-      this.#d.events.append(e),
+      this.#d.events.append(e, topic),
       (r: Appended) => {
         const s = this.#sessions.get(e.sessionId);
         if (s && !r.duplicate && r.event.seq > s.lastSeq) s.lastSeq = r.event.seq;
+        if (!r.duplicate) this.#d.app.publish(topic, JSON.stringify({ type: 'event', event: r.event } satisfies ServerFrame));
         then?.(r.event, r.duplicate);
       },
       (err) => {

@@ -37,7 +37,7 @@ export async function createCluster(opts: {
   const { redis, instanceId, app, store, log } = opts;
   const router = new ReplicaRouter(opts.routing, Date.now);
   const routing = new ClusterRouting(redis.cmd, router, instanceId, log);
-  const events = redisEventLog(redis.cmd, store, opts.transcriptRetentionDays * 86_400, (err) =>
+  const events = redisEventLog(redis.cmd, store, instanceId, opts.transcriptRetentionDays * 86_400, (err) =>
     log.error({ err, event: 'events.archive-failed' }, 'copying an event into the transcript store failed'),
   );
   const bus = new Bus(app, redis.cmd, instanceId, log);

@@ -8,10 +8,13 @@ import type { SessionEvent } from '../../protocol/index.ts';
 import type { NewEvent, Store } from '../store/types.ts';
 import type { Appended, EventLog } from '../channel/event-log.ts';
 import type { Redis } from './redis.ts';
+import { BUS_CHANNEL } from './bus.ts';
 
+// The new event is published to the other instances (cb:bus, in Bus's wire format) inside the
+// script, so numbering and fan-out cannot be separated by an instance dying between them.
 const APPEND = `
 local seqKey, evKey, cidKey = KEYS[1], KEYS[2], KEYS[3]
-local clientId, body = ARGV[1], ARGV[2]
+local clientId, body, from, topic = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if clientId ~= '' then
   local known = redis.call('HGET', cidKey, clientId)
   if known then
@@ -22,17 +25,19 @@ end
 local seq = redis.call('INCR', seqKey)
 redis.call('XADD', evKey, '0-' .. seq, 'e', body)
 if clientId ~= '' then redis.call('HSET', cidKey, clientId, seq) end
+local frame = '{"type":"event","event":' .. string.sub(body, 1, -2) .. ',"seq":' .. seq .. '}}'
+redis.call('PUBLISH', '${BUS_CHANNEL}', from .. '\\0p\\0' .. topic .. '\\0' .. frame)
 return {1, seq, body}
 `;
 
 const keys = (sessionId: string) => [`cb:seq:${sessionId}`, `cb:ev:${sessionId}`, `cb:cid:${sessionId}`];
 
-export function redisEventLog(redis: Redis, store: Store, retentionSeconds: number, onArchiveError: (err: unknown) => void): EventLog {
+export function redisEventLog(redis: Redis, store: Store, instanceId: string, retentionSeconds: number, onArchiveError: (err: unknown) => void): EventLog {
   redis.defineCommand('cbAppendEvent', { numberOfKeys: 3, lua: APPEND });
   const append = (redis as unknown as { cbAppendEvent(...args: string[]): Promise<[number, number, string]> }).cbAppendEvent.bind(redis);
   return {
-    async append(e: NewEvent): Promise<Appended> {
-      const [fresh, seq, body] = await append(...keys(e.sessionId), e.clientId ?? '', JSON.stringify(e));
+    async append(e: NewEvent, topic: string): Promise<Appended> {
+      const [fresh, seq, body] = await append(...keys(e.sessionId), e.clientId ?? '', JSON.stringify(e), instanceId, topic);
       const event: SessionEvent = { ...(JSON.parse(body) as NewEvent), seq };
       if (fresh) {
         try {

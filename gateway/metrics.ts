@@ -27,4 +27,15 @@ export function createMetrics() {
   return m;
 }
 
+/** Cluster counters, read from the cluster layer when /metrics is scraped. */
+export function registerClusterMetrics(m: Metrics, stats: () => { commits: number; conflicts: number; busOut: number; busIn: number }, ready: () => boolean) {
+  const counter = (name: string, help: string, key: 'commits' | 'conflicts' | 'busOut' | 'busIn') =>
+    new Gauge({ name, help, registers: [m.registry], collect() { this.set(stats()[key]); } });
+  counter('cobrowse_cluster_routing_commits', 'Routing commands committed by this instance (compare-and-set won)', 'commits');
+  counter('cobrowse_cluster_routing_conflicts', 'Compare-and-set attempts lost to another instance and re-run', 'conflicts');
+  counter('cobrowse_cluster_frames_out', 'Frames this instance fanned out through Redis', 'busOut');
+  counter('cobrowse_cluster_frames_in', 'Frames other instances fanned out to this one', 'busIn');
+  new Gauge({ name: 'cobrowse_cluster_redis_ready', help: '1 while Redis is reachable', registers: [m.registry], collect() { this.set(ready() ? 1 : 0); } });
+}
+
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -21,7 +21,7 @@ import { Webhooks } from './webhooks.ts';
 import { parseDepartmentCapacity } from './channel/capacity.ts';
 import { loadStaticDir, type StaticFile } from './http/static-files.ts';
 import { send } from './http/respond.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, registerClusterMetrics } from './metrics.ts';
 import { RateLimiter } from './proxy/rate-limit.ts';
 import { newId } from './ids.ts';
 import { connectRedis, waitReady } from './cluster/redis.ts';
@@ -252,6 +252,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     },
   });
 
+  if (cluster && redis) registerClusterMetrics(metrics, () => cluster.stats(), () => redis.ready());
   // After the WebSocket route exists: uWS has no topic tree before it, and following the cluster
   // starts publishing at once.
   await cluster?.start(hub);

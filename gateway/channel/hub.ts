@@ -63,6 +63,8 @@ export interface HubCluster {
   publish(topic: string, text: string): void;
   relay(ws: Socket, topic: string, text: string): void;
   patch(p: SessionPatch): void;
+  /** Close this agent's sockets on the other instances too. */
+  kick(agentId: string): void;
   presenceAdd(kind: PresenceKind, id: string): void;
   /** Resolves true when `id` is still connected to another live instance. */
   presenceRemove(kind: PresenceKind, id: string): Promise<boolean>;
@@ -466,7 +468,8 @@ export class Hub {
   }
 
   /** An admin disabled an agent: close their sockets (their sessions follow the grace rules). */
-  disconnectAgent(agentId: string) {
+  disconnectAgent(agentId: string, everywhere = true) {
+    if (everywhere) this.#c?.kick(agentId);
     for (const ws of [...(this.#agents.get(agentId) ?? [])]) ws.end(4403, 'account disabled');
   }
 

@@ -26,6 +26,7 @@ export class Bus {
   #instanceId: string;
   #log: Logger;
   #onPatch: (p: SessionPatch) => void = () => {};
+  #onKick: (agentId: string) => void = () => {};
   /** Frames relayed through Redis, for /metrics and the bench. */
   readonly stats = { out: 0, in: 0 };
 
@@ -36,8 +37,9 @@ export class Bus {
     this.#log = log;
   }
 
-  async start(sub: Redis, onPatch: (p: SessionPatch) => void): Promise<void> {
+  async start(sub: Redis, onPatch: (p: SessionPatch) => void, onKick: (agentId: string) => void): Promise<void> {
     this.#onPatch = onPatch;
+    this.#onKick = onKick;
     await sub.subscribe(BUS_CHANNEL);
     sub.on('message', (channel: string, message: string) => {
       if (channel === BUS_CHANNEL) this.#receive(message);
@@ -60,7 +62,12 @@ export class Bus {
     this.#send('s', '', JSON.stringify(p));
   }
 
-  #send(kind: 'p' | 's', topic: string, text: string) {
+  /** An admin disabled this agent: close their sockets on every instance. */
+  kick(agentId: string): void {
+    this.#send('k', '', agentId);
+  }
+
+  #send(kind: 'p' | 's' | 'k', topic: string, text: string) {
     this.stats.out++;
     this.#redis.publish(BUS_CHANNEL, `${this.#instanceId}${SEP}${kind}${SEP}${topic}${SEP}${text}`).catch((err: Error) => {
       this.#log.warn({ event: 'bus.publish-failed', err: err.message }, 'cluster fan-out failed');
@@ -76,6 +83,7 @@ export class Bus {
     const text = message.slice(c + 1);
     this.stats.in++;
     if (kind === 'p') this.#app.publish(message.slice(b + 1, c), text);
+    else if (kind === 'k') this.#onKick(text);
     else if (kind === 's') {
       try {
         this.#onPatch(JSON.parse(text) as SessionPatch);

@@ -50,6 +50,7 @@ export async function createCluster(opts: {
     publish: (topic, text) => bus.publish(topic, text),
     relay: (ws, topic, text) => bus.relay(ws, topic, text),
     patch: (p) => bus.patch(p),
+    kick: (agentId) => bus.kick(agentId),
     presenceAdd: (kind, id) => presence.add(kind, id),
     presenceRemove: (kind, id) => presence.remove(kind, id),
   };
@@ -65,7 +66,7 @@ export async function createCluster(opts: {
         replicaChanged: () => hub.replicaChanged(),
         due: () => hub.deadlineDue(),
       });
-      await bus.start(redis.sub, (p) => hub.remotePatch(p));
+      await bus.start(redis.sub, (p) => hub.remotePatch(p), (agentId) => hub.disconnectAgent(agentId, false));
       await presence.start((d) => hub.departed(d));
       if (leftovers.agents.length || leftovers.visitors.length) {
         log.warn({ event: 'instance.leftovers', agents: leftovers.agents.length, visitors: leftovers.visitors.length }, 'sockets of a previous run of this instance count as dropped');

@@ -106,4 +106,17 @@ describe('two instances on Redis', () => {
     expect(again.frames.filter((f) => f.type === 'event' && f.event.seq < ack.seq)).toHaveLength(0);
     again.close();
   });
+
+  it('disabling an agent on one instance closes their sockets on the other; /metrics shows the cluster', async () => {
+    const rec = await a.gw.auth.createAgent({ email: 'kicked@agent.test', password: 'kicked-pass', name: 'Kim' });
+    const cookie = await loginCookie(b.gw.url, 'kicked@agent.test', 'kicked-pass');
+    const agent = new Peer(wsUrl(b.gw.url, '/ws/agent'), { origin: b.gw.url, cookie });
+    await agent.opened();
+    a.gw.hub.disconnectAgent(rec.id);
+    expect((await agent.closed).code).toBe(4403);
+
+    const metrics = await (await fetch(`${b.gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/^cobrowse_cluster_redis_ready 1$/m);
+    expect(metrics).toMatch(/^cobrowse_cluster_routing_commits [1-9]/m);
+  });
 });

@@ -14,7 +14,7 @@ import { BUS_CHANNEL } from './bus.ts';
 // script, so numbering and fan-out cannot be separated by an instance dying between them.
 const APPEND = `
 local seqKey, evKey, cidKey = KEYS[1], KEYS[2], KEYS[3]
-local clientId, body, from, topic = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local clientId, body, from, topic, floor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if clientId ~= '' then
   local known = redis.call('HGET', cidKey, clientId)
   if known then
@@ -22,6 +22,8 @@ if clientId ~= '' then
     if hit[1] then return {0, tonumber(known), hit[1][2][2]} end
   end
 end
+-- A counter Redis lost (restart without its data) continues from the transcript's last number.
+if redis.call('EXISTS', seqKey) == 0 then redis.call('SET', seqKey, floor) end
 local seq = redis.call('INCR', seqKey)
 redis.call('XADD', evKey, '0-' .. seq, 'e', body)
 if clientId ~= '' then redis.call('HSET', cidKey, clientId, seq) end
@@ -37,7 +39,8 @@ export function redisEventLog(redis: Redis, store: Store, instanceId: string, re
   const append = (redis as unknown as { cbAppendEvent(...args: string[]): Promise<[number, number, string]> }).cbAppendEvent.bind(redis);
   return {
     async append(e: NewEvent, topic: string): Promise<Appended> {
-      const [fresh, seq, body] = await append(...keys(e.sessionId), e.clientId ?? '', JSON.stringify(e), instanceId, topic);
+      const floor = store.session(e.sessionId)?.lastSeq ?? 0;
+      const [fresh, seq, body] = await append(...keys(e.sessionId), e.clientId ?? '', JSON.stringify(e), instanceId, topic, String(floor));
       const event: SessionEvent = { ...(JSON.parse(body) as NewEvent), seq };
       if (fresh) {
         try {
@@ -50,8 +53,11 @@ export function redisEventLog(redis: Redis, store: Store, instanceId: string, re
     },
     async after(sessionId: string, seq: number): Promise<SessionEvent[]> {
       const rows = await redis.xrange(`cb:ev:${sessionId}`, `(0-${seq}`, '+');
-      if (rows.length === 0 && seq === 0) return store.eventsAfter(sessionId, 0); // stream expired: the transcript
-      return rows.map(([id, fields]) => ({ ...(JSON.parse(fields[1]) as NewEvent), seq: Number(id.slice(2)) }));
+      const events = rows.map(([id, fields]) => ({ ...(JSON.parse(fields[1]) as NewEvent), seq: Number(id.slice(2)) }));
+      // A stream that expired, or that Redis lost, starts later than asked: the store has the rest.
+      const first = events[0]?.seq ?? Infinity;
+      if (first > seq + 1) return [...store.eventsAfter(sessionId, seq).filter((e) => e.seq < first), ...events];
+      return events;
     },
     ended(sessionId: string) {
       const m = redis.multi();

@@ -15,6 +15,16 @@ export interface OriginRegistryOptions {
   domain: string;
   publicPort: number;
   persist?: (e: ProxyOriginEntry) => void;
+  /**
+   * Cluster mode: the token of a (session, origin) pair, the same on every instance (an HMAC under
+   * a shared key, see cluster/proxy-state-redis.ts), so that a pair minted on two instances at once
+   * still gives both parties one origin. Default: a random token, remembered here and persisted.
+   */
+  mintToken?: (sessionId: string, origin: string) => string;
+  /** Cluster mode: the entry of a token this instance has not seen (minted by another instance). */
+  lookup?: (token: string) => Promise<ProxyOriginEntry | null>;
+  /** Cluster mode: a session ended here; clear its shared state. */
+  onDropSession?: (sessionId: string) => void;
 }
 
 export class OriginRegistry {
@@ -38,8 +48,11 @@ export class OriginRegistry {
   }
 
   #remember(e: ProxyOriginEntry) {
+    if (this.#byToken.has(e.token)) return;
     this.#byToken.set(e.token, e);
-    this.#byKey.set(`${e.sessionId}|${e.origin}`, e);
+    // A pair keeps the token it was first known by here (a restored random token, say).
+    const key = `${e.sessionId}|${e.origin}`;
+    if (!this.#byKey.has(key)) this.#byKey.set(key, e);
     const list = this.#bySession.get(e.sessionId);
     if (list) list.push(e);
     else this.#bySession.set(e.sessionId, [e]);
@@ -50,7 +63,7 @@ export class OriginRegistry {
     const key = `${sessionId}|${targetOrigin}`;
     let e = this.#byKey.get(key);
     if (!e) {
-      e = { token: newProxyToken(), sessionId, origin: targetOrigin };
+      e = { token: this.#o.mintToken?.(sessionId, targetOrigin) ?? newProxyToken(), sessionId, origin: targetOrigin };
       this.#remember(e);
       this.#o.persist?.(e);
     }
@@ -63,15 +76,53 @@ export class OriginRegistry {
     return this.proxyOrigin(sessionId, u.origin) + u.pathname + u.search + u.hash;
   }
 
-  /** Resolves a Host header (token.domain:port) to its entry. */
-  fromHost(host: string): ProxyOriginEntry | null {
+  /** The token of a Host header (token.domain:port), or null when it is not a proxy origin's. */
+  #tokenOf(host: string): string | null {
     const dot = host.indexOf('.');
     if (dot <= 0) return null;
     const token = host.slice(0, dot).toLowerCase();
     if (!PROXY_TOKEN_RE.test(token)) return null;
     if (host.slice(dot).toLowerCase() !== this.hostSuffix && host.slice(dot).toLowerCase() !== `.${this.#o.domain}`) return null;
-    return this.#byToken.get(token) ?? null;
+    return token;
   }
+
+  /** Resolves a Host header (token.domain:port) to its entry, from what this instance knows. */
+  fromHost(host: string): ProxyOriginEntry | null {
+    const token = this.#tokenOf(host);
+    return token ? (this.#byToken.get(token) ?? null) : null;
+  }
+
+  /** Whether resolveHost may find a host that fromHost does not know (cluster mode). */
+  get sharedLookup(): boolean {
+    return !!this.#o.lookup;
+  }
+
+  /** fromHost, then (cluster mode) the tokens other instances minted; found ones are kept here. */
+  async resolveHost(host: string): Promise<ProxyOriginEntry | null> {
+    const token = this.#tokenOf(host);
+    if (!token) return null;
+    const known = this.#byToken.get(token);
+    if (known || !this.#o.lookup) return known ?? null;
+    let p = this.#lookups.get(token);
+    if (!p) {
+      p = this.#o.lookup(token).then(
+        (e) => {
+          this.#lookups.delete(token);
+          if (!e || e.token !== token) return null;
+          this.#remember({ token, sessionId: e.sessionId, origin: e.origin });
+          return this.#byToken.get(token) ?? null;
+        },
+        () => {
+          this.#lookups.delete(token);
+          return null;
+        },
+      );
+      this.#lookups.set(token, p);
+    }
+    return p;
+  }
+
+  #lookups = new Map<string, Promise<ProxyOriginEntry | null>>();
 
   /** Real origin behind a proxy origin of the same session (for Origin/Referer headers). */
   realOriginOf(sessionId: string, proxyOrigin: string): string | null {
@@ -83,8 +134,26 @@ export class OriginRegistry {
     }
   }
 
-  /** Forget a session's origins (session ended): its proxy links stop working. */
+  /** realOriginOf, also for proxy origins minted by other instances (cluster mode). */
+  async resolveRealOriginOf(sessionId: string, proxyOrigin: string): Promise<string | null> {
+    const local = this.realOriginOf(sessionId, proxyOrigin);
+    if (local || !this.#o.lookup) return local;
+    try {
+      const e = await this.resolveHost(new URL(proxyOrigin).host);
+      return e && e.sessionId === sessionId ? e.origin : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Forget a session's origins (session ended): its proxy links stop working, on every instance. */
   dropSession(sessionId: string): void {
+    this.forgetSession(sessionId);
+    this.#o.onDropSession?.(sessionId);
+  }
+
+  /** Forget a session's origins on this instance only (another instance ended it). */
+  forgetSession(sessionId: string): void {
     for (const e of this.#bySession.get(sessionId) ?? []) {
       this.#byKey.delete(`${e.sessionId}|${e.origin}`);
       this.#byToken.delete(e.token);

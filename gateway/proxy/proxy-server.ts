@@ -12,7 +12,7 @@ import { readBody, send, statusLine, track, type ResState } from '../http/respon
 import { checkTarget, type TargetPolicy } from './target-policy.ts';
 import type { OriginRegistry } from './origin-registry.ts';
 import type { CookieJars } from './cookie-jars.ts';
-import { PageCache, type CachedPage } from './page-cache.ts';
+import { PageCache, type CachedPage, type SharedPageFlight } from './page-cache.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { filterResponseHeaders } from './response-headers.ts';
 import { decodeText, decompress } from './body-decode.ts';
@@ -38,6 +38,8 @@ export interface ProxyDeps {
   burst: number;
   maxUploadBytes: number;
   metrics?: { proxyRequest: (kind: string, status: number) => void };
+  /** Cluster mode: the single flight shared with the other instances. */
+  sharedPages?: SharedPageFlight | null;
 }
 
 const FORWARD_REQUEST_HEADERS = [
@@ -75,7 +77,7 @@ interface ProxyRequest {
 }
 
 export function createProxyApp(deps: ProxyDeps): TemplatedApp {
-  const cache = new PageCache<Fetched>();
+  const cache = new PageCache<Fetched>(5000, Date.now, deps.sharedPages ?? null);
   const limiter = new RateLimiter(deps.ratePerSecond, deps.burst);
   const { jars, log } = deps;
   // The registry is created after the proxy port is known: always read it through deps.
@@ -126,34 +128,34 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     send(res, state, e.status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, html);
   }
 
-  function injectHead(pr: ProxyRequest): string {
+  function injectHead(pr: ProxyRequest, docCookies: string): string {
     const cfg = JSON.stringify({
       parentOrigin: deps.parentOrigin,
       realOrigin: pr.targetOrigin,
       sessionHint: pr.sessionId.slice(0, 6),
       // document.cookie's starting value; the overlay keeps it current through /__cb/cookie.
-      cookies: jars.documentCookie(pr.sessionId, pr.targetOrigin + pr.path),
+      cookies: docCookies,
     }).replace(/</g, '\\u003c');
     return `<script>window.__cbFrame=${cfg}</script><script src="/__cb/overlay.js"></script>`;
   }
 
   /** Request headers for upstream: real origin/referer, cookies from the session jar plus the page's own. */
-  function upstreamHeaders(pr: ProxyRequest, targetUrl: string): Record<string, string> {
+  async function upstreamHeaders(pr: ProxyRequest, targetUrl: string): Promise<Record<string, string>> {
     const h: Record<string, string> = {};
     for (const k of FORWARD_REQUEST_HEADERS) if (pr.headers[k]) h[k] = pr.headers[k];
     h['accept-encoding'] = 'gzip, deflate, br';
-    const jarCookies = jars.cookieHeader(pr.sessionId, targetUrl);
+    const jarCookies = await jars.cookieHeader(pr.sessionId, targetUrl);
     const pageCookies = pr.headers.cookie ?? '';
     const cookie = [jarCookies, pageCookies].filter(Boolean).join('; ');
     if (cookie) h.cookie = cookie;
     if (pr.headers.origin) {
-      const real = reg().realOriginOf(pr.sessionId, pr.headers.origin);
+      const real = await reg().resolveRealOriginOf(pr.sessionId, pr.headers.origin);
       if (real) h.origin = real;
     }
     if (pr.headers.referer) {
       try {
         const ref = new URL(pr.headers.referer);
-        const real = reg().realOriginOf(pr.sessionId, ref.origin);
+        const real = await reg().resolveRealOriginOf(pr.sessionId, ref.origin);
         if (real) h.referer = real + ref.pathname + ref.search;
       } catch {
         /* a bad referer is dropped */
@@ -167,11 +169,12 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     if (!check.ok) throw new GatewayError(check.code, check.reason);
     const controller = new AbortController();
     state.onAbort.push(() => controller.abort());
+    const upHeaders = await upstreamHeaders(pr, targetUrl);
     let up;
     try {
       up = await request(targetUrl, {
         method: pr.method as 'GET',
-        headers: upstreamHeaders(pr, targetUrl),
+        headers: upHeaders,
         body,
         dispatcher: check.trusted ? deps.upstreams.trusted : deps.upstreams.guarded,
         signal: controller.signal,
@@ -179,7 +182,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     } catch (err) {
       throw upstreamError(err);
     }
-    jars.store(pr.sessionId, targetUrl, up.headers['set-cookie']);
+    await jars.store(pr.sessionId, targetUrl, up.headers['set-cookie']);
     const ct = String(up.headers['content-type'] ?? '');
     const mapUrl = mapUrlFor(pr.sessionId);
     const mapping = {
@@ -216,8 +219,9 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       throw new GatewayError('CB_ERR_UPSTREAM_BAD_RESPONSE', (err as Error).message);
     }
     const text = decodeText(raw, ct, isHtml);
+    const docCookies = isHtml ? await jars.documentCookie(pr.sessionId, pr.targetOrigin + pr.path) : '';
     const out = isHtml
-      ? rewriteHtml(text, { pageUrl: targetUrl, mapUrl, injectHead: injectHead(pr) })
+      ? rewriteHtml(text, { pageUrl: targetUrl, mapUrl, injectHead: injectHead(pr, docCookies) })
       : rewriteCss(text, { baseUrl: targetUrl, mapUrl });
     const headers = filterResponseHeaders(up.headers, { ...mapping, alsoDrop: ['content-length', 'content-encoding', 'content-type', 'etag', 'last-modified'] });
     headers.push(['content-type', `${isHtml ? 'text/html' : 'text/css'}; charset=utf-8`]);
@@ -244,7 +248,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     try {
       let r: Fetched;
       if (isNavigation) {
-        r = await cache.get(`${pr.sessionId}|${targetUrl}`, () => fetchAndRewrite(pr, targetUrl, null, state));
+        r = await cache.get(`${pr.sessionId}|${targetUrl}`, () => fetchAndRewrite(pr, targetUrl, null, state), { sessionId: pr.sessionId, url: targetUrl });
         // A streamed body can be read once: a second party waiting on the same flight fetches its own.
         if ('stream' in r) {
           if (r.taken) r = await fetchAndRewrite(pr, targetUrl, null, state);
@@ -268,7 +272,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     }
   }
 
-  function internal(res: HttpResponse, state: ResState, pr: ProxyRequest, url: string, query: string) {
+  function internal(res: HttpResponse, state: ResState, pr: ProxyRequest, url: string, query: string, early?: Readable | null) {
     if (url === '/__cb/overlay.js') {
       const js = deps.overlayJs();
       if (!js) return send(res, state, 503, { 'content-type': 'text/plain' }, 'overlay not built: run npm run build');
@@ -286,21 +290,25 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       }
       const headers = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
       if (pr.method === 'POST') {
-        return void readBody(res, state, 8192).then(
-          (b) => {
-            jars.setFromDocument(pr.sessionId, docUrl, b.toString('utf8'));
-            send(res, state, 200, headers, jars.documentCookie(pr.sessionId, docUrl));
+        return void (early ? readStream(early, 8192) : readBody(res, state, 8192)).then(
+          async (b) => {
+            await jars.setFromDocument(pr.sessionId, docUrl, b.toString('utf8'));
+            send(res, state, 200, headers, await jars.documentCookie(pr.sessionId, docUrl));
           },
           () => send(res, state, 413, headers, ''),
         );
       }
-      return send(res, state, 200, headers, jars.documentCookie(pr.sessionId, docUrl));
+      return void jars.documentCookie(pr.sessionId, docUrl).then(
+        (c) => send(res, state, 200, headers, c),
+        () => send(res, state, 503, headers, ''),
+      );
     }
     if (url === '/__cb/origin') {
       // Which real origin a proxy origin of this session stands for: lets a receiving overlay check
       // the origin a sender's postMessage claims (another session's origins are not answered).
-      const real = reg().realOriginOf(pr.sessionId, new URLSearchParams(query).get('o') ?? '');
-      return send(res, state, real ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, real ?? '');
+      return void reg().resolveRealOriginOf(pr.sessionId, new URLSearchParams(query).get('o') ?? '').then((real) =>
+        send(res, state, real ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, real ?? ''),
+      );
     }
     if (url === '/__cb/go') {
       const u = new URLSearchParams(query).get('u') ?? '';
@@ -324,7 +332,22 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       headers[k] = headers[k] ? `${headers[k]}, ${v}` : v;
     });
     const entry = reg().fromHost(host);
-    if (!entry || !deps.sessionLive(entry.sessionId)) return fail(res, state, 'CB_ERR_PROXY_TOKEN', null);
+    if (entry) return serve(res, state, entry, method, url, query, headers);
+    if (!reg().sharedLookup) return fail(res, state, 'CB_ERR_PROXY_TOKEN', null);
+    // Cluster mode: a token another instance minted. uWS delivers the body only to a handler
+    // attached now, so it is taken before the lookup.
+    const early = method === 'GET' || method === 'HEAD' ? null : requestBodyStream(res, state, deps.maxUploadBytes, headers['content-length']);
+    reg()
+      .resolveHost(host)
+      .then(
+        (e) => (e ? serve(res, state, e, method, url, query, headers, early) : (early?.destroy(), fail(res, state, 'CB_ERR_PROXY_TOKEN', null))),
+        () => (early?.destroy(), fail(res, state, 'CB_ERR_PROXY_TOKEN', null)),
+      );
+  });
+
+  /** `early`: the body stream when it had to be taken before the entry was known. */
+  function serve(res: HttpResponse, state: ResState, entry: { sessionId: string; origin: string }, method: string, url: string, query: string, headers: Record<string, string>, early?: Readable | null) {
+    if (!deps.sessionLive(entry.sessionId)) return (early?.destroy(), fail(res, state, 'CB_ERR_PROXY_TOKEN', null));
     const pr: ProxyRequest = {
       method,
       path: url + (query ? `?${query}` : ''),
@@ -332,13 +355,25 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       sessionId: entry.sessionId,
       targetOrigin: entry.origin,
     };
-    if (url.startsWith('/__cb/')) return internal(res, state, pr, url, query);
-    const body = method === 'GET' || method === 'HEAD' ? null : requestBodyStream(res, state, deps.maxUploadBytes, headers['content-length']);
+    if (url.startsWith('/__cb/')) return internal(res, state, pr, url, query, early);
+    const body = early !== undefined ? early : method === 'GET' || method === 'HEAD' ? null : requestBodyStream(res, state, deps.maxUploadBytes, headers['content-length']);
     if (!limiter.take(entry.sessionId)) return fail(res, state, 'CB_ERR_RATE_LIMITED', pr);
     handle(res, state, pr, body).catch((err) => {
       log.error({ err }, 'proxy handler crashed');
       if (!state.aborted) fail(res, state, 'CB_ERR_INTERNAL', pr);
     });
-  });
+  }
+}
+
+/** A small body already taken as a stream (see `early` above), as readBody would give it. */
+async function readStream(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new GatewayError('CB_ERR_BODY_TOO_LARGE');
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 

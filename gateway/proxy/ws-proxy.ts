@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { TemplatedApp, WebSocket as UwsSocket } from '../uws.ts';
 import { checkTarget, type TargetPolicy } from './target-policy.ts';
 import { guardedLookup } from './guarded-lookup.ts';
-import type { OriginRegistry } from './origin-registry.ts';
+import type { OriginRegistry, ProxyOriginEntry } from './origin-registry.ts';
 import type { CookieJars } from './cookie-jars.ts';
 
 interface WsData {
@@ -43,8 +43,9 @@ export function attachWsProxy(app: TemplatedApp, d: WsProxyDeps): void {
     maxBackpressure: MAX_BUFFERED,
     idleTimeout: 120,
     upgrade: (res, req, context) => {
-      const entry = d.registry().fromHost(req.getHeader('host'));
-      const target = entry ? upstreamUrl(entry.origin, req.getUrl(), req.getQuery() ?? '') : null;
+      const host = req.getHeader('host');
+      const path = req.getUrl();
+      const query = req.getQuery() ?? '';
       const key = req.getHeader('sec-websocket-key');
       const protocols = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
@@ -57,37 +58,56 @@ export function attachWsProxy(app: TemplatedApp, d: WsProxyDeps): void {
       const refuse = (status: string, why: string) => {
         if (!aborted) res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain').end(why));
       };
-      if (!entry || !target || !d.sessionLive(entry.sessionId)) return refuse('404 Not Found', 'CB_ERR_PROXY_TOKEN');
-      let httpEquivalent: string;
-      try {
-        const u = new URL(target);
-        if (u.protocol !== 'ws:' && u.protocol !== 'wss:') return refuse('400 Bad Request', 'CB_ERR_URL_INVALID');
-        httpEquivalent = target.replace(/^ws/, 'http');
-      } catch {
-        return refuse('400 Bad Request', 'CB_ERR_URL_INVALID');
+      const go = (entry: ProxyOriginEntry | null) => {
+        if (aborted) return;
+        const target = entry ? upstreamUrl(entry.origin, path, query) : null;
+        if (!entry || !target || !d.sessionLive(entry.sessionId)) return refuse('404 Not Found', 'CB_ERR_PROXY_TOKEN');
+        void open(entry, target);
+      };
+      // A token another instance minted (cluster mode) is looked up; a known one goes on at once.
+      const known = d.registry().fromHost(host);
+      if (known) return go(known);
+      d.registry().resolveHost(host).then(go, () => go(null));
+      async function open(entry: ProxyOriginEntry, target: string) {
+        let httpEquivalent: string;
+        try {
+          const u = new URL(target);
+          if (u.protocol !== 'ws:' && u.protocol !== 'wss:') return refuse('400 Bad Request', 'CB_ERR_URL_INVALID');
+          httpEquivalent = target.replace(/^ws/, 'http');
+        } catch {
+          return refuse('400 Bad Request', 'CB_ERR_URL_INVALID');
+        }
+        const check = checkTarget(httpEquivalent, d.policy);
+        if (!check.ok) return refuse('403 Forbidden', `${check.code}: ${check.reason}`);
+        const headers: Record<string, string> = { 'user-agent': ua };
+        const cookie = await d.jars.cookieHeader(entry.sessionId, httpEquivalent);
+        if (cookie) headers.cookie = cookie;
+        const realOrigin = pageOrigin ? await d.registry().resolveRealOriginOf(entry.sessionId, pageOrigin) : null;
+        if (aborted) return;
+        const up = new WebSocket(target, protocols ? protocols.split(',').map((p) => p.trim()) : [], {
+          headers,
+          origin: realOrigin ?? entry.origin,
+          lookup: check.trusted ? undefined : (guardedLookup as never),
+          handshakeTimeout: 10_000,
+          perMessageDeflate: false,
+        });
+        // The handshake's cookies are stored before the browser's socket opens.
+        let stored: Promise<void> = Promise.resolve();
+        up.on('upgrade', (msg) => (stored = d.jars.store(entry.sessionId, httpEquivalent, msg.headers['set-cookie'])));
+        up.once('open', () => {
+          // Hold upstream frames until the browser's side is open and listening.
+          up.pause();
+          void stored.then(() => {
+            if (aborted) return up.close();
+            res.cork(() => res.upgrade<WsData>({ up, sessionId: entry.sessionId }, key, up.protocol, extensions, context));
+            up.resume();
+          });
+        });
+        up.once('error', (err) => {
+          d.log.info({ sessionId: entry.sessionId, target, err: err.message }, 'proxied websocket failed');
+          if (up.readyState !== WebSocket.OPEN) refuse('502 Bad Gateway', `CB_ERR_UPSTREAM_UNREACHABLE: ${err.message}`);
+        });
       }
-      const check = checkTarget(httpEquivalent, d.policy);
-      if (!check.ok) return refuse('403 Forbidden', `${check.code}: ${check.reason}`);
-      const headers: Record<string, string> = { 'user-agent': ua };
-      const cookie = d.jars.cookieHeader(entry.sessionId, httpEquivalent);
-      if (cookie) headers.cookie = cookie;
-      const realOrigin = pageOrigin ? d.registry().realOriginOf(entry.sessionId, pageOrigin) : null;
-      const up = new WebSocket(target, protocols ? protocols.split(',').map((p) => p.trim()) : [], {
-        headers,
-        origin: realOrigin ?? entry.origin,
-        lookup: check.trusted ? undefined : (guardedLookup as never),
-        handshakeTimeout: 10_000,
-        perMessageDeflate: false,
-      });
-      up.on('upgrade', (msg) => d.jars.store(entry.sessionId, httpEquivalent, msg.headers['set-cookie']));
-      up.once('open', () => {
-        if (aborted) return up.close();
-        res.cork(() => res.upgrade<WsData>({ up, sessionId: entry.sessionId }, key, up.protocol, extensions, context));
-      });
-      up.once('error', (err) => {
-        d.log.info({ sessionId: entry.sessionId, target, err: err.message }, 'proxied websocket failed');
-        if (up.readyState !== WebSocket.OPEN) refuse('502 Bad Gateway', `CB_ERR_UPSTREAM_UNREACHABLE: ${err.message}`);
-      });
     },
     open: (ws: UwsSocket<WsData>) => {
       const { up } = ws.getUserData();

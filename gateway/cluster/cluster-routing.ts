@@ -85,19 +85,24 @@ export class ClusterRouting {
    * committed. One commit at a time per instance.
    */
   apply(cmd: Command | Command[]): Promise<Effect[]> {
+    return this.commit(cmd).then((r) => r.effects);
+  }
+
+  /** As apply, also saying which version the command became (null: a tick that found nothing due). */
+  commit(cmd: Command | Command[]): Promise<{ effects: Effect[]; version: number | null }> {
     const run = this.#chain.then(() => this.#commit(cmd));
     this.#chain = run.catch(() => {});
     return run;
   }
 
-  async #commit(cmd: Command | Command[]): Promise<Effect[]> {
+  async #commit(cmd: Command | Command[]): Promise<{ effects: Effect[]; version: number | null }> {
     const cmds = Array.isArray(cmd) ? cmd : [cmd];
     const tick = cmds.length === 1 && cmds[0].type === 'tick';
     for (let attempt = 0; attempt < 100; attempt++) {
       const before = tick ? JSON.stringify(this.router.snapshot()) : '';
       const effects = cmds.flatMap((c) => this.router.apply(c));
       const snap = JSON.stringify(this.router.snapshot());
-      if (tick && effects.length === 0 && snap === before) return effects; // nothing was due
+      if (tick && effects.length === 0 && snap === before) return { effects, version: null }; // nothing was due
       const next = this.router.nextDeadline();
       const notice = `${this.#instanceId}|${JSON.stringify(effects)}`;
       let [ok, version, current] = await this.#cas(ROUTING_KEY, ROUTING_VERSION_KEY, DEADLINES_KEY, String(this.#version), snap, next === null ? '' : String(next), notice);
@@ -109,7 +114,7 @@ export class ClusterRouting {
       if (ok) {
         this.#version = version;
         this.stats.commits++;
-        return effects;
+        return { effects, version };
       }
       this.stats.conflicts++;
       this.#load(current, version);

@@ -17,6 +17,12 @@ export interface Departed {
 const BEAT_MS = 1000;
 const TTL_MS = 3000;
 const INSTANCES = 'cb:instances';
+const FORGET_IF_DEAD = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('SREM', KEYS[4], ARGV[1])
+return 1
+`;
 const beatKey = (id: string) => `cb:inst:${id}`;
 const setKey = (id: string, kind: PresenceKind) => `cb:pres:${id}:${kind}`;
 
@@ -101,7 +107,8 @@ export class Presence {
       const departed = await this.#notElsewhere({ agents: a, visitors: v });
       this.#log.warn({ event: 'instance.reaped', instance: dead, agents: departed.agents.length, visitors: departed.visitors.length }, 'instance stopped beating; its sockets count as dropped');
       this.#onDeparted(departed);
-      await this.#redis.multi().del(setKey(dead, 'a'), setKey(dead, 'v')).srem(INSTANCES, dead).exec();
+      // Only while it is still dead: a restart in the meantime has started filling its sets again.
+      await this.#redis.eval(FORGET_IF_DEAD, 4, beatKey(dead), setKey(dead, 'a'), setKey(dead, 'v'), INSTANCES, dead);
     }
   }
 

@@ -21,6 +21,7 @@ export const GatewayErrors = {
   CB_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'The site took too long to answer.' },
   CB_ERR_UPSTREAM_UNREACHABLE: { status: 502, message: 'The site could not be reached.' },
   CB_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, message: 'The site sent a response the proxy could not read.' },
+  CB_ERR_REDIS_UNREACHABLE: { status: 503, message: 'Redis (REDIS_URL) could not be reached.' },
   CB_ERR_NOT_READY: { status: 503, message: 'The chat service is briefly unavailable (its shared state store is unreachable); try again in a moment.' },
   CB_ERR_INTERNAL: { status: 500, message: 'Internal error; the gateway logged it.' },
 } as const;

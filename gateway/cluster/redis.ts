@@ -4,6 +4,7 @@
 // by ioredis' offline queue) until Redis is back.
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { GatewayError } from '../errors.ts';
 
 export type { Redis };
 
@@ -51,7 +52,7 @@ export async function waitReady(pair: RedisPair, url: string, timeoutMs = 10_000
   const start = Date.now();
   while (!pair.ready()) {
     if (Date.now() - start > timeoutMs) {
-      throw new Error(`CB_ERR_REDIS_UNAVAILABLE: could not reach Redis at ${url} within ${timeoutMs / 1000} s; start redis-server or fix REDIS_URL`);
+      throw new GatewayError('CB_ERR_REDIS_UNREACHABLE', `Tried ${url} for ${timeoutMs / 1000} s; start redis-server or fix REDIS_URL (or unset it to run one process on SQLite).`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }

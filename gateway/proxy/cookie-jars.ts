@@ -227,7 +227,8 @@ export class RedisCookieJars implements CookieJars {
     // Import in creation order: the Cookie header orders cookies of equal path length that way.
     cookies.sort((x, y) => creationOf(x) - creationOf(y) || (x._o ?? 0) - (y._o ?? 0));
     if (cookies.length) jar._importCookiesSync({ cookies });
-    const fresh: Replica = { jar, version, usedAt: now, touchedAt: now };
+    // touchedAt 0: the next use refreshes the TTL of a jar this instance had not read before.
+    const fresh: Replica = { jar, version, usedAt: now, touchedAt: 0 };
     // Keep the newer copy when a concurrent read or write got here first.
     if (!current || current === rep || Number(current.version || 0) <= Number(version)) this.#replicas.set(sessionId, fresh);
     return { jar, replica: fresh };

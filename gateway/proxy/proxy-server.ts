@@ -3,7 +3,7 @@
 // overlay is injected; everything else streams straight through with backpressure. Runs as its own
 // uWS app on its own port, so proxied content never shares an origin with the console or the API.
 import { Readable } from 'node:stream';
-import { request, errors as undiciErrors } from 'undici';
+import { errors as undiciErrors } from 'undici';
 import type { Logger } from 'pino';
 import { uws, type HttpRequest, type HttpResponse, type TemplatedApp } from '../uws.ts';
 import { rewriteCss, rewriteHtml, rewriteLocationHeader, type UrlKind } from '../../injector/index.ts';
@@ -21,6 +21,7 @@ import type { Upstreams } from './upstream.ts';
 import { attachWsProxy } from './ws-proxy.ts';
 import { requestBodyStream } from './request-body.ts';
 import { streamResponse } from './stream-response.ts';
+import { fetchUpstream, type UpstreamBody } from './upstream-fetch.ts';
 
 export interface ProxyDeps {
   registry: OriginRegistry;
@@ -63,7 +64,7 @@ interface Streamed {
   stream: true;
   status: number;
   headers: [string, string][];
-  body: Readable;
+  body: UpstreamBody;
   taken?: boolean;
 }
 type Fetched = CachedPage | Streamed;
@@ -167,22 +168,30 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
   async function fetchAndRewrite(pr: ProxyRequest, targetUrl: string, body: Readable | null, state: ResState): Promise<Fetched> {
     const check = checkTarget(targetUrl, deps.policy);
     if (!check.ok) throw new GatewayError(check.code, check.reason);
-    const controller = new AbortController();
-    state.onAbort.push(() => controller.abort());
     const upHeaders = await upstreamHeaders(pr, targetUrl);
+    if (state.aborted) {
+      body?.destroy();
+      throw new GatewayError('CB_ERR_UPSTREAM_UNREACHABLE', 'The client went away.');
+    }
+    // dispatch() rather than request(): no Readable, AbortSignal or per-chunk stream events on the
+    // passthrough path (see upstream-fetch.ts). Origin and path come from the checked URL, so what
+    // goes on the request line is exactly what request(targetUrl) would have sent.
+    const exchange = fetchUpstream(check.trusted ? deps.upstreams.trusted : deps.upstreams.guarded, {
+      origin: check.url.origin,
+      path: check.url.pathname + check.url.search,
+      method: pr.method,
+      headers: upHeaders,
+      body,
+    });
+    state.onAbort.push(exchange.abort);
     let up;
     try {
-      up = await request(targetUrl, {
-        method: pr.method as 'GET',
-        headers: upHeaders,
-        body,
-        dispatcher: check.trusted ? deps.upstreams.trusted : deps.upstreams.guarded,
-        signal: controller.signal,
-      });
+      up = await exchange.response;
     } catch (err) {
       throw upstreamError(err);
     }
-    await jars.store(pr.sessionId, targetUrl, up.headers['set-cookie']);
+    // Most responses set no cookie: skip the jar's (possibly remote) write then.
+    if (up.headers['set-cookie']) await jars.store(pr.sessionId, targetUrl, up.headers['set-cookie']);
     const ct = String(up.headers['content-type'] ?? '');
     const mapUrl = mapUrlFor(pr.sessionId);
     const mapping = {
@@ -195,26 +204,17 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
         }
       },
     };
-    const noBody = pr.method === 'HEAD' || up.statusCode === 204 || up.statusCode === 304;
+    const noBody = pr.method === 'HEAD' || up.status === 204 || up.status === 304;
     const isHtml = HTML_TYPES.test(ct);
     const isCss = CSS_TYPE.test(ct);
     if (noBody || (!isHtml && !isCss)) {
       const headers = filterResponseHeaders(up.headers, mapping);
-      return { stream: true, status: up.statusCode, headers, body: up.body };
+      return { stream: true, status: up.status, headers, body: up.body };
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of up.body) {
-      size += chunk.length;
-      if (size > MAX_REWRITE_BYTES) {
-        up.body.destroy();
-        throw new GatewayError('CB_ERR_UPSTREAM_BAD_RESPONSE', 'The page is too large to co-browse.');
-      }
-      chunks.push(chunk);
-    }
+    const whole = await up.body.collect(MAX_REWRITE_BYTES, () => new GatewayError('CB_ERR_UPSTREAM_BAD_RESPONSE', 'The page is too large to co-browse.'));
     let raw: Buffer;
     try {
-      raw = await decompress(Buffer.concat(chunks), up.headers['content-encoding'] as string | undefined);
+      raw = await decompress(whole, up.headers['content-encoding'] as string | undefined);
     } catch (err) {
       throw new GatewayError('CB_ERR_UPSTREAM_BAD_RESPONSE', (err as Error).message);
     }
@@ -226,7 +226,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     const headers = filterResponseHeaders(up.headers, { ...mapping, alsoDrop: ['content-length', 'content-encoding', 'content-type', 'etag', 'last-modified'] });
     headers.push(['content-type', `${isHtml ? 'text/html' : 'text/css'}; charset=utf-8`]);
     if (isHtml) headers.push(['cache-control', 'no-store']);
-    return { status: up.statusCode, headers, body: Buffer.from(out, 'utf8') };
+    return { status: up.status, headers, body: Buffer.from(out, 'utf8') };
   }
 
   function upstreamError(err: unknown): GatewayError {

@@ -1,25 +1,28 @@
 // Streams an upstream body to a uWS response with backpressure, never holding it whole. With a
 // known length (Content-Length) it uses uWS's tryEnd, so the browser gets the length (progress bars,
 // range requests) instead of chunked encoding; without one it writes chunks. Either way, when the
-// socket is full we stop reading upstream until uWS says it is writable again.
-import type { Readable } from 'node:stream';
+// socket is full the sink tells the upstream body to stop (undici then stops reading the origin)
+// until uWS says the socket is writable again.
+//
+// The status line and headers go out in the same corked write as the first body chunk: one send
+// instead of two, and the client is woken once. One sink object per response, with its callbacks
+// bound once, so a chunk costs a cork and a tryEnd and allocates nothing of ours.
 import type { HttpResponse } from '../uws.ts';
 import { statusLine, type ResState } from '../http/respond.ts';
+import type { BodySink, UpstreamBody } from './upstream-fetch.ts';
 
-export function streamResponse(res: HttpResponse, state: ResState, status: number, headers: [string, string][], body: Readable, head = false): void {
-  if (state.aborted) return void body.destroy();
-  const lengthHeader = headers.find(([k]) => k === 'content-length')?.[1];
-  const total = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
-  const writeHead = () => {
-    res.writeStatus(statusLine(status));
-    for (const [k, v] of headers) if (k !== 'content-length') res.writeHeader(k, v); // uWS frames the body
-  };
+export function streamResponse(res: HttpResponse, state: ResState, status: number, headers: [string, string][], body: UpstreamBody, head = false): void {
+  if (state.aborted || state.done) return void body.destroy();
+  let total: number | null = null;
+  for (let i = 0; i < headers.length; i++) {
+    if (headers[i][0] === 'content-length') total = /^\d+$/.test(headers[i][1]) ? Number(headers[i][1]) : null;
+  }
 
   if (head || status === 204 || status === 304) {
-    body.resume();
+    body.dump();
     state.done = true;
     return void res.cork(() => {
-      writeHead();
+      writeHead(res, status, headers);
       // uWS leaves a keep-alive connection unusable after reporting a non-zero length without a
       // body, so that case closes the connection (the client reconnects; HEAD is rare).
       if (total && status !== 204 && status !== 304) res.endWithoutBody(total, true);
@@ -27,68 +30,120 @@ export function streamResponse(res: HttpResponse, state: ResState, status: numbe
     });
   }
 
-  res.cork(writeHead);
+  const sink = new UwsSink(res, state, status, headers, total, body);
   state.onAbort.push(() => body.destroy());
-  /** The rest of a chunk is waiting for the socket to drain. */
-  let waiting = false;
-  // The response is complete: let the upstream body run to its end rather than destroying it, so
-  // undici returns the connection to its keep-alive pool (a destroy would close it).
-  const finish = () => {
-    state.done = true;
-    body.resume();
-  };
+  body.pipe(sink);
+}
 
-  body.on('data', (chunk: Buffer) => {
-    if (state.aborted || state.done) return;
-    if (total === null) {
-      let ok = true;
-      res.cork(() => {
-        ok = res.write(chunk);
-      });
-      if (!ok) {
-        // uWS kept the chunk; wait until the socket drains before reading more from upstream.
-        body.pause();
-        res.onWritable(() => {
-          if (!state.aborted) body.resume();
-          return true;
-        });
+function writeHead(res: HttpResponse, status: number, headers: [string, string][]) {
+  res.writeStatus(statusLine(status));
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i];
+    if (h[0] !== 'content-length') res.writeHeader(h[0], h[1]); // uWS frames the body
+  }
+}
+
+class UwsSink implements BodySink {
+  #headPending = true;
+  /** The chunk being written (by #corked), then the one waiting for onWritable. */
+  #chunk: Buffer | null = null;
+  /** Write offset before #chunk was handed to tryEnd: onWritable's offset minus this is what went out. */
+  #startOffset = 0;
+  #ok = true;
+  #done = false;
+  readonly #corked: () => void;
+  readonly #writable: (offset: number) => boolean;
+  readonly #endCorked: () => void;
+
+  constructor(
+    private readonly res: HttpResponse,
+    private readonly state: ResState,
+    private readonly status: number,
+    private readonly headers: [string, string][],
+    private readonly total: number | null,
+    private readonly body: UpstreamBody,
+  ) {
+    this.#corked = () => this.#write();
+    this.#writable = (offset) => this.#onWritable(offset);
+    this.#endCorked = () => {
+      if (this.#headPending) {
+        this.#headPending = false;
+        writeHead(this.res, this.status, this.headers);
       }
+      this.res.end();
+    };
+  }
+
+  #write() {
+    const res = this.res;
+    if (this.#headPending) {
+      this.#headPending = false;
+      writeHead(res, this.status, this.headers);
+    }
+    if (this.total === null) {
+      this.#ok = res.write(this.#chunk!);
       return;
     }
-    const startOffset = res.getWriteOffset();
-    let result: [boolean, boolean] = [true, false];
-    res.cork(() => {
-      result = res.tryEnd(chunk, total);
-    });
-    const [ok, done] = result;
-    if (done) return finish();
-    if (!ok) {
-      // Part of the chunk is still ours to send: resend the rest from the offset uWS reports.
-      waiting = true;
-      body.pause();
-      res.onWritable((offset) => {
-        if (state.aborted || state.done) return true;
-        const [ok2, done2] = res.tryEnd(chunk.subarray(offset - startOffset), total);
-        if (done2) finish();
-        else if (ok2) {
-          waiting = false;
-          body.resume();
-        }
-        return ok2;
-      });
+    this.#startOffset = res.getWriteOffset();
+    const r = res.tryEnd(this.#chunk!, this.total);
+    this.#ok = r[0];
+    this.#done = r[1];
+  }
+
+  data(chunk: Buffer): boolean {
+    const state = this.state;
+    if (state.aborted || state.done) return true; // drained and dropped; the upstream runs to its end
+    this.#chunk = chunk;
+    this.res.cork(this.#corked);
+    if (this.#done) {
+      // The whole length went out (maybe buffered by uWS): the response is complete.
+      state.done = true;
+      this.#chunk = null;
+      return true;
     }
-  });
-  body.on('end', () => {
-    // The last chunk may still be draining through onWritable, which ends the response itself.
-    if (state.aborted || state.done || waiting) return;
-    state.done = true;
-    // A length was promised and not delivered: close rather than end a truncated body as complete.
-    if (total !== null) res.close();
-    else res.cork(() => res.end());
-  });
-  body.on('error', () => {
+    if (this.#ok) {
+      this.#chunk = null;
+      return true;
+    }
+    // The socket is full. write() kept the whole chunk; tryEnd kept nothing past the offset it
+    // reports, so the rest of the chunk is resent from onWritable.
+    if (this.total === null) this.#chunk = null;
+    this.res.onWritable(this.#writable);
+    return false;
+  }
+
+  #onWritable(offset: number): boolean {
+    const state = this.state;
+    if (state.aborted || state.done) return true;
+    if (this.total === null) {
+      this.body.resume();
+      return true;
+    }
+    const [ok, done] = this.res.tryEnd(this.#chunk!.subarray(offset - this.#startOffset), this.total);
+    if (done) {
+      state.done = true;
+      this.#chunk = null;
+      this.body.resume(); // let undici read the upstream to its end, so its connection is reused
+    } else if (ok) {
+      this.#chunk = null;
+      this.body.resume();
+    }
+    return ok;
+  }
+
+  end(): void {
+    const state = this.state;
     if (state.aborted || state.done) return;
     state.done = true;
-    res.close();
-  });
+    // A length was promised and not delivered: close rather than end a truncated body as complete.
+    if (this.total) this.res.close();
+    else this.res.cork(this.#endCorked);
+  }
+
+  error(): void {
+    const state = this.state;
+    if (state.aborted || state.done) return;
+    state.done = true;
+    this.res.close();
+  }
 }

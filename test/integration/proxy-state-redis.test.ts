@@ -208,3 +208,33 @@ describe('shared proxy tokens', () => {
     tb.close();
   });
 });
+
+describe('while Redis is down', () => {
+  it('jars answer from the local copy, the flight fetches locally, and both recover when Redis is back', async () => {
+    const p = await pair('outage');
+    const jars = new RedisCookieJars(p, log);
+    const flight = new SharedPageFlight(p, log);
+    await settle();
+    const url = 'http://shop.test/';
+    await jars.store('s9', url, 'k=v; Path=/');
+    expect(await jars.cookieHeader('s9', url)).toBe('k=v');
+    await redis.kill();
+    const deadline = Date.now() + 5000;
+    while (p.cmd.status === 'ready' && Date.now() < deadline) await sleep(10);
+    const t0 = Date.now();
+    expect(await jars.cookieHeader('s9', url)).toBe('k=v');
+    let loads = 0;
+    const got = await flight.run('s9', 'http://shop.test/p', async () => (loads++, { status: 200, headers: [] as [string, string][], body: Buffer.from('x') }));
+    expect((got as CachedPage).body.toString()).toBe('x');
+    expect(loads).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(500);
+    await redis.restart();
+    await waitReady(p, redis.url, 15_000);
+    await jars.store('s9', url, 'after=1; Path=/');
+    const other = new RedisCookieJars(await pair('outage-2'), log);
+    expect(await other.cookieHeader('s9', url)).toMatch(/after=1/);
+    jars.close();
+    other.close();
+    flight.close();
+  });
+});

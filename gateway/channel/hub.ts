@@ -856,7 +856,12 @@ export class Hub {
   }
 
   #send(ws: Socket, frame: ServerFrame) {
-    ws.send(JSON.stringify(frame));
+    try {
+      ws.send(JSON.stringify(frame));
+    } catch {
+      // The socket closed while a cluster round trip (replay, append) was in flight: uWS refuses
+      // access to a closed socket. Its client resumes by sequence number when it reconnects.
+    }
   }
 
   #error(ws: Socket, code: WireErrorCode, ref?: string) {

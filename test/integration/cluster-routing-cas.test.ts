@@ -32,7 +32,7 @@ const aid = fc.constantFrom(...AGENTS);
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ type: fc.constant('visitor.join' as const), sessionId: sid, department: fc.constantFrom(null, 'sales'), priority: fc.nat({ max: 1 }) }), weight: 4 },
   { arbitrary: fc.record({ type: fc.constantFrom('visitor.disconnect' as const, 'visitor.reconnect' as const, 'visitor.leave' as const, 'session.end' as const), sessionId: sid }), weight: 3 },
-  { arbitrary: fc.record({ type: fc.constant('agent.connect' as const), agent: fc.record({ agentId: aid, departments: fc.constantFrom([], ['sales']), capacity: fc.constantFrom(1, 2) }) }), weight: 2 },
+  { arbitrary: fc.record({ type: fc.constant('agent.connect' as const), agent: fc.record({ agentId: aid, departments: fc.constantFrom<string[]>([], ['sales']), capacity: fc.constantFrom(1, 2) }) }), weight: 2 },
   { arbitrary: fc.record({ type: fc.constant('agent.disconnect' as const), agentId: aid }), weight: 1 },
   { arbitrary: fc.record({ type: fc.constantFrom('accept' as const, 'decline' as const), agentId: aid, sessionId: sid }), weight: 5 },
   { arbitrary: fc.constant({ type: 'tick' as const }), weight: 1 },

@@ -28,7 +28,7 @@ export class Bus {
   #onPatch: (p: SessionPatch) => void = () => {};
   #onKick: (agentId: string) => void = () => {};
   /** Frames relayed through Redis, for /metrics and the bench. */
-  readonly stats = { out: 0, in: 0 };
+  readonly stats = { out: 0, in: 0, dropped: 0 };
 
   constructor(app: TemplatedApp, redis: Redis, instanceId: string, log: Logger) {
     this.#app = app;
@@ -55,6 +55,13 @@ export class Bus {
   /** To everyone subscribed to `topic` but the sender (no echo), on every instance. */
   relay(ws: WebSocket<unknown>, topic: string, text: string): void {
     ws.publish(topic, text);
+    // Pointer, scroll and form frames are superseded by the next one; while Redis is away they are
+    // dropped rather than queued (and flooded out late), and the parties re-sync when it returns.
+    // Chat, consent and session frames take other paths, which queue.
+    if (this.#redis.status !== 'ready') {
+      this.stats.dropped++;
+      return;
+    }
     this.#send('p', topic, text);
   }
 

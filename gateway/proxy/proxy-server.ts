@@ -14,7 +14,7 @@ import type { OriginRegistry } from './origin-registry.ts';
 import type { CookieJars } from './cookie-jars.ts';
 import { PageCache, type CachedPage, type SharedPageFlight } from './page-cache.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { filterResponseHeaders } from './response-headers.ts';
+import { filterResponseHeaders, type HeaderMapping, type UpstreamHeaders } from './response-headers.ts';
 import { decodeText, decompress } from './body-decode.ts';
 import { errorPage } from './error-page.ts';
 import type { Upstreams } from './upstream.ts';
@@ -165,37 +165,16 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     return h;
   }
 
-  async function fetchAndRewrite(pr: ProxyRequest, targetUrl: string, body: Readable | null, state: ResState): Promise<Fetched> {
-    const check = checkTarget(targetUrl, deps.policy);
-    if (!check.ok) throw new GatewayError(check.code, check.reason);
-    const upHeaders = await upstreamHeaders(pr, targetUrl);
-    if (state.aborted) {
-      body?.destroy();
-      throw new GatewayError('CB_ERR_UPSTREAM_UNREACHABLE', 'The client went away.');
-    }
-    // dispatch() rather than request(): no Readable, AbortSignal or per-chunk stream events on the
-    // passthrough path (see upstream-fetch.ts). Origin and path come from the checked URL, so what
-    // goes on the request line is exactly what request(targetUrl) would have sent.
-    const exchange = fetchUpstream(check.trusted ? deps.upstreams.trusted : deps.upstreams.guarded, {
-      origin: check.url.origin,
-      path: check.url.pathname + check.url.search,
-      method: pr.method,
-      headers: upHeaders,
-      body,
-    });
-    state.onAbort.push(exchange.abort);
-    let up;
-    try {
-      up = await exchange.response;
-    } catch (err) {
-      throw upstreamError(err);
-    }
-    // Most responses set no cookie: skip the jar's (possibly remote) write then.
-    if (up.headers['set-cookie']) await jars.store(pr.sessionId, targetUrl, up.headers['set-cookie']);
-    const ct = String(up.headers['content-type'] ?? '');
-    const mapUrl = mapUrlFor(pr.sessionId);
-    const mapping = {
-      mapLocation: (v: string) => rewriteLocationHeader(v, { pageUrl: targetUrl, mapUrl }),
+  /** Whether a response goes to the browser as it is (not HTML or CSS to rewrite, or no body). */
+  function streamsThrough(pr: ProxyRequest, status: number, headers: UpstreamHeaders): boolean {
+    if (pr.method === 'HEAD' || status === 204 || status === 304) return true;
+    const ct = String(headers['content-type'] ?? '');
+    return !HTML_TYPES.test(ct) && !CSS_TYPE.test(ct);
+  }
+
+  function headerMapping(pr: ProxyRequest, targetUrl: string): HeaderMapping {
+    return {
+      mapLocation: (v: string) => rewriteLocationHeader(v, { pageUrl: targetUrl, mapUrl: mapUrlFor(pr.sessionId) }),
       mapOrigin: (o: string) => {
         try {
           return reg().proxyOrigin(pr.sessionId, new URL(o).origin);
@@ -204,10 +183,60 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
         }
       },
     };
-    const noBody = pr.method === 'HEAD' || up.status === 204 || up.status === 304;
+  }
+
+  /**
+   * Fetches and, for HTML and CSS, rewrites. With `direct`, a response that streams through and sets
+   * no cookie is piped to that browser response right at its head (synchronously: the first body
+   * bytes go out from the read that brought them), and null is returned.
+   */
+  async function fetchAndRewrite(pr: ProxyRequest, targetUrl: string, body: Readable | null, state: ResState, direct: HttpResponse | null = null): Promise<Fetched | null> {
+    const check = checkTarget(targetUrl, deps.policy);
+    if (!check.ok) throw new GatewayError(check.code, check.reason);
+    const upHeaders = await upstreamHeaders(pr, targetUrl);
+    if (state.aborted) {
+      body?.destroy();
+      throw new GatewayError('CB_ERR_UPSTREAM_UNREACHABLE', 'The client went away.');
+    }
+    // Origin and path come from the checked URL, so the request line is exactly what
+    // request(targetUrl) would have sent. Plain-http GET and HEAD (most assets) go through the lean
+    // client (upstream-h1.ts); everything else through undici's dispatch() (upstream-fetch.ts).
+    const path = check.url.pathname + check.url.search;
+    const exchange =
+      check.url.protocol === 'http:' && body === null && (pr.method === 'GET' || pr.method === 'HEAD')
+        ? (check.trusted ? deps.upstreams.h1Trusted : deps.upstreams.h1Guarded).fetch(check.url, pr.method, path, upHeaders)
+        : fetchUpstream(check.trusted ? deps.upstreams.trusted : deps.upstreams.guarded, { origin: check.url.origin, path, method: pr.method, headers: upHeaders, body });
+    state.onAbort.push(exchange.abort);
+    const mapping = headerMapping(pr, targetUrl);
+    let streamed = false;
+    if (direct) {
+      exchange.onHead = (up) => {
+        // A Set-Cookie must be in the jar before the response completes: that case takes the path below.
+        if (up.headers['set-cookie'] || !streamsThrough(pr, up.status, up.headers)) return;
+        let headers: [string, string][];
+        try {
+          headers = filterResponseHeaders(up.headers, mapping);
+        } catch {
+          return; // the path below reports it
+        }
+        streamed = true;
+        deps.metrics?.proxyRequest('stream', up.status);
+        streamResponse(direct, state, up.status, headers, up.body, pr.method === 'HEAD');
+      };
+    }
+    let up;
+    try {
+      up = await exchange.response;
+    } catch (err) {
+      throw upstreamError(err);
+    }
+    if (streamed) return null;
+    // Most responses set no cookie: skip the jar's (possibly remote) write then.
+    if (up.headers['set-cookie']) await jars.store(pr.sessionId, targetUrl, up.headers['set-cookie']);
+    const ct = String(up.headers['content-type'] ?? '');
+    const mapUrl = mapUrlFor(pr.sessionId);
     const isHtml = HTML_TYPES.test(ct);
-    const isCss = CSS_TYPE.test(ct);
-    if (noBody || (!isHtml && !isCss)) {
+    if (streamsThrough(pr, up.status, up.headers)) {
       const headers = filterResponseHeaders(up.headers, mapping);
       return { stream: true, status: up.status, headers, body: up.body };
     }
@@ -248,14 +277,16 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     try {
       let r: Fetched;
       if (isNavigation) {
-        r = await cache.get(`${pr.sessionId}|${targetUrl}`, () => fetchAndRewrite(pr, targetUrl, null, state), { sessionId: pr.sessionId, url: targetUrl });
+        r = await cache.get(`${pr.sessionId}|${targetUrl}`, () => fetchAndRewrite(pr, targetUrl, null, state) as Promise<Fetched>, { sessionId: pr.sessionId, url: targetUrl });
         // A streamed body can be read once: a second party waiting on the same flight fetches its own.
         if ('stream' in r) {
-          if (r.taken) r = await fetchAndRewrite(pr, targetUrl, null, state);
+          if (r.taken) r = (await fetchAndRewrite(pr, targetUrl, null, state)) as Fetched;
           if ('stream' in r) r.taken = true;
         }
       } else {
-        r = await fetchAndRewrite(pr, targetUrl, body, state);
+        const got = await fetchAndRewrite(pr, targetUrl, body, state, res);
+        if (got === null) return; // streaming already
+        r = got;
       }
       if ('stream' in r) {
         deps.metrics?.proxyRequest('stream', r.status);

@@ -106,8 +106,15 @@ class UwsSink implements BodySink {
       return true;
     }
     // The socket is full. write() kept the whole chunk; tryEnd kept nothing past the offset it
-    // reports, so the rest of the chunk is resent from onWritable.
+    // reports, so the rest of the chunk is resent from onWritable — copied first when the chunk is
+    // a view of a read buffer its client reuses (upstream-h1.ts).
     if (this.total === null) this.#chunk = null;
+    else {
+      const offset = this.res.getWriteOffset();
+      const rest = chunk.subarray(offset - this.#startOffset);
+      this.#chunk = this.body.transient ? Buffer.from(rest) : rest;
+      this.#startOffset = offset;
+    }
     this.res.onWritable(this.#writable);
     return false;
   }

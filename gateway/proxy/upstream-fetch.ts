@@ -7,8 +7,11 @@
 //     socket, so backpressure reaches the origin and nothing is buffered here.
 //   - collect(limit): the whole body as one Buffer (HTML and CSS to rewrite), refused over `limit`.
 //   - dump(): the rest is read and dropped, so the connection goes back to undici's keep-alive pool.
-// Until the consumer attaches (one microtask after the head), chunks undici already read are queued;
-// past QUEUE_HIGH_WATER the upstream is paused.
+// Until the consumer attaches (one microtask after the head, unless `onHead` attaches it at once),
+// chunks already read are queued; past QUEUE_HIGH_WATER the upstream is paused.
+//
+// The same UpstreamBody and exchange shape serve upstream-h1.ts, whose chunks are views of one shared
+// read buffer ("transient"): valid only during the call, so whatever is kept is copied.
 import type { Dispatcher } from 'undici';
 import type { UpstreamHeaders } from './response-headers.ts';
 
@@ -17,6 +20,13 @@ export interface BodySink {
   data(chunk: Buffer): boolean;
   end(): void;
   error(err: Error): void;
+}
+
+/** What a body needs from the connection it comes from (undici's DispatchController fits). */
+export interface BodyController {
+  pause(): void;
+  resume(): void;
+  abort(reason: Error): void;
 }
 
 export interface UpstreamResponse {
@@ -39,7 +49,9 @@ const QUEUE_HIGH_WATER = 256 * 1024;
 const DISCARD: BodySink = { data: () => true, end() {}, error() {} };
 
 export class UpstreamBody {
-  #controller: Dispatcher.DispatchController;
+  #controller: BodyController;
+  /** Chunks are views of a buffer that is reused after the call: copy what is kept. */
+  readonly transient: boolean;
   #sink: BodySink | null = null;
   #queue: Buffer[] = [];
   #queued = 0;
@@ -52,8 +64,9 @@ export class UpstreamBody {
   /** We asked undici to stop parsing (and reading) the upstream socket. */
   #upstreamPaused = false;
 
-  constructor(controller: Dispatcher.DispatchController) {
+  constructor(controller: BodyController, transient = false) {
     this.#controller = controller;
+    this.transient = transient;
   }
 
   /** undici → consumer (called from onResponseData). */
@@ -66,7 +79,7 @@ export class UpstreamBody {
       }
       return;
     }
-    this.#queue.push(chunk);
+    this.#queue.push(this.transient ? Buffer.from(chunk) : chunk);
     this.#queued += chunk.length;
     if (this.#sinkFull || this.#queued > QUEUE_HIGH_WATER) this.#pauseUpstream();
   }
@@ -164,7 +177,7 @@ export class UpstreamBody {
             queueMicrotask(() => this.destroy());
             return true;
           }
-          chunks.push(chunk);
+          chunks.push(this.transient ? Buffer.from(chunk) : chunk);
           return true;
         },
         end: () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)),
@@ -177,19 +190,49 @@ export class UpstreamBody {
 /** A request in flight; `abort()` may be called at any time (before the head too). */
 export interface UpstreamExchange {
   response: Promise<UpstreamResponse>;
+  /**
+   * Called synchronously with the response head, before `response` resolves: a consumer that pipes
+   * the body here gets the first chunks as they are read, without the queue (and, for transient
+   * chunks, without a copy). Must not throw.
+   */
+  onHead: ((r: UpstreamResponse) => void) | null;
   abort(): void;
+}
+
+/** The settling half of an exchange, shared by the undici and the h1 clients. */
+export class ExchangeState {
+  body: UpstreamBody | null = null;
+  onHead: ((r: UpstreamResponse) => void) | null = null;
+  readonly response: Promise<UpstreamResponse>;
+  #resolve!: (r: UpstreamResponse) => void;
+  #reject!: (err: Error) => void;
+
+  constructor() {
+    this.response = new Promise<UpstreamResponse>((res, rej) => {
+      this.#resolve = res;
+      this.#reject = rej;
+    });
+  }
+
+  head(controller: BodyController, status: number, headers: UpstreamHeaders, transient: boolean): UpstreamBody {
+    const body = new UpstreamBody(controller, transient);
+    this.body = body;
+    const r = { status, headers, body };
+    this.onHead?.(r);
+    this.#resolve(r);
+    return body;
+  }
+
+  fail(err: Error): void {
+    if (this.body) this.body.fail(err);
+    else this.#reject(err);
+  }
 }
 
 export function fetchUpstream(dispatcher: Dispatcher, req: UpstreamRequest): UpstreamExchange {
   let controller: Dispatcher.DispatchController | null = null;
-  let body: UpstreamBody | null = null;
   let aborted = false;
-  let resolve!: (r: UpstreamResponse) => void;
-  let reject!: (err: Error) => void;
-  const response = new Promise<UpstreamResponse>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
+  const st = new ExchangeState();
   const abortError = () => new Error('client aborted');
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart(c) {
@@ -197,19 +240,17 @@ export function fetchUpstream(dispatcher: Dispatcher, req: UpstreamRequest): Ups
       if (aborted) c.abort(abortError());
     },
     onResponseStart(c, status, headers) {
-      if (status < 200 || body) return; // 1xx informational heads are not the response
-      body = new UpstreamBody(c);
-      resolve({ status, headers: headers as UpstreamHeaders, body });
+      if (status < 200 || st.body) return; // 1xx informational heads are not the response
+      st.head(c, status, headers as UpstreamHeaders, false);
     },
     onResponseData(_c, chunk) {
-      body?.push(chunk);
+      st.body?.push(chunk);
     },
     onResponseEnd() {
-      body?.end();
+      st.body?.end();
     },
     onResponseError(_c, err) {
-      if (body) body.fail(err);
-      else reject(err);
+      st.fail(err);
     },
   };
   dispatcher.dispatch(
@@ -217,11 +258,17 @@ export function fetchUpstream(dispatcher: Dispatcher, req: UpstreamRequest): Ups
     handler,
   );
   return {
-    response,
+    response: st.response,
+    set onHead(f) {
+      st.onHead = f;
+    },
+    get onHead() {
+      return st.onHead;
+    },
     abort() {
       if (aborted) return;
       aborted = true;
-      if (body) body.destroy(abortError());
+      if (st.body) st.body.destroy(abortError());
       else controller?.abort(abortError());
     },
   };

@@ -1,0 +1,558 @@
+// A lean HTTP/1.1 client for the proxy's commonest upstream request: GET or HEAD, no request body,
+// to a plain-http origin. Everything else (https, request bodies, other methods) goes through undici.
+//
+// Why: a proxied asset is read from the origin and written to the browser, and Node's stream
+// sockets allocate a fresh 64 KiB ArrayBuffer for every read. For a proxy that moves 100 KB per
+// request that is the dominant cost after the kernel's: external memory growing at hundreds of MB/s
+// forces a major GC many times a second. Here every upstream socket reads into one shared buffer
+// (net's `onread`), each read is parsed and forwarded synchronously, and a body chunk is a view of
+// that buffer that the consumer must use at once or copy (UpstreamBody.transient). With onHead
+// attaching the browser response synchronously, a passthrough allocates no per-read memory at all.
+//
+// What it keeps from undici's contract: per-origin keep-alive pools (64 connections, 10 s idle,
+// shortened to the server's keep-alive timeout), connect/headers/body timeouts raised as undici's
+// own error classes (so 504 pages come out the same), the SSRF-guarded DNS lookup for targets that
+// are not explicitly allowed, backpressure (a full consumer pauses the socket; body timeouts do
+// not run while paused), one retry of an idempotent request whose reused connection turned out to
+// be closed before any byte came back. It is strict where strictness is cheap: one framing only
+// (Content-Length and Transfer-Encoding together are refused, as are differing lengths), header
+// names must be tokens, no obsolete line folding, heads at most 64 KiB.
+import net from 'node:net';
+import { errors as undiciErrors } from 'undici';
+import { guardedLookup } from './guarded-lookup.ts';
+import type { UpstreamHeaders } from './response-headers.ts';
+import { ExchangeState, type BodyController, type UpstreamBody, type UpstreamExchange } from './upstream-fetch.ts';
+
+export interface H1Options {
+  connections: number;
+  keepAliveTimeout: number;
+  headersTimeout: number;
+  bodyTimeout: number;
+  connectTimeout: number;
+  /** Check every address DNS returns (targets not explicitly allowed). */
+  guarded: boolean;
+}
+
+/** Shared by every socket: a read is parsed and forwarded before the next one can arrive. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const MAX_HEAD = 64 * 1024;
+const MAX_LINE = 4096;
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\0\r\n]/;
+const BAD_PATH = /[^\u0021-\u00ff]/;
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
+const HEX = /^[0-9a-fA-F]{1,12}$/;
+
+const enum S {
+  Idle,
+  Head,
+  Length,
+  ChunkSize,
+  ChunkData,
+  ChunkEnd,
+  Trailers,
+  UntilClose,
+}
+
+class BadResponse extends undiciErrors.SocketError {
+  constructor(message: string) {
+    super(`bad upstream response: ${message}`);
+  }
+}
+
+export class H1Agent {
+  #pools = new Map<string, Pool>();
+  #closed = false;
+  constructor(readonly o: H1Options) {}
+
+  /** GET or HEAD `path` on a plain-http origin (`url` is the checked target URL). */
+  fetch(url: URL, method: 'GET' | 'HEAD', path: string, headers: Record<string, string>): UpstreamExchange {
+    const st = new ExchangeState();
+    const ex = new Exchange(st, method, requestHead(method, path, url.host, headers));
+    if (this.#closed) ex.fail(new undiciErrors.ClientDestroyedError());
+    else if (ex.head instanceof Error) ex.fail(ex.head);
+    else {
+      let pool = this.#pools.get(url.host);
+      if (!pool) {
+        pool = new Pool(this.o, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80), () => this.#pools.delete(url.host));
+        this.#pools.set(url.host, pool);
+      }
+      pool.acquire(ex);
+    }
+    return {
+      response: st.response,
+      set onHead(f) {
+        st.onHead = f;
+      },
+      get onHead() {
+        return st.onHead;
+      },
+      abort: () => ex.abort(),
+    };
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const p of this.#pools.values()) p.destroy();
+    this.#pools.clear();
+  }
+}
+
+function requestHead(method: string, path: string, host: string, headers: Record<string, string>): string | Error {
+  if (!path.startsWith('/') || BAD_PATH.test(path)) return new undiciErrors.InvalidArgumentError('invalid request path');
+  let head = `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\n`;
+  for (const k in headers) {
+    const v = headers[k];
+    if (!TOKEN.test(k) || BAD_VALUE.test(v)) return new undiciErrors.InvalidArgumentError(`invalid ${k} header`);
+    head += `${k}: ${v}\r\n`;
+  }
+  return head + 'connection: keep-alive\r\n\r\n';
+}
+
+class Exchange {
+  conn: Conn | null = null;
+  done = false;
+  retried = false;
+  #aborted = false;
+  constructor(
+    readonly st: ExchangeState,
+    readonly method: 'GET' | 'HEAD',
+    readonly head: string | Error,
+  ) {}
+
+  get body(): UpstreamBody | null {
+    return this.st.body;
+  }
+
+  fail(err: Error) {
+    if (this.done) return;
+    this.done = true;
+    this.st.fail(err);
+  }
+
+  abort() {
+    if (this.done || this.#aborted) return;
+    this.#aborted = true;
+    const err = new Error('client aborted');
+    if (this.conn) this.conn.abort(err);
+    else this.fail(err);
+  }
+
+  get aborted() {
+    return this.#aborted;
+  }
+}
+
+class Pool {
+  #idle: Conn[] = [];
+  #queue: Exchange[] = [];
+  #open = 0;
+  constructor(
+    readonly o: H1Options,
+    readonly host: string,
+    readonly port: number,
+    private readonly onEmpty: () => void,
+  ) {}
+
+  acquire(ex: Exchange) {
+    while (this.#idle.length) {
+      const c = this.#idle.pop()!;
+      if (c.usable) return c.start(ex);
+      c.destroy();
+    }
+    if (this.#open < this.o.connections) {
+      this.#open++;
+      return new Conn(this).start(ex);
+    }
+    this.#queue.push(ex);
+  }
+
+  /** A connection finished its exchange and may be reused. */
+  release(c: Conn) {
+    while (this.#queue.length) {
+      const ex = this.#queue.shift()!;
+      if (!ex.done) return c.start(ex);
+    }
+    this.#idle.push(c);
+    c.idle();
+  }
+
+  /** A connection closed (whatever the reason). */
+  closed(c: Conn) {
+    this.#open--;
+    const i = this.#idle.indexOf(c);
+    if (i >= 0) this.#idle.splice(i, 1);
+    while (this.#queue.length && this.#open < this.o.connections) {
+      const ex = this.#queue.shift()!;
+      if (ex.done) continue;
+      this.#open++;
+      new Conn(this).start(ex);
+    }
+    if (this.#open === 0 && this.#queue.length === 0) this.onEmpty();
+  }
+
+  destroy() {
+    for (const ex of this.#queue) ex.fail(new undiciErrors.ClientDestroyedError());
+    this.#queue = [];
+    for (const c of [...this.#idle]) c.destroy();
+  }
+}
+
+class Conn {
+  readonly #pool: Pool;
+  readonly #socket: net.Socket;
+  #ex: Exchange | null = null;
+  #connected = false;
+  /** Served a response before: a failure before any byte may be a stale keep-alive, worth one retry. */
+  #reused = false;
+  #gotBytes = false;
+  #state = S.Idle;
+  #headPart: Buffer | null = null;
+  #line = '';
+  #remaining = 0;
+  #keepAlive = true;
+  #paused = false;
+  /** Unparsed bytes of a read that came in while the consumer was full (a private copy). */
+  #pending: Buffer | null = null;
+  #idleTimeout: number;
+  #closed = false;
+
+  constructor(pool: Pool) {
+    this.#pool = pool;
+    this.#idleTimeout = pool.o.keepAliveTimeout;
+    const s = net.connect({
+      host: pool.host,
+      port: pool.port,
+      noDelay: true,
+      ...(pool.o.guarded ? { lookup: guardedLookup as never } : {}),
+      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.#onRead(n, buf) },
+    });
+    this.#socket = s;
+    s.setTimeout(pool.o.connectTimeout);
+    s.on('connect', () => {
+      this.#connected = true;
+      if (this.#ex) s.setTimeout(pool.o.headersTimeout);
+    });
+    s.on('timeout', () => this.#onTimeout());
+    s.on('error', (err) => this.#onError(err));
+    s.on('end', () => this.#onEnd());
+    s.on('close', () => this.#onClose());
+  }
+
+  get usable(): boolean {
+    return !this.#closed && !this.#socket.destroyed;
+  }
+
+  start(ex: Exchange) {
+    this.#ex = ex;
+    ex.conn = this;
+    this.#state = S.Head;
+    this.#gotBytes = false;
+    this.#keepAlive = true;
+    this.#headPart = null;
+    // A new connection keeps its connect timeout until 'connect'.
+    if (this.#connected) this.#socket.setTimeout(this.#pool.o.headersTimeout);
+    this.#socket.write(ex.head as string, 'latin1');
+  }
+
+  idle() {
+    this.#state = S.Idle;
+    this.#socket.setTimeout(this.#idleTimeout);
+  }
+
+  destroy() {
+    this.#closed = true;
+    this.#socket.destroy();
+  }
+
+  // ---- what the body's consumer may ask (through the per-exchange controller made in #onHead)
+
+  pause() {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#socket.pause();
+    this.#socket.setTimeout(0); // a slow browser is not a slow origin
+  }
+
+  resume() {
+    if (!this.#paused || !this.#ex) return;
+    this.#paused = false;
+    this.#socket.setTimeout(this.#pool.o.bodyTimeout);
+    const p = this.#pending;
+    if (p) {
+      this.#pending = null;
+      this.#parse(p, 0, p.length);
+    }
+    if (!this.#paused && this.#ex) this.#socket.resume();
+  }
+
+  abort(reason: Error) {
+    const ex = this.#ex;
+    this.#ex = null;
+    this.destroy();
+    if (ex) {
+      ex.conn = null;
+      ex.fail(reason);
+    }
+  }
+
+  // ---- socket events
+
+  #onRead(n: number, buf: Buffer): boolean {
+    if (!this.#ex) {
+      // Bytes nobody asked for (on an idle connection, or after an abort): the stream is unusable.
+      this.destroy();
+      return false;
+    }
+    this.#gotBytes = true;
+    this.#parse(buf, 0, n);
+    return !this.#paused;
+  }
+
+  #onTimeout() {
+    const ex = this.#ex;
+    if (!ex) return this.destroy(); // idle past the keep-alive timeout
+    if (this.#paused) return;
+    const err = !this.#connected
+      ? new undiciErrors.ConnectTimeoutError()
+      : this.#state === S.Head
+        ? new undiciErrors.HeadersTimeoutError()
+        : new undiciErrors.BodyTimeoutError();
+    this.abort(err);
+  }
+
+  #onError(err: Error) {
+    this.#closed = true;
+    this.#lost(err);
+  }
+
+  #onEnd() {
+    if (this.#ex && this.#state === S.UntilClose) {
+      this.#complete(false);
+      return;
+    }
+    this.#closed = true;
+    this.#socket.destroy();
+    this.#lost(new undiciErrors.SocketError('other side closed'));
+  }
+
+  #onClose() {
+    this.#closed = true;
+    this.#lost(new undiciErrors.SocketError('closed'));
+    this.#pool.closed(this);
+  }
+
+  /** The connection is gone: the exchange on it fails, or is retried once on a new connection. */
+  #lost(err: Error) {
+    const ex = this.#ex;
+    if (!ex) return;
+    this.#ex = null;
+    ex.conn = null;
+    if (!this.#gotBytes && this.#reused && !ex.retried && !ex.aborted && !ex.body) {
+      ex.retried = true;
+      // After this connection's close has been counted, so the retry may open a new one.
+      queueMicrotask(() => (ex.done ? undefined : this.#pool.acquire(ex)));
+      return;
+    }
+    ex.fail(err);
+  }
+
+  #fail(message: string) {
+    this.abort(new BadResponse(message));
+  }
+
+  // ---- parsing
+
+  #parse(buf: Buffer, i: number, end: number) {
+    while (i < end) {
+      const ex = this.#ex;
+      if (!ex) return;
+      switch (this.#state) {
+        case S.Head: {
+          let src = buf;
+          let from = i;
+          let to = end;
+          if (this.#headPart) {
+            src = Buffer.concat([this.#headPart, buf.subarray(i, end)]);
+            from = 0;
+            to = src.length;
+          }
+          const rel = src.subarray(from, Math.min(to, from + MAX_HEAD + 4)).indexOf(CRLFCRLF);
+          if (rel < 0) {
+            if (to - from > MAX_HEAD) return this.#fail('head too large');
+            this.#headPart = Buffer.from(src.subarray(from, to));
+            return;
+          }
+          const text = src.toString('latin1', from, from + rel);
+          i = end - (to - (from + rel + 4));
+          this.#headPart = null;
+          if (!this.#onHead(ex, text, i === end)) return;
+          break;
+        }
+        case S.Length: {
+          const take = Math.min(this.#remaining, end - i);
+          this.#remaining -= take;
+          const chunk = buf.subarray(i, i + take);
+          i += take;
+          this.#deliver(ex, chunk);
+          if (this.#remaining === 0) return this.#complete(i === end, buf, i, end);
+          break;
+        }
+        case S.ChunkSize:
+        case S.Trailers: {
+          const lf = buf.subarray(i, end).indexOf(10);
+          if (lf < 0) {
+            this.#line += buf.toString('latin1', i, end);
+            if (this.#line.length > MAX_LINE) return this.#fail('chunk line too long');
+            i = end;
+            break;
+          }
+          let line = this.#line + buf.toString('latin1', i, i + lf);
+          this.#line = '';
+          i += lf + 1;
+          if (!line.endsWith('\r')) return this.#fail('bare LF');
+          line = line.slice(0, -1);
+          if (this.#state === S.Trailers) {
+            if (line === '') return this.#complete(i === end, buf, i, end);
+            break; // trailers are not forwarded (as before)
+          }
+          const size = line.split(';', 1)[0].trim();
+          if (!HEX.test(size)) return this.#fail('bad chunk size');
+          this.#remaining = parseInt(size, 16);
+          this.#state = this.#remaining === 0 ? S.Trailers : S.ChunkData;
+          break;
+        }
+        case S.ChunkData: {
+          const take = Math.min(this.#remaining, end - i);
+          this.#remaining -= take;
+          const chunk = buf.subarray(i, i + take);
+          i += take;
+          if (this.#remaining === 0) {
+            this.#state = S.ChunkEnd;
+            this.#remaining = 2;
+          }
+          this.#deliver(ex, chunk);
+          break;
+        }
+        case S.ChunkEnd: {
+          const expect = this.#remaining === 2 ? 13 : 10;
+          if (buf[i] !== expect) return this.#fail('chunk not followed by CRLF');
+          i++;
+          if (--this.#remaining === 0) this.#state = S.ChunkSize;
+          break;
+        }
+        case S.UntilClose: {
+          const chunk = buf.subarray(i, end);
+          i = end;
+          this.#deliver(ex, chunk);
+          break;
+        }
+        default:
+          return this.#fail('unexpected bytes');
+      }
+      if (this.#paused && i < end) {
+        // The consumer is full: keep the rest of this read (the shared buffer is about to be reused).
+        this.#pending = Buffer.from(buf.subarray(i, end));
+        return;
+      }
+    }
+  }
+
+  #deliver(ex: Exchange, chunk: Buffer) {
+    if (chunk.length) ex.body!.push(chunk);
+  }
+
+  /**
+   * Parses a response head; false when the exchange ended (failed, or complete without a body).
+   * `last`: nothing follows the head in this read (a body-less response must not be followed).
+   */
+  #onHead(ex: Exchange, text: string, last: boolean): boolean {
+    const lines = text.split('\r\n');
+    const m = STATUS_LINE.exec(lines[0]);
+    if (!m) return (this.#fail('bad status line'), false);
+    const status = Number(m[2]);
+    const headers: UpstreamHeaders = {};
+    for (let k = 1; k < lines.length; k++) {
+      const line = lines[k];
+      const c = line.indexOf(':');
+      if (c <= 0) return (this.#fail('bad header line'), false);
+      const name = line.slice(0, c);
+      if (!TOKEN.test(name)) return (this.#fail('bad header name'), false);
+      const value = line.slice(c + 1).trim();
+      if (value.includes('\0') || value.includes('\n') || value.includes('\r')) return (this.#fail('bad header value'), false);
+      const key = name.toLowerCase();
+      const prev = headers[key];
+      if (prev === undefined) headers[key] = value;
+      else if (Array.isArray(prev)) prev.push(value);
+      else headers[key] = [prev, value];
+    }
+    if (status < 200) {
+      if (status === 101) return (this.#fail('unexpected upgrade'), false);
+      this.#state = S.Head; // 1xx informational: the response follows
+      return true;
+    }
+    const conn = String(headers.connection ?? '').toLowerCase();
+    this.#keepAlive = m[1] === '1' ? !/(^|[\s,])close([\s,]|$)/.test(conn) : /(^|[\s,])keep-alive([\s,]|$)/.test(conn);
+    const ka = /timeout=(\d+)/.exec(String(headers['keep-alive'] ?? ''));
+    if (ka) this.#idleTimeout = Math.min(this.#pool.o.keepAliveTimeout, Math.max(0, Number(ka[1]) * 1000 - 1000));
+    if (this.#idleTimeout <= 0) this.#keepAlive = false;
+
+    const noBody = ex.method === 'HEAD' || status === 204 || status === 304;
+    const te = headers['transfer-encoding'];
+    const cl = headers['content-length'];
+    let next: S = S.Length;
+    if (noBody) this.#remaining = 0;
+    else if (te !== undefined) {
+      if (cl !== undefined) return (this.#fail('both Content-Length and Transfer-Encoding'), false);
+      const codings = (Array.isArray(te) ? te.join(',') : te).toLowerCase().split(',');
+      if (codings[codings.length - 1].trim() === 'chunked') next = S.ChunkSize;
+      else {
+        next = S.UntilClose;
+        this.#keepAlive = false;
+      }
+    } else if (cl !== undefined) {
+      const list = Array.isArray(cl) ? cl : [cl];
+      if (list.some((v) => v !== list[0]) || !/^\d{1,15}$/.test(list[0])) return (this.#fail('bad Content-Length'), false);
+      this.#remaining = Number(list[0]);
+    } else {
+      next = S.UntilClose;
+      this.#keepAlive = false;
+    }
+    this.#state = next;
+    if (this.#pool.o.bodyTimeout !== this.#pool.o.headersTimeout) this.#socket.setTimeout(this.#pool.o.bodyTimeout);
+    this.#reused = true;
+    // The body's handle on this connection, valid for this exchange only (a late resume from a
+    // finished body must not touch the next exchange on the same connection).
+    const ctl: BodyController = {
+      pause: () => void (this.#ex === ex && this.pause()),
+      resume: () => void (this.#ex === ex && this.resume()),
+      abort: (reason) => void (this.#ex === ex && this.abort(reason)),
+    };
+    ex.st.head(ctl, status, headers, true);
+    if (this.#ex !== ex) return false; // the head's consumer aborted
+    if (next === S.Length && this.#remaining === 0) {
+      this.#complete(last);
+      return false;
+    }
+    return true;
+  }
+
+  /** The response is complete: hand the connection back (or close it), then end the body. */
+  #complete(clean: boolean, buf?: Buffer, i = 0, end = 0) {
+    const ex = this.#ex!;
+    this.#ex = null;
+    ex.conn = null;
+    ex.done = true;
+    this.#state = S.Idle;
+    this.#paused = false;
+    this.#pending = null;
+    // Bytes past the end of a response on a keep-alive connection: the framing cannot be trusted.
+    if (buf && i < end) clean = false;
+    if (clean && this.#keepAlive && this.usable) {
+      this.#socket.resume();
+      this.#pool.release(this);
+    } else this.destroy();
+    ex.body!.end();
+  }
+}

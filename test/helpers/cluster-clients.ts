@@ -193,6 +193,8 @@ export class ClusterVisitor extends ClusterClient {
   readonly agents: string[] = [];
   state: string | null = null;
   ended: { by: string; reason?: string } | null = null;
+  /** The test ended this session on purpose (the visitor's "End chat"). */
+  leftAt: number | null = null;
   errors: string[] = [];
 
   constructor(
@@ -204,6 +206,12 @@ export class ClusterVisitor extends ClusterClient {
     rand: Rand,
   ) {
     super(cluster, `v${joinIndex}`, node, rand);
+  }
+
+  /** "End chat", as the shell sends it. */
+  end() {
+    this.leftAt = Date.now();
+    this.send({ type: 'end', sessionId: this.sessionId });
   }
 
   protected path() {
@@ -231,12 +239,20 @@ export class ClusterAgent extends ClusterClient {
   id = '';
   /** Sessions the gateway told this agent it holds (a `session` frame, active, with this agent). */
   readonly held = new Set<string>();
-  /** Most sessions held at once, as this agent saw it. */
+  /** Most sessions held at once, as this agent saw it (not counting sessions `isEnding` says are being ended). */
   maxHeld = 0;
+  isEnding: (sessionId: string) => boolean = () => false;
   readonly refusals: Record<string, number> = {};
+  /** Sessions the gateway told this agent were ended. */
+  readonly ended = new Set<string>();
   readonly offersSeen = new Set<string>();
   /** First time (ms) this agent saw an offer for a session, and its expiry as the gateway stated it. */
   readonly offers = new Map<string, { seenAt: number; expiresAt: number | null }>();
+  /** For each offer as it arrived: ms left before it expires (by the gateway's offerExpiresAt). */
+  readonly offerRemainingMs: number[] = [];
+  /** For each refused accept: ms between sending it and the refusal, and what was left of the offer when sent. */
+  readonly refusedAccepts: { code: string; afterMs: number; leftWhenSentMs: number | null }[] = [];
+  readonly #acceptSent = new Map<string, { at: number; expiresAt: number | null }>();
   choose: (sessionId: string) => OfferChoice = () => 'accept';
   /** Called when a chat event from the visitor arrives on a session this agent holds. */
   onVisitorChat: ((sessionId: string, e: SessionEvent) => void) | null = null;
@@ -278,22 +294,36 @@ export class ClusterAgent extends ClusterClient {
           const key = `${it.sessionId}@${it.offerExpiresAt}`;
           if (this.offersSeen.has(key) || this.held.has(it.sessionId)) continue;
           this.offersSeen.add(key);
+          if (it.offerExpiresAt !== null) this.offerRemainingMs.push(it.offerExpiresAt - Date.now());
           const c = this.choose(it.sessionId);
-          if (c === 'accept') this.send({ type: 'accept', sessionId: it.sessionId });
+          if (c === 'accept') {
+            this.#acceptSent.set(it.sessionId, { at: Date.now(), expiresAt: it.offerExpiresAt });
+            this.send({ type: 'accept', sessionId: it.sessionId });
+          }
           else if (c === 'decline') this.send({ type: 'decline', sessionId: it.sessionId });
         }
         return;
       case 'session':
-        if (f.session.state === 'active' && f.session.agent?.id === this.id) {
+        if (f.session.state === 'ended') this.held.delete(f.session.sessionId);
+        else if (f.session.state === 'active' && f.session.agent?.id === this.id) {
           this.held.add(f.session.sessionId);
-          this.maxHeld = Math.max(this.maxHeld, this.held.size);
+          let n = 0;
+          for (const sid of this.held) if (!this.isEnding(sid)) n++;
+          this.maxHeld = Math.max(this.maxHeld, n);
         } else if (this.held.has(f.session.sessionId) && f.session.agent?.id !== this.id) {
           this.held.delete(f.session.sessionId);
         }
         return;
-      case 'error':
-        this.refusals[f.code] = (this.refusals[f.code] ?? 0) + 1;
+      case 'ended':
+        this.held.delete(f.sessionId);
+        this.ended.add(f.sessionId);
         return;
+      case 'error': {
+        this.refusals[f.code] = (this.refusals[f.code] ?? 0) + 1;
+        const sent = f.ref ? this.#acceptSent.get(f.ref) : undefined;
+        if (sent) this.refusedAccepts.push({ code: f.code, afterMs: Date.now() - sent.at, leftWhenSentMs: sent.expiresAt === null ? null : sent.expiresAt - sent.at });
+        return;
+      }
       case 'event':
         if (f.event.kind === 'chat' && f.event.from === 'visitor' && this.held.has(f.event.sessionId)) this.onVisitorChat?.(f.event.sessionId, f.event);
         return;

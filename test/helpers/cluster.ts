@@ -147,8 +147,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       return { snapshot: raw ? (JSON.parse(raw) as RoutingSnapshot) : null, version: ver === null ? null : Number(ver) };
     },
     client() {
-      client ??= new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 2, retryStrategy: () => 200 });
-      client.on('error', () => {});
+      if (!client) {
+        client = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 2, retryStrategy: () => 200 });
+        client.on('error', () => {});
+      }
       return client;
     },
     logs,

@@ -1,0 +1,149 @@
+// The whole flow in real browsers with the two parties on different instances of one cluster (two
+// gateway processes sharing Redis and the store): the visitor clicks the demo shop's link to
+// instance A and waits in the queue there; the agent signs in to the console on instance B, is
+// alerted, accepts; they chat both ways; the agent leads the visitor to another page and both frames
+// show it; the agent ends the session and the visitor is told; the transcript is in the shared store.
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { freePort } from '../../bench/lib/proc-stats.ts';
+import { openSqliteStore } from '../../gateway/store/sqlite-store.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { startCluster, until, type TestCluster } from '../helpers/cluster.ts';
+
+let c: TestCluster;
+let browser: Browser;
+let demo: { close(): Promise<void> } | null = null;
+let demoUrl = '';
+const shots = 'test-results/screenshots';
+const EMAIL = 'cluster-agent@demo.test';
+const PASSWORD = 'cluster-agent-pass';
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  const demoPort = await freePort();
+  demoUrl = `http://localhost:${demoPort}`;
+  c = await startCluster({
+    instances: 2,
+    agents: 1,
+    agentEmail: () => EMAIL,
+    agentPassword: PASSWORD,
+    env: { ROUTING_MODE: 'auto', ALLOWED_TARGETS: `http://localhost:${demoPort},http://127.0.0.1:${demoPort}` },
+  });
+  // The demo shop's "Talk to a live agent" link goes to instance A.
+  const { startDemoSite } = await import('../../demo-site/server.ts');
+  demo = await startDemoSite({ port: demoPort, host: '127.0.0.1', gatewayUrl: c.nodes[0].url, siteId: 'demo' });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await demo?.close();
+  await c?.close();
+});
+
+async function coFrame(page: Page, path: RegExp): Promise<Frame> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const el = await page.$('[data-testid="cobrowse-frame"]');
+    const f = await el?.contentFrame();
+    if (f && path.test(new URL(f.url() || 'about:blank', 'http://x').pathname) && /\.localhost:\d+/.test(f.url())) {
+      await f.waitForLoadState('domcontentloaded');
+      return f;
+    }
+    if (Date.now() > deadline) throw new Error(`co-browse frame never reached ${path}; at ${f?.url()}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+describe('cluster: visitor on instance A, agent on instance B, in real browsers', () => {
+  it('runs the whole flow across instances', async () => {
+    const [a, b] = c.nodes;
+    const vctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const actx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const visitor = await vctx.newPage();
+    const agent = await actx.newPage();
+    // What each console's socket carried, for a failure message.
+    const wire: string[] = [];
+    for (const [who, page] of [['visitor', visitor], ['agent', agent]] as const) {
+      page.on('websocket', (ws) => {
+        ws.on('framereceived', (f) => {
+          const text = String(f.payload);
+          if (/"type":"(navigate|session|ended|error)"/.test(text)) wire.push(`${who} ← ${text.slice(0, 300)}`);
+        });
+        ws.on('framesent', (f) => {
+          const text = String(f.payload);
+          if (/"type":"(nav|lead|end)"/.test(text)) wire.push(`${who} → ${text.slice(0, 300)}`);
+        });
+      });
+    }
+    try {
+      // The visitor clicks the hyperlink on the demo shop and lands in the queue on instance A.
+      await visitor.goto(`${demoUrl}/products`);
+      await visitor.click('[data-testid="talk-to-agent"]');
+      await visitor.waitForURL(/\/v\/[A-Za-z0-9_-]{22}$/);
+      expect(new URL(visitor.url()).origin).toBe(a.url);
+      await expect.poll(() => visitor.textContent('[data-testid="queue-position"]'), { timeout: 15_000 }).toMatch(/\b1\b/);
+      const entry = await coFrame(visitor, /^\/products$/);
+      expect(await entry.textContent('body')).toContain('Products');
+
+      // The agent signs in to the console on instance B and is alerted to the visitor queued on A.
+      await agent.goto(`${b.url}/agent/`);
+      await agent.fill('[data-testid="login-email"]', EMAIL);
+      await agent.fill('[data-testid="login-password"]', PASSWORD);
+      await agent.click('[data-testid="login-submit"]');
+      await agent.locator('[data-testid="queue-item"]').first().waitFor({ timeout: 15_000 });
+      await agent.click('[data-testid="accept"]');
+      await expect.poll(() => visitor.textContent('[data-testid="chat-log"]'), { timeout: 15_000 }).toMatch(/joined/);
+      await expect.poll(() => agent.locator('[data-testid="queue-item"]').count(), { timeout: 15_000 }).toBe(0);
+
+      // Chat both ways, across the instances.
+      await visitor.fill('[data-testid="chat-input"]', 'Hello from instance A');
+      await visitor.click('[data-testid="chat-send"]');
+      await expect.poll(() => agent.textContent('[data-testid="chat-log"]'), { timeout: 15_000 }).toContain('Hello from instance A');
+      await agent.fill('[data-testid="chat-input"]', 'Hello from instance B');
+      await agent.click('[data-testid="chat-send"]');
+      await expect.poll(() => visitor.textContent('[data-testid="chat-log"]'), { timeout: 15_000 }).toContain('Hello from instance B');
+      const vTexts = await visitor.locator('[data-testid="chat-message"]').allTextContents();
+      expect(vTexts.filter((x) => x.includes('Hello from instance A'))).toHaveLength(1);
+      expect(vTexts.filter((x) => x.includes('Hello from instance B'))).toHaveLength(1);
+
+      // The agent (on B) leads the visitor (on A) to another page; both frames show it.
+      await agent.fill('[data-testid="lead-url"]', `${demoUrl}/long`);
+      await agent.click('[data-testid="lead-go"]');
+      const vLong = await coFrame(visitor, /^\/long$/);
+      const aLong = await coFrame(agent, /^\/long$/);
+      expect(new URL(vLong.url()).pathname).toBe(new URL(aLong.url()).pathname);
+      expect(await vLong.textContent('h1')).toBe(await aLong.textContent('h1'));
+
+      // A link the visitor clicks moves the agent's view too.
+      await vLong.click('a[href$="/cart"]');
+      await coFrame(agent, /^\/cart$/);
+
+      await visitor.screenshot({ path: `${shots}/cluster-visitor-shell.png` });
+      await agent.screenshot({ path: `${shots}/cluster-agent-console.png` });
+
+      // The agent ends the session; the visitor on the other instance is told.
+      await agent.click('[data-testid="end-session"]');
+      await expect.poll(() => visitor.textContent('body'), { timeout: 15_000 }).toMatch(/ended/i);
+
+      // The shared store has the session ended, with its messages and pages.
+      const sid = new URL(visitor.url()).pathname.split('/').pop()!;
+      const store = openSqliteStore(c.databasePath);
+      try {
+        await until('the session is ended in the shared store', () => store.session(sid)?.state === 'ended', 15_000, 100);
+        const events = store.eventsAfter(sid, 0);
+        expect(events.filter((e) => e.kind === 'chat').map((e) => e.text)).toEqual(['Hello from instance A', 'Hello from instance B']);
+        expect(events.filter((e) => e.kind === 'nav').map((e) => new URL(e.url!).pathname)).toEqual(expect.arrayContaining(['/products', '/long', '/cart']));
+      } finally {
+        store.close();
+      }
+    } catch (err) {
+      await visitor.screenshot({ path: `${shots}/cluster-visitor-failure.png` }).catch(() => {});
+      await agent.screenshot({ path: `${shots}/cluster-agent-failure.png` }).catch(() => {});
+      throw new Error(`${(err as Error).message}\n\nframes:\n${wire.join('\n')}\n\n${c.logs(4000)}`);
+    } finally {
+      await vctx.close();
+      await actx.close();
+    }
+  });
+});

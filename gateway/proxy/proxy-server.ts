@@ -172,17 +172,22 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     return !HTML_TYPES.test(ct) && !CSS_TYPE.test(ct);
   }
 
-  function headerMapping(pr: ProxyRequest, targetUrl: string): HeaderMapping {
-    return {
-      mapLocation: (v: string) => rewriteLocationHeader(v, { pageUrl: targetUrl, mapUrl: mapUrlFor(pr.sessionId) }),
-      mapOrigin: (o: string) => {
-        try {
-          return reg().proxyOrigin(pr.sessionId, new URL(o).origin);
-        } catch {
-          return null;
-        }
-      },
-    };
+  /** Header mapping for one response (a class: no closures to build per request on the asset path). */
+  class ResponseMapping implements HeaderMapping {
+    constructor(
+      private readonly sessionId: string,
+      private readonly targetUrl: string,
+    ) {}
+    mapLocation(v: string): string {
+      return rewriteLocationHeader(v, { pageUrl: this.targetUrl, mapUrl: mapUrlFor(this.sessionId) });
+    }
+    mapOrigin(o: string): string | null {
+      try {
+        return reg().proxyOrigin(this.sessionId, new URL(o).origin);
+      } catch {
+        return null;
+      }
+    }
   }
 
   /**
@@ -207,7 +212,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
         ? (check.trusted ? deps.upstreams.h1Trusted : deps.upstreams.h1Guarded).fetch(check.url, pr.method, path, upHeaders)
         : fetchUpstream(check.trusted ? deps.upstreams.trusted : deps.upstreams.guarded, { origin: check.url.origin, path, method: pr.method, headers: upHeaders, body });
     state.onAbort.push(exchange.abort);
-    const mapping = headerMapping(pr, targetUrl);
+    const mapping = new ResponseMapping(pr.sessionId, targetUrl);
     let streamed = false;
     if (direct) {
       exchange.onHead = (up) => {
@@ -252,7 +257,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     const out = isHtml
       ? rewriteHtml(text, { pageUrl: targetUrl, mapUrl, injectHead: injectHead(pr, docCookies) })
       : rewriteCss(text, { baseUrl: targetUrl, mapUrl });
-    const headers = filterResponseHeaders(up.headers, { ...mapping, alsoDrop: ['content-length', 'content-encoding', 'content-type', 'etag', 'last-modified'] });
+    const headers = filterResponseHeaders(up.headers, mapping, ['content-length', 'content-encoding', 'content-type', 'etag', 'last-modified']);
     headers.push(['content-type', `${isHtml ? 'text/html' : 'text/css'}; charset=utf-8`]);
     if (isHtml) headers.push(['cache-control', 'no-store']);
     return { status: up.status, headers, body: Buffer.from(out, 'utf8') };

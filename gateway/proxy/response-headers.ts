@@ -40,11 +40,17 @@ export interface HeaderMapping {
   alsoDrop?: readonly string[];
 }
 
-export function filterResponseHeaders(headers: UpstreamHeaders, m: HeaderMapping): [string, string][] {
+/** `alsoDrop` adds to `m.alsoDrop`. */
+export function filterResponseHeaders(headers: UpstreamHeaders, m: HeaderMapping, alsoDrop?: readonly string[]): [string, string][] {
   const out: [string, string][] = [];
-  const also = new Set(m.alsoDrop ?? []);
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || DROP.has(name) || also.has(name)) continue;
+  const also = m.alsoDrop || alsoDrop ? new Set([...(m.alsoDrop ?? []), ...(alsoDrop ?? [])]) : null;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || DROP.has(name) || also?.has(name)) continue;
+    if (typeof value === 'string' && name !== 'location' && name !== 'content-location' && name !== 'refresh' && name !== 'access-control-allow-origin') {
+      out.push([name, value]); // the common case: one value, passed as it is
+      continue;
+    }
     for (const v of Array.isArray(value) ? value : [value]) {
       if (name === 'location' || name === 'content-location') out.push([name, m.mapLocation(v)]);
       else if (name === 'refresh') {

@@ -33,8 +33,11 @@ export interface H1Options {
   guarded: boolean;
 }
 
-/** Shared by every socket: a read is parsed and forwarded before the next one can arrive. */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/**
+ * Shared by every socket: a read is parsed and forwarded before the next one can arrive. Large
+ * enough that a typical asset arrives in one read and leaves in one send.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 const MAX_HEAD = 64 * 1024;
 const MAX_LINE = 4096;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
@@ -68,8 +71,7 @@ export class H1Agent {
 
   /** GET or HEAD `path` on a plain-http origin (`url` is the checked target URL). */
   fetch(url: URL, method: 'GET' | 'HEAD', path: string, headers: Record<string, string>): UpstreamExchange {
-    const st = new ExchangeState();
-    const ex = new Exchange(st, method, requestHead(method, path, url.host, headers));
+    const ex = new Exchange(method, requestHead(method, path, url.host, headers));
     if (this.#closed) ex.fail(new undiciErrors.ClientDestroyedError());
     else if (ex.head instanceof Error) ex.fail(ex.head);
     else {
@@ -80,16 +82,7 @@ export class H1Agent {
       }
       pool.acquire(ex);
     }
-    return {
-      response: st.response,
-      set onHead(f) {
-        st.onHead = f;
-      },
-      get onHead() {
-        return st.onHead;
-      },
-      abort: () => ex.abort(),
-    };
+    return ex;
   }
 
   close(): void {
@@ -110,16 +103,32 @@ function requestHead(method: string, path: string, host: string, headers: Record
   return head + 'connection: keep-alive\r\n\r\n';
 }
 
-class Exchange {
+class Exchange implements UpstreamExchange {
+  readonly st = new ExchangeState();
   conn: Conn | null = null;
   done = false;
   retried = false;
   #aborted = false;
+  /** For state.onAbort: bound once. */
+  readonly abort: () => void;
   constructor(
-    readonly st: ExchangeState,
     readonly method: 'GET' | 'HEAD',
     readonly head: string | Error,
-  ) {}
+  ) {
+    this.abort = this.#abort.bind(this);
+  }
+
+  get response() {
+    return this.st.response;
+  }
+
+  get onHead() {
+    return this.st.onHead;
+  }
+
+  set onHead(f) {
+    this.st.onHead = f;
+  }
 
   get body(): UpstreamBody | null {
     return this.st.body;
@@ -131,7 +140,7 @@ class Exchange {
     this.st.fail(err);
   }
 
-  abort() {
+  #abort() {
     if (this.done || this.#aborted) return;
     this.#aborted = true;
     const err = new Error('client aborted');
@@ -156,9 +165,10 @@ class Pool {
   ) {}
 
   acquire(ex: Exchange) {
+    const now = Date.now();
     while (this.#idle.length) {
       const c = this.#idle.pop()!;
-      if (c.usable) return c.start(ex);
+      if (c.usable && !c.idleExpired(now)) return c.start(ex);
       c.destroy();
     }
     if (this.#open < this.o.connections) {
@@ -199,6 +209,23 @@ class Pool {
   }
 }
 
+/** A body's handle on its connection, valid for its own exchange only. */
+class ExchangeControl implements BodyController {
+  constructor(
+    private readonly conn: Conn,
+    private readonly ex: Exchange,
+  ) {}
+  pause() {
+    if (this.conn.current === this.ex) this.conn.pause();
+  }
+  resume() {
+    if (this.conn.current === this.ex) this.conn.resume();
+  }
+  abort(reason: Error) {
+    if (this.conn.current === this.ex) this.conn.abort(reason);
+  }
+}
+
 class Conn {
   readonly #pool: Pool;
   readonly #socket: net.Socket;
@@ -216,7 +243,10 @@ class Conn {
   /** Unparsed bytes of a read that came in while the consumer was full (a private copy). */
   #pending: Buffer | null = null;
   #idleTimeout: number;
+  #idleSince = 0;
   #closed = false;
+  /** The timeout the socket is armed with (re-armed only on change). */
+  #armed = 0;
 
   constructor(pool: Pool) {
     this.#pool = pool;
@@ -229,15 +259,19 @@ class Conn {
       onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.#onRead(n, buf) },
     });
     this.#socket = s;
-    s.setTimeout(pool.o.connectTimeout);
+    this.#arm(pool.o.connectTimeout);
     s.on('connect', () => {
       this.#connected = true;
-      if (this.#ex) s.setTimeout(pool.o.headersTimeout);
+      if (this.#ex) this.#arm(pool.o.headersTimeout);
     });
     s.on('timeout', () => this.#onTimeout());
     s.on('error', (err) => this.#onError(err));
     s.on('end', () => this.#onEnd());
     s.on('close', () => this.#onClose());
+  }
+
+  get current(): Exchange | null {
+    return this.#ex;
   }
 
   get usable(): boolean {
@@ -252,18 +286,33 @@ class Conn {
     this.#keepAlive = true;
     this.#headPart = null;
     // A new connection keeps its connect timeout until 'connect'.
-    if (this.#connected) this.#socket.setTimeout(this.#pool.o.headersTimeout);
+    if (this.#connected) this.#arm(this.#pool.o.headersTimeout);
     this.#socket.write(ex.head as string, 'latin1');
   }
 
+  /**
+   * Back in the pool. The socket's timeout is left as it is (re-arming it costs two timer objects
+   * per request): an idle connection past its keep-alive time is dropped when next taken, and the
+   * socket timeout closes it if it is not taken at all.
+   */
   idle() {
     this.#state = S.Idle;
-    this.#socket.setTimeout(this.#idleTimeout);
+    this.#idleSince = Date.now();
+  }
+
+  idleExpired(now: number): boolean {
+    return now - this.#idleSince >= this.#idleTimeout;
   }
 
   destroy() {
     this.#closed = true;
     this.#socket.destroy();
+  }
+
+  #arm(ms: number) {
+    if (ms === this.#armed) return;
+    this.#armed = ms;
+    this.#socket.setTimeout(ms);
   }
 
   // ---- what the body's consumer may ask (through the per-exchange controller made in #onHead)
@@ -272,13 +321,13 @@ class Conn {
     if (this.#paused) return;
     this.#paused = true;
     this.#socket.pause();
-    this.#socket.setTimeout(0); // a slow browser is not a slow origin
+    this.#arm(0); // a slow browser is not a slow origin
   }
 
   resume() {
     if (!this.#paused || !this.#ex) return;
     this.#paused = false;
-    this.#socket.setTimeout(this.#pool.o.bodyTimeout);
+    this.#arm(this.#pool.o.bodyTimeout);
     const p = this.#pending;
     if (p) {
       this.#pending = null;
@@ -520,16 +569,11 @@ class Conn {
       this.#keepAlive = false;
     }
     this.#state = next;
-    if (this.#pool.o.bodyTimeout !== this.#pool.o.headersTimeout) this.#socket.setTimeout(this.#pool.o.bodyTimeout);
+    this.#arm(this.#pool.o.bodyTimeout);
     this.#reused = true;
     // The body's handle on this connection, valid for this exchange only (a late resume from a
     // finished body must not touch the next exchange on the same connection).
-    const ctl: BodyController = {
-      pause: () => void (this.#ex === ex && this.pause()),
-      resume: () => void (this.#ex === ex && this.resume()),
-      abort: (reason) => void (this.#ex === ex && this.abort(reason)),
-    };
-    ex.st.head(ctl, status, headers, true);
+    ex.st.head(new ExchangeControl(this, ex), status, headers, true);
     if (this.#ex !== ex) return false; // the head's consumer aborted
     if (next === S.Length && this.#remaining === 0) {
       this.#complete(last);

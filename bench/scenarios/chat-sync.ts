@@ -5,14 +5,20 @@
 // against two peers: a minimal `ws` relay (the common Node stack) and a bare uWebSockets.js publish
 // relay (the limit of our stack).
 //
-// All three relays are set up first, then measured in interleaved rounds (gateway, ws, uWS, gateway…)
-// so that a noisy neighbour on a shared machine spreads over all three instead of skewing one.
+// A fourth subject is the gateway as a cluster: two instances over Redis, visitors on the first and
+// agents on the second, so every frame crosses the Redis hop; it is reported beside the one-instance
+// run with the latency that hop costs (skipped, with a note, when redis-server is not installed or
+// with --target).
+//
+// All relays are set up first, then measured in interleaved rounds (gateway, ws, uWS, cluster, gateway…)
+// so that a noisy neighbour on a shared machine spreads over all of them instead of skewing one.
 import type { BenchContext } from '../lib/context.ts';
 import { chunk } from '../lib/context.ts';
 import type { Child } from '../lib/rpc.ts';
 import { epochMs, mergeHists, summarize, type LatencySummary } from '../lib/hdr.ts';
 import { collectGarbage } from '../lib/inspector-gc.ts';
 import { busyPercent, cpuSecondsOf, machineCpu, rssOf, sleep } from '../lib/proc-stats.ts';
+import { clusterUnavailable, startGatewayCluster } from '../lib/gateway-cluster.ts';
 import { emptyResult, fig, fmt, latencyFigures, logNotes, mib, type ScenarioResult } from '../lib/results.ts';
 import type { LoadPlan, RecorderReport } from '../clients/traffic.ts';
 
@@ -21,7 +27,8 @@ type LoadReport = RecorderReport & { sockets: number; closes?: Record<string, nu
 /** A relay under test with its clients connected and its sessions established. */
 interface Setup {
   subject: string;
-  pid: number | null;
+  /** Processes whose CPU is the relay's (one gateway; two gateways and their redis-server). */
+  pids: number[];
   clients: Child[];
   established: number;
   rssIdle: number;
@@ -44,6 +51,9 @@ interface Window {
   /** All CPUs of the machine, busy share during the window (the relay, its clients and anything else). */
   machineBusy: number;
 }
+
+/** Subject name of the two-instance run. */
+const CLUSTER = 'gateway-2-instances-redis';
 
 export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
   const { opts, progress } = ctx;
@@ -99,7 +109,7 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
       if (!opts.quick) await gw.gc();
       return {
         subject: 'gateway',
-        pid: gw.pid,
+        pids: gw.pid ? [gw.pid] : [],
         clients,
         established: arrived.active,
         ...base,
@@ -155,7 +165,65 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
       const closeSessions = async () => {
         await Promise.all(clients.map((c) => c.call('close')));
       };
-      return { subject, pid: peer.pid, clients, established: S, ...base, rssEstablished: await relay.rss(), ...relay, closeSessions, teardown };
+      return { subject, pids: [peer.pid], clients, established: S, ...base, rssEstablished: await relay.rss(), ...relay, closeSessions, teardown };
+    } catch (err) {
+      await teardown();
+      throw err;
+    }
+  }
+
+  /**
+   * The gateway as a two-instance cluster over Redis: visitors arrive on instance 1, agents work on
+   * instance 2, so every sync frame and chat message crosses Redis. Same clients and load as above.
+   */
+  async function setupCluster(): Promise<Setup> {
+    const cl = await startGatewayCluster({ instances: 2, agents: opts.chatAgents });
+    const [visitorUrl, agentUrl] = cl.urls;
+    const groups = chunk(cl.agents, procs);
+    const clients: Child[] = [];
+    const teardown = async () => {
+      await Promise.all(clients.map((c) => c.stop()));
+      await cl.stop();
+    };
+    try {
+      clients.push(
+        ...(await Promise.all([
+          ctx.fork('clients/visitor-client.ts', 'cluster-visitors'),
+          ...groups.map((_, k) => ctx.fork('clients/agent-client.ts', `cluster-agents-${k + 1}`)),
+        ])),
+      );
+      const [visitors, ...agents] = clients;
+      await Promise.all(groups.map((creds, k) => agents[k].call('connect', { url: agentUrl, creds, autoAccept: true })));
+      const relay = {
+        rss: () => cl.rss(),
+        gc: () => cl.gc(),
+        // The worse of the two instances.
+        eventLoopP99: async () => Math.max(...(await Promise.all(cl.urls.map((_, i) => cl.metrics(i)))).map((m) => m.get('nodejs_eventloop_lag_p99_seconds') ?? NaN)),
+      };
+      const base = await baseline(relay);
+      const arrived = await visitors.call<{ active: number }>('arrive', { url: visitorUrl, count: S, rate: opts.quick ? 100 : 200, entryUrl: 'https://shop.example.com/', timeoutMs: 30_000 });
+      for (let i = 0; i < 30; i++) {
+        const views = await Promise.all(agents.map((a) => a.call<{ byAgent: Record<string, string[]> }>('sessions')));
+        if (views.reduce((n, v) => n + Object.values(v.byAgent).flat().length, 0) >= arrived.active) break;
+        await sleep(100);
+      }
+      if (!opts.quick) await cl.gc();
+      return {
+        subject: CLUSTER,
+        pids: [...cl.pids, ...(cl.redisPid ? [cl.redisPid] : [])],
+        clients,
+        established: arrived.active,
+        ...base,
+        rssEstablished: await cl.rss(),
+        ...relay,
+        logIssues: () => cl.logIssues(),
+        closeSessions: async () => {
+          await visitors.call('close', { end: true });
+          await sleep(500);
+          await Promise.all(agents.map((a) => a.call('close')));
+        },
+        teardown,
+      };
     } catch (err) {
       await teardown();
       throw err;
@@ -171,10 +239,11 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
     const to = from + p.durationMs;
     const tick = setInterval(() => onTick((epochMs() - p.t0) / 1000), 200);
     await sleep(from - epochMs());
-    const cpu0 = s.pid ? cpuSecondsOf(s.pid) : NaN;
+    const cpuOf = () => (s.pids.length ? s.pids.reduce((n, pid) => n + cpuSecondsOf(pid), 0) : NaN);
+    const cpu0 = cpuOf();
     const m0 = machineCpu();
     await sleep(to - epochMs());
-    const cpu1 = s.pid ? cpuSecondsOf(s.pid) : NaN;
+    const cpu1 = cpuOf();
     const machineBusy = busyPercent(m0, machineCpu());
     const eld = await s.eventLoopP99();
     const reports = await running;
@@ -182,11 +251,19 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
     return { reports, cpuSeconds: cpu1 - cpu0, eldMs: eld * 1000, machineBusy };
   }
 
+  // The two-instance run needs a redis-server of its own and gateways we start ourselves.
+  const noCluster = opts.target ? 'a gateway given with --target (the bench starts the cluster itself)' : clusterUnavailable();
+  if (noCluster) r.notes.push(`The two-instance run over Redis was skipped: ${noCluster}.`);
   try {
-    progress.start(`chat+sync: ${S} sessions on the gateway, a ws relay and a bare uWS relay`, 3);
+    progress.start(`chat+sync: ${S} sessions on the gateway${noCluster ? '' : ', on two gateways over Redis'}, a ws relay and a bare uWS relay`, noCluster ? 3 : 4);
     if (opts.quick) {
-      // --quick checks the harness, not speed: set the three up at once (idle baselines overlap).
-      const all = await Promise.allSettled([setupGateway(), setupPeer('peers/ws-relay.ts', 'ws-relay'), setupPeer('peers/uws-relay.ts', 'uws-relay')]);
+      // --quick checks the harness, not speed: set them all up at once (idle baselines overlap).
+      const all = await Promise.allSettled([
+        setupGateway(),
+        setupPeer('peers/ws-relay.ts', 'ws-relay'),
+        setupPeer('peers/uws-relay.ts', 'uws-relay'),
+        ...(noCluster ? [] : [setupCluster()]),
+      ]);
       for (const x of all) if (x.status === 'fulfilled') setups.push(x.value);
       const failed = all.find((x) => x.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -197,6 +274,10 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
       setups.push(await setupPeer('peers/ws-relay.ts', 'ws-relay'));
       progress.update(2, 'ws relay ready');
       setups.push(await setupPeer('peers/uws-relay.ts', 'uws-relay'));
+      if (!noCluster) {
+        progress.update(3, 'uWS relay ready');
+        setups.push(await setupCluster());
+      }
     }
     progress.finish(`${setups.map((s) => `${s.subject} ${s.established}`).join(', ')} sessions`);
 
@@ -276,11 +357,12 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
       };
     });
     const [gw, wsR, uws] = rows;
+    const cl = rows.find((m) => m.s.subject === CLUSTER) ?? null;
     function sessionsPerCore(m: (typeof rows)[0]): number {
       return m.cpuPercent > 0 ? (S * 100) / m.cpuPercent : NaN;
     }
 
-    // ---- correctness (the gateway only: the peers are references)
+    // ---- correctness (the gateway, one instance or two: the peers are references)
     r.checks.push(
       { scenario: r.name, name: 'chat sessions established', ok: gw.s.established === S, detail: `${gw.s.established} of ${S}` },
       {
@@ -290,6 +372,17 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
         detail: `${gw.chatReceived} of ${gw.chatSent}${Object.keys(gw.errors).length ? `; error frames: ${JSON.stringify(gw.errors)}` : ''}${gw.closed ? `; sockets closed by the gateway (clients resumed): ${JSON.stringify(gw.closes)}` : ''}`,
       },
     );
+    if (cl) {
+      r.checks.push(
+        { scenario: r.name, name: 'two instances: chat sessions established', ok: cl.s.established === S, detail: `${cl.s.established} of ${S}` },
+        {
+          scenario: r.name,
+          name: 'two instances: every chat message sent in the window was delivered',
+          ok: cl.chatReceived >= cl.chatSent,
+          detail: `${cl.chatReceived} of ${cl.chatSent}${Object.keys(cl.errors).length ? `; error frames: ${JSON.stringify(cl.errors)}` : ''}${cl.closed ? `; sockets closed by the gateway (clients resumed): ${JSON.stringify(cl.closes)}` : ''}`,
+        },
+      );
+    }
 
     for (const m of rows) {
       latencyFigures(r, m.s.subject, 'sync one-way', m.sync);
@@ -335,13 +428,46 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
     ratio('CPU per delivered message: gateway / ws relay', gw.cpuUsPerMessage / wsR.cpuUsPerMessage);
     ratio('RSS per session: gateway / bare uWS', gw.perSessionKiB / uws.perSessionKiB);
 
+    if (cl) {
+      ratio('sync p99: two instances over Redis / one instance', cl.sync.p99 / gw.sync.p99);
+      ratio('chat p99: two instances over Redis / one instance', cl.chat.p99 / gw.chat.p99);
+      ratio('CPU per delivered message: two instances + Redis / one instance', cl.cpuUsPerMessage / gw.cpuUsPerMessage);
+      fig(r, 'redis hop', {
+        'sync one-way p50 added': [cl.sync.p50 - gw.sync.p50, 'ms'],
+        'sync one-way p99 added': [cl.sync.p99 - gw.sync.p99, 'ms'],
+        'chat one-way p50 added': [cl.chat.p50 - gw.chat.p50, 'ms'],
+        'chat one-way p99 added': [cl.chat.p99 - gw.chat.p99, 'ms'],
+      });
+      const diff = (a: number, b: number) => `${a - b >= 0 ? '+' : '−'}${fmt(Math.abs(a - b))}`;
+      const line = (label: string, f: (m: (typeof rows)[0]) => string, d: string) => [label, f(gw), f(cl), d];
+      r.tables.push({
+        title: `Chat and sync on one gateway and on two gateways over Redis (visitors on instance 1, agents on instance 2): ${S} sessions, same load, interleaved rounds`,
+        headers: ['', 'one instance', 'two instances over Redis', 'cost of the Redis hop'],
+        rows: [
+          line('sync one-way p50 / p99 (ms)', (m) => `${fmt(m.sync.p50)} / ${fmt(m.sync.p99)}`, `${diff(cl.sync.p50, gw.sync.p50)} / ${diff(cl.sync.p99, gw.sync.p99)} ms`),
+          line('sync one-way p95 / max (ms)', (m) => `${fmt(m.sync.p95)} / ${fmt(m.sync.max)}`, `${diff(cl.sync.p95, gw.sync.p95)} / ${diff(cl.sync.max, gw.sync.max)} ms`),
+          line('chat one-way p50 / p99 (ms)', (m) => `${fmt(m.chat.p50)} / ${fmt(m.chat.p99)}`, `${diff(cl.chat.p50, gw.chat.p50)} / ${diff(cl.chat.p99, gw.chat.p99)} ms`),
+          line('sync p99 of each round (ms)', (m) => m.syncP99PerRound.map((v) => fmt(v)).join(' / '), ''),
+          line('delivered messages/s', (m) => fmt(m.deliveredPerSec), `${fmt(cl.deliveredPerSec / gw.deliveredPerSec)}x`),
+          line('delivered / sent', (m) => `${m.received} / ${m.sent}`, ''),
+          line('CPU during window (% of one core)', (m) => fmt(m.cpuPercent), `${fmt(cl.cpuPercent / gw.cpuPercent)}x`),
+          line('CPU per delivered message (µs)', (m) => fmt(m.cpuUsPerMessage), `${fmt(cl.cpuUsPerMessage / gw.cpuUsPerMessage)}x`),
+          line('RSS per session (KiB)', (m) => fmt(m.perSessionKiB), ''),
+          line('event-loop delay p99 idle / loaded (ms)', (m) => `${fmt(m.s.eldIdleMs)} / ${fmt(m.eldLoadedMs)}`, ''),
+        ],
+      });
+      r.notes.push(
+        `Two instances over Redis: visitors connect to instance 1 and agents to instance 2, so every frame goes gateway → Redis PUBLISH → the other gateway; chat events are also appended to Redis (sequence number and stream) before they are acknowledged. CPU and RSS of that column are both gateways${cl.s.pids.length > 2 ? ' plus redis-server' : ' (redis-server not found in /proc: not counted)'}; event-loop delay is the worse instance. The added latency is the difference of the percentiles, not a percentile of differences.`,
+      );
+    }
+
     const cell = (f: (m: (typeof rows)[0]) => string) => rows.map(f);
     r.notes.push(
       `"Sessions per core" = 1 core / (relay CPU per session-second at this load), i.e. ${S} / (CPU share during the windows): a linear estimate from measured CPU that ignores the latency growth near saturation — read it as an upper bound.`,
     );
     r.tables.push({
       title: `Chat and sync: ${S} sessions, visitor → agent sync at ${opts.syncHz} Hz, chat ${opts.chatRate}/s per party; ${durSec} s measured per relay in ${rounds} interleaved round(s)`,
-      headers: ['', 'gateway', 'ws relay (peer)', 'bare uWS relay (peer)'],
+      headers: ['', 'gateway', 'ws relay (peer)', 'bare uWS relay (peer)', ...(cl ? ['gateway, two instances over Redis'] : [])],
       rows: [
         ['sockets', ...cell((m) => String(m.sockets))],
         ['sync one-way p50 / p95 / p99 (ms)', ...cell((m) => `${fmt(m.sync.p50)} / ${fmt(m.sync.p95)} / ${fmt(m.sync.p99)}`)],

@@ -40,9 +40,28 @@ export interface H1Options {
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 const MAX_HEAD = 64 * 1024;
 const MAX_LINE = 4096;
-const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+const LINE_END = /\r?\n/;
+
+/**
+ * Where a response head ends in buf[from, to): [end of the last header line, start of the body],
+ * or null when the blank line has not arrived yet. Lines end in CRLF or, leniently, a bare LF.
+ */
+function headEnd(buf: Buffer, from: number, to: number): [number, number] | null {
+  let p = from;
+  for (;;) {
+    const lf = buf.indexOf(10, p);
+    if (lf < 0 || lf + 1 >= to) return null;
+    if (buf[lf + 1] === 10) return [lf > from && buf[lf - 1] === 13 ? lf - 1 : lf, lf + 2];
+    if (buf[lf + 1] === 13) {
+      if (lf + 2 >= to) return null;
+      if (buf[lf + 2] === 10) return [lf > from && buf[lf - 1] === 13 ? lf - 1 : lf, lf + 3];
+    }
+    p = lf + 1;
+  }
+}
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\0\r\n]/;
+/** undici's rule for request header values: tab, visible ASCII, obs-text. */
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const BAD_PATH = /[^\u0021-\u00ff]/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
 const HEX = /^[0-9a-fA-F]{1,12}$/;
@@ -75,10 +94,14 @@ export class H1Agent {
     if (this.#closed) ex.fail(new undiciErrors.ClientDestroyedError());
     else if (ex.head instanceof Error) ex.fail(ex.head);
     else {
-      let pool = this.#pools.get(url.host);
+      const key = url.host;
+      let pool = this.#pools.get(key);
       if (!pool) {
-        pool = new Pool(this.o, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80), () => this.#pools.delete(url.host));
-        this.#pools.set(url.host, pool);
+        const p: Pool = new Pool(this.o, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80), () => {
+          if (this.#pools.get(key) === p) this.#pools.delete(key);
+        });
+        this.#pools.set(key, p);
+        pool = p;
       }
       pool.acquire(ex);
     }
@@ -427,14 +450,14 @@ class Conn {
             from = 0;
             to = src.length;
           }
-          const rel = src.subarray(from, Math.min(to, from + MAX_HEAD + 4)).indexOf(CRLFCRLF);
-          if (rel < 0) {
+          const found = headEnd(src, from, Math.min(to, from + MAX_HEAD + 4));
+          if (!found) {
             if (to - from > MAX_HEAD) return this.#fail('head too large');
             this.#headPart = Buffer.from(src.subarray(from, to));
             return;
           }
-          const text = src.toString('latin1', from, from + rel);
-          i = end - (to - (from + rel + 4));
+          const text = src.toString('latin1', from, found[0]);
+          i = end - (to - found[1]);
           this.#headPart = null;
           if (!this.#onHead(ex, text, i === end)) return;
           break;
@@ -460,8 +483,7 @@ class Conn {
           let line = this.#line + buf.toString('latin1', i, i + lf);
           this.#line = '';
           i += lf + 1;
-          if (!line.endsWith('\r')) return this.#fail('bare LF');
-          line = line.slice(0, -1);
+          if (line.endsWith('\r')) line = line.slice(0, -1);
           if (this.#state === S.Trailers) {
             if (line === '') return this.#complete(i === end, buf, i, end);
             break; // trailers are not forwarded (as before)
@@ -485,10 +507,11 @@ class Conn {
           break;
         }
         case S.ChunkEnd: {
-          const expect = this.#remaining === 2 ? 13 : 10;
-          if (buf[i] !== expect) return this.#fail('chunk not followed by CRLF');
-          i++;
-          if (--this.#remaining === 0) this.#state = S.ChunkSize;
+          // CRLF after the chunk's data (a bare LF is accepted, as browsers and llhttp do).
+          const b = buf[i++];
+          if (b === 10) this.#state = S.ChunkSize;
+          else if (b !== 13 || this.#remaining !== 2) return this.#fail('chunk not followed by CRLF');
+          else this.#remaining = 1;
           break;
         }
         case S.UntilClose: {
@@ -517,7 +540,7 @@ class Conn {
    * `last`: nothing follows the head in this read (a body-less response must not be followed).
    */
   #onHead(ex: Exchange, text: string, last: boolean): boolean {
-    const lines = text.split('\r\n');
+    const lines = text.split(LINE_END);
     const m = STATUS_LINE.exec(lines[0]);
     if (!m) return (this.#fail('bad status line'), false);
     const status = Number(m[2]);

@@ -457,7 +457,7 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
         ],
       });
       r.notes.push(
-        `Two instances over Redis: visitors connect to instance 1 and agents to instance 2, so every frame goes gateway → Redis PUBLISH → the other gateway; chat events are also appended to Redis (sequence number and stream) before they are acknowledged. CPU and RSS of that column are both gateways${cl.s.pids.length > 2 ? ' plus redis-server' : ' (redis-server not found in /proc: not counted)'}; event-loop delay is the worse instance. The added latency is the difference of the percentiles, not a percentile of differences.`,
+        `Two instances over Redis: visitors connect to instance 1 and agents to instance 2, so every frame goes gateway → Redis PUBLISH → the other gateway; chat events are also appended to Redis (sequence number and stream) before they are acknowledged. CPU in that column is both gateways${cl.s.pids.length > 2 ? ' plus redis-server' : ' (redis-server not found in /proc: not counted)'}, RSS both gateways (not Redis); event-loop delay is the worse instance. The added latency is the difference of the percentiles, not a percentile of differences.`,
       );
     }
 

@@ -318,6 +318,7 @@ describe(`cluster routing (seed ${SEED})`, () => {
           if (v.state === 'active') failures.push(`${v.name} believes it is active with ${v.agents.at(-1)} but cb:routing has it queued`);
           continue;
         }
+        if (v.state !== 'active') failures.push(`${v.name}: cb:routing has it assigned to ${assigned}, but the last session state the visitor was sent is ${v.state}`);
         if (v.agents.at(-1) !== assigned) failures.push(`${v.name}: cb:routing says agent ${assigned}, the visitor saw ${v.agents.join(',') || 'none'}`);
         if (!inActive.get(v.sessionId)?.includes(assigned)) failures.push(`${v.name}: assignments and the agent's active list disagree`);
         const a = byId.get(assigned);

@@ -53,9 +53,17 @@ export interface GatewayOptions {
   distDir?: string;
 }
 
-function listen(app: TemplatedApp, host: string, port: number): Promise<{ token: us_listen_socket; port: number }> {
+/**
+ * uWS listens with SO_REUSEPORT unless told otherwise. One process takes its ports exclusively, so a
+ * second gateway on the same port fails loudly instead of silently splitting the traffic between
+ * two separate states. Cluster instances on one host may share PORT and PROXY_PORT on purpose: the
+ * kernel then spreads connections over them like a load balancer, which the shared state allows.
+ */
+function listen(app: TemplatedApp, host: string, port: number, shared: boolean): Promise<{ token: us_listen_socket; port: number }> {
+  const options = shared ? 0 : 1; // LIBUS_LISTEN_DEFAULT : LIBUS_LISTEN_EXCLUSIVE_PORT
   return new Promise((resolve, reject) => {
-    app.listen(host, port, (token) => {
+    // The (host, port, options, cb) form exists in uWS but is missing from its type declarations.
+    (app.listen as unknown as (h: string, p: number, o: number, cb: (t: us_listen_socket | false) => void) => void)(host, port, options, (token) => {
       if (!token) return reject(new Error(`CB_ERR_LISTEN: could not listen on ${host}:${port} (in use, or not permitted); set another port`));
       resolve({ token, port: uws.us_socket_local_port(token) });
     });
@@ -85,7 +93,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
 
   const app = uws.App();
   // Ports first (0 = pick a free one), so origins are known before anything renders a URL.
-  const main = await listen(app, config.host, config.port);
+  const main = await listen(app, config.host, config.port, !!redis);
   const publicOrigin = publicOriginOf(config, main.port);
   const scheme = publicOrigin.startsWith('https:') ? 'https' : 'http';
 
@@ -114,7 +122,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     sharedPages: proxyState.pages,
     metrics: { proxyRequest: (kind, status) => metrics.proxyRequests.inc({ kind, status: String(status) }) },
   });
-  const proxy = await listen(proxyApp, config.host, config.proxyPort);
+  const proxy = await listen(proxyApp, config.host, config.proxyPort, !!redis);
   registry = new OriginRegistry(
     { scheme, domain: config.proxyDomain, publicPort: config.proxyPublicPort || proxy.port, ...proxyState.registryOptions((e) => store.saveProxyOrigin(e.token, e.sessionId, e.origin)) },
     store.proxyOrigins(),
@@ -166,6 +174,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     publicOrigin,
     proxyOriginSuffix: registry.hostSuffix,
     ready: () => !redis || redis.ready(),
+    instanceId,
   });
 
   registerConsoleRoutes(app, { hub, store, auth, log, webhooks, publicOrigin, maxAttachmentBytes: config.maxAttachmentBytes });

@@ -20,6 +20,7 @@ export interface ApiDeps {
   publicOrigin: string;
   proxyOriginSuffix: string;
   ready: () => boolean;
+  instanceId: string;
 }
 
 const PAGE_HEADERS = {
@@ -140,8 +141,9 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
     sendJson(res, null, 200, { session: d.hub.info(s), events });
   });
 
-  app.get('/healthz', (res) => sendJson(res, null, 200, { ok: true }));
-  app.get('/readyz', (res) => sendJson(res, null, d.ready() ? 200 : 503, { ready: d.ready() }));
+  // `instance` tells which gateway answered behind a load balancer (INSTANCE_ID).
+  app.get('/healthz', (res) => sendJson(res, null, 200, { ok: true, instance: d.instanceId }));
+  app.get('/readyz', (res) => sendJson(res, null, d.ready() ? 200 : 503, { ready: d.ready(), instance: d.instanceId }));
   app.get('/metrics', (res) => {
     const state = track(res);
     d.metrics.registry.metrics().then((text) => send(res, state, 200, { 'content-type': d.metrics.registry.contentType }, text));

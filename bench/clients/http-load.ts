@@ -12,7 +12,7 @@
 // autocannon's request format (`GET <path> HTTP/1.1`, `Host` unless given, `Connection: keep-alive`,
 // then the job's headers) and keeps its result fields and conventions: `requests` are completed
 // responses, latency and bytes are counted for 2xx only, `non2xx` and per-status counts for the
-// rest, `errors` are connection errors, `timeouts` requests without an answer in 20 s (the
+// rest, `errors` are connection errors and responses cut short, `timeouts` requests without an answer in 20 s (the
 // connection is then replaced), `ticks` the responses completed in each second.
 //
 // About `overallRate` (kept from autocannon, so fixed-rate rows mean what they meant): the rate is
@@ -114,6 +114,9 @@ class Conn {
     });
     s.on('end', () => {
       if (this.#state === S.UntilClose && this.#inFlight) this.#complete();
+      // Closed in the middle of a response: that response is lost, and counted as an error. (Closed
+      // before any byte of it: an idle keep-alive connection the server let go; sent again.)
+      else if (this.#inFlight && this.#bytes > 0 && !this.#stopped) this.t.errors++;
       this.#reconnect(s);
     });
     this.#state = S.Head;

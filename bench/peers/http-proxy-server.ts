@@ -3,9 +3,10 @@
 // keep-alive http.Agent, like the gateway's undici pool); `--agent default` is http-proxy's default,
 // agent:false, which opens a new upstream connection per request and sends `connection: close`.
 // http-proxy copies that `connection: close` from the upstream response onto the client's response,
-// closing the load generator's connection after every request too; autocannon mis-times requests on
-// connections the server closes (a stale request stays queued), so the peer drops that header: the
-// row then measures what agent:false costs upstream, with client keep-alive like every other row.
+// closing the load generator's connection after every request too (autocannon, the bench's first load
+// generator, also mis-timed requests on connections the server closes), so the peer drops that
+// header: the row then measures what agent:false costs upstream, with client keep-alive like every
+// other row.
 import http from 'node:http';
 import httpProxy from 'http-proxy';
 import { argValue, servePeer } from './peer-stats.ts';

@@ -119,10 +119,9 @@ export async function runProxy(ctx: BenchContext): Promise<ScenarioResult> {
     let elapsed = 0;
     const tick = () => progress.update(elapsed);
     // Warm-up: JIT, connection pools and the injector's first pages, not measured. (--quick skips it
-    // and runs the four targets of a row at once: it checks the harness, and autocannon needs a
-    // second per run whatever the duration.)
+    // and runs the four targets of a row at once: it only checks the harness.)
     if (!opts.quick) {
-      // All four targets at once: warm-up is not measured, and autocannon needs a second per run.
+      // All four targets at once: warm-up is not measured.
       for (const path of Object.values(KINDS)) {
         await Promise.all(targets.map((t) => load.call('run', { url: t.base + path, headers: t.headers, connections: opts.proxyConnections, durationSec: 1 })));
         elapsed += 2;
@@ -225,7 +224,8 @@ export async function runProxy(ctx: BenchContext): Promise<ScenarioResult> {
     }
     r.notes.push(
       `Fixture page: htmlparser-benchmark ${info.pageFile} (${info.pageBytes} bytes). The gateway buffers, decodes and rewrites it and injects the overlay; the other targets forward it untouched.`,
-      'Fixed-rate rows use autocannon overallRate over 4 connections: each connection sends its share of every second back to back, then waits for the next second.',
+      'Fixed-rate rows split the rate over 4 connections as autocannon\'s overallRate does: each connection sends its share of every second back to back, then waits for the next second.',
+      'Load generator: clients/http-load.ts, a keep-alive HTTP/1.1 client reading into one reused buffer (about a third of autocannon\'s CPU per 100 KB response, CPU the 2-core machine would otherwise take from the target under test); the same client and settings for every target.',
       'Everything (origin, proxies, gateway, load generator) shares this machine\'s cores: "serving process CPU" is the gateway, the http-proxy peer or (for "direct") the origin alone, with its CPU milliseconds per request — the fairest comparison when the max rows are bound by the shared cores ("machine busy" near 100).',
     );
     logNotes(r, gw.logIssues());

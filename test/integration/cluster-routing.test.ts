@@ -33,7 +33,7 @@ const CHATS_PER_SESSION = 3;
 /** Active visitors who end their chat during the run: their places go to the queue, in order. */
 const LEAVERS = Math.round(VISITORS * 0.12);
 /** Pause between two arrivals: 500 visitors over about 12 s. */
-const ARRIVAL_GAP_MS = 25;
+const ARRIVAL_GAP_MS = Number(process.env.CLUSTER_ARRIVAL_GAP_MS ?? 25);
 
 let c: TestCluster;
 

@@ -3,6 +3,9 @@
 // instance A and waits in the queue there; the agent signs in to the console on instance B, is
 // alerted, accepts; they chat both ways; the agent leads the visitor to another page and both frames
 // show it; the agent ends the session and the visitor is told; the transcript is in the shared store.
+// Twice: with one proxy port shared by both instances (as behind one load balancer: a session's
+// proxied origins are the same whichever instance made the URL), and with each instance on its own
+// proxy port (PORT and PROXY_PORT both per instance).
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -11,34 +14,17 @@ import { openSqliteStore } from '../../gateway/store/sqlite-store.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { startCluster, until, type TestCluster } from '../helpers/cluster.ts';
 
-let c: TestCluster;
 let browser: Browser;
-let demo: { close(): Promise<void> } | null = null;
-let demoUrl = '';
 const shots = 'test-results/screenshots';
 const EMAIL = 'cluster-agent@demo.test';
 const PASSWORD = 'cluster-agent-pass';
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
-  const demoPort = await freePort();
-  demoUrl = `http://localhost:${demoPort}`;
-  c = await startCluster({
-    instances: 2,
-    agents: 1,
-    agentEmail: () => EMAIL,
-    agentPassword: PASSWORD,
-    env: { ROUTING_MODE: 'auto', ALLOWED_TARGETS: `http://localhost:${demoPort},http://127.0.0.1:${demoPort}` },
-  });
-  // The demo shop's "Talk to a live agent" link goes to instance A.
-  const { startDemoSite } = await import('../../demo-site/server.ts');
-  demo = await startDemoSite({ port: demoPort, host: '127.0.0.1', gatewayUrl: c.nodes[0].url, siteId: 'demo' });
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  await demo?.close();
-  await c?.close();
 });
 
 async function coFrame(page: Page, path: RegExp): Promise<Frame> {
@@ -55,7 +41,34 @@ async function coFrame(page: Page, path: RegExp): Promise<Frame> {
   }
 }
 
-describe('cluster: visitor on instance A, agent on instance B, in real browsers', () => {
+describe.each([
+  { ports: 'one proxy port shared by both instances', sharedProxyPort: true, tag: 'shared-proxy' },
+  { ports: 'each instance on its own proxy port', sharedProxyPort: false, tag: 'own-proxy' },
+])('cluster: visitor on instance A, agent on instance B, in real browsers ($ports)', ({ sharedProxyPort, tag }) => {
+  let c: TestCluster;
+  let demo: { close(): Promise<void> } | null = null;
+  let demoUrl = '';
+
+  beforeAll(async () => {
+    const demoPort = await freePort();
+    demoUrl = `http://localhost:${demoPort}`;
+    c = await startCluster({
+      instances: 2,
+      sharedProxyPort,
+      agents: 1,
+      agentEmail: () => EMAIL,
+      agentPassword: PASSWORD,
+      env: { ROUTING_MODE: 'auto', ALLOWED_TARGETS: `http://localhost:${demoPort},http://127.0.0.1:${demoPort}` },
+    });
+    // The demo shop's "Talk to a live agent" link goes to instance A.
+    const { startDemoSite } = await import('../../demo-site/server.ts');
+    demo = await startDemoSite({ port: demoPort, host: '127.0.0.1', gatewayUrl: c.nodes[0].url, siteId: 'demo' });
+  });
+  afterAll(async () => {
+    await demo?.close();
+    await c?.close();
+  });
+
   it('runs the whole flow across instances', async () => {
     const [a, b] = c.nodes;
     const vctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -65,6 +78,10 @@ describe('cluster: visitor on instance A, agent on instance B, in real browsers'
     // What each console's socket carried, for a failure message.
     const wire: string[] = [];
     for (const [who, page] of [['visitor', visitor], ['agent', agent]] as const) {
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') wire.push(`${who} console.${m.type()}: ${m.text().slice(0, 300)}`);
+      });
+      page.on('pageerror', (e) => wire.push(`${who} page error: ${e.message.slice(0, 300)}`));
       page.on('websocket', (ws) => {
         ws.on('framereceived', (f) => {
           const text = String(f.payload);
@@ -119,8 +136,8 @@ describe('cluster: visitor on instance A, agent on instance B, in real browsers'
       await vLong.click('a[href$="/cart"]');
       await coFrame(agent, /^\/cart$/);
 
-      await visitor.screenshot({ path: `${shots}/cluster-visitor-shell.png` });
-      await agent.screenshot({ path: `${shots}/cluster-agent-console.png` });
+      await visitor.screenshot({ path: `${shots}/cluster-${tag}-visitor-shell.png` });
+      await agent.screenshot({ path: `${shots}/cluster-${tag}-agent-console.png` });
 
       // The agent ends the session; the visitor on the other instance is told.
       await agent.click('[data-testid="end-session"]');
@@ -138,8 +155,8 @@ describe('cluster: visitor on instance A, agent on instance B, in real browsers'
         store.close();
       }
     } catch (err) {
-      await visitor.screenshot({ path: `${shots}/cluster-visitor-failure.png` }).catch(() => {});
-      await agent.screenshot({ path: `${shots}/cluster-agent-failure.png` }).catch(() => {});
+      await visitor.screenshot({ path: `${shots}/cluster-${tag}-visitor-failure.png` }).catch(() => {});
+      await agent.screenshot({ path: `${shots}/cluster-${tag}-agent-failure.png` }).catch(() => {});
       throw new Error(`${(err as Error).message}\n\nframes:\n${wire.join('\n')}\n\n${c.logs(4000)}`);
     } finally {
       await vctx.close();

@@ -57,6 +57,12 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** An already running Redis to share (the harness then does not close it). */
   redis?: TestRedis;
+  /**
+   * One PROXY_PORT for every instance (the kernel spreads connections over them, as a load balancer
+   * in front of the proxy would), so a session's proxied origins are the same whichever instance
+   * made the URL. Default: each instance its own proxy port.
+   */
+  sharedProxyPort?: boolean;
 }
 
 /** Polls until `check` resolves true, or rejects with `what` after timeoutMs. */
@@ -170,9 +176,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       taken.add(p);
       return p;
     };
+    const sharedProxy = opts.sharedProxyPort ? await pick() : null;
     for (let i = 0; i < n; i++) {
       const port = await pick();
-      const proxyPort = await pick();
+      const proxyPort = sharedProxy ?? (await pick());
       nodes.push({ name: `gw${i + 1}`, url: `http://cobrowse.localhost:${port}`, port, proxyPort, proc: null });
     }
     // One after the other: the first instance creates the store's schema, the others find it.

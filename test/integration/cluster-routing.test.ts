@@ -374,6 +374,16 @@ describe(`cluster routing (seed ${SEED})`, () => {
       const moving = (v: ClusterVisitor, t0: number, t1: number) => v.log.moves.some((m) => m > t0 - 3000 && m < t1 + 3000);
       let fifoChecks = 0;
       const fifo: string[] = [];
+      // Whether the router itself had the two in arrival order (then the dispatch broke FIFO) or had
+      // the later one first (then its join was recorded out of order), from the final snapshot.
+      const recByJoin = new Map([...sessionRecords.values()].map((r) => [joinOfSid(r.sessionId), r]));
+      const routerOrder = (a: number, b: number) => {
+        const ra = recByJoin.get(a);
+        const rb = recByJoin.get(b);
+        if (!ra || !rb) return 'router order unknown';
+        const aFirst = ra.joinedAt - rb.joinedAt || ra.seq - rb.seq;
+        return aFirst < 0 ? `the router had v${a} first (joinedAt ${ra.joinedAt} seq ${ra.seq} vs ${rb.joinedAt}/${rb.seq})` : `the router had v${b} first: its join was recorded before v${a}'s (joinedAt ${rb.joinedAt} seq ${rb.seq} vs ${ra.joinedAt}/${ra.seq})`;
+      };
       for (let k = 1; k < poller.polls.length; k++) {
         const p = poller.polls[k];
         const prev = poller.polls[k - 1];
@@ -387,7 +397,7 @@ describe(`cluster routing (seed ${SEED})`, () => {
           for (const b of fresh) {
             if ((p.priority.get(b) ?? prio) !== prio || moving(visitors[b], prev.at, p.at)) continue;
             fifoChecks++;
-            if (b > a) fifo.push(`FIFO: v${b} was offered/assigned in cb:routing version ${p.version} while v${a} (joined earlier, same priority) stayed queued, connected and not offered (versions ${prev.version}..${p.version})`);
+            if (b > a) fifo.push(`FIFO: v${b} was offered/assigned in cb:routing version ${p.version} while v${a} (joined earlier, same priority) stayed queued, connected and not offered (versions ${prev.version}..${p.version}; ${routerOrder(a, b)})`);
           }
         }
       }

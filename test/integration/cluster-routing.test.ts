@@ -325,6 +325,14 @@ describe(`cluster routing (seed ${SEED})`, () => {
         if (!a?.held.has(v.sessionId)) failures.push(`${v.name}: assigned to ${a?.email ?? assigned} in cb:routing, but that agent was never told`);
       }
 
+      // ---- offers made by or to a killed instance rang out and moved on: none is left with an agent
+      // who is gone, and every agent is back online and connected.
+      for (const q of snap.queue) {
+        const to = q.offeredTo ? snap.agents.find((x) => x.agentId === q.offeredTo) : null;
+        if (q.offeredTo && !(to?.connected && to.status === 'online')) failures.push(`queued ${q.sessionId} is still offered to ${q.offeredTo}, who is ${to ? `${to.status}${to.connected ? '' : ', disconnected'}` : 'unknown'}`);
+      }
+      for (const ag of snap.agents) if (!ag.connected || ag.status !== 'online') failures.push(`agent ${byId.get(ag.agentId)?.email ?? ag.agentId} ends ${ag.status}${ag.connected ? '' : ', disconnected'} though its client is connected`);
+
       // ---- no agent over capacity
       for (const ag of snap.agents) {
         if (ag.active.length > CAPACITY) failures.push(`over capacity (snapshot): ${ag.agentId} has ${ag.active.length} > ${CAPACITY}`);

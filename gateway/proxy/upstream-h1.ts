@@ -270,6 +270,12 @@ class Conn {
   #closed = false;
   /** The timeout the socket is armed with (re-armed only on change). */
   #armed = 0;
+  /**
+   * When the awaited head must be complete. The socket timeout is an idle time, refreshed by every
+   * byte: alone it would let an origin trickle a head in forever. undici's headersTimeout is a
+   * deadline from the request (renewed by each 1xx head), checked here on each read of a head.
+   */
+  #headDeadline = 0;
 
   constructor(pool: Pool) {
     this.#pool = pool;
@@ -285,7 +291,10 @@ class Conn {
     this.#arm(pool.o.connectTimeout);
     s.on('connect', () => {
       this.#connected = true;
-      if (this.#ex) this.#arm(pool.o.headersTimeout);
+      if (this.#ex) {
+        this.#arm(pool.o.headersTimeout);
+        this.#headDeadline = Date.now() + pool.o.headersTimeout;
+      }
     });
     s.on('timeout', () => this.#onTimeout());
     s.on('error', (err) => this.#onError(err));
@@ -309,7 +318,10 @@ class Conn {
     this.#keepAlive = true;
     this.#headPart = null;
     // A new connection keeps its connect timeout until 'connect'.
-    if (this.#connected) this.#arm(this.#pool.o.headersTimeout);
+    if (this.#connected) {
+      this.#arm(this.#pool.o.headersTimeout);
+      this.#headDeadline = Date.now() + this.#pool.o.headersTimeout;
+    }
     this.#socket.write(ex.head as string, 'latin1');
   }
 
@@ -378,6 +390,10 @@ class Conn {
       return false;
     }
     this.#gotBytes = true;
+    if (this.#state === S.Head && Date.now() > this.#headDeadline) {
+      this.abort(new undiciErrors.HeadersTimeoutError());
+      return false;
+    }
     this.#parse(buf, 0, n);
     return !this.#paused;
   }
@@ -562,6 +578,7 @@ class Conn {
     if (status < 200) {
       if (status === 101) return (this.#fail('unexpected upgrade'), false);
       this.#state = S.Head; // 1xx informational: the response follows
+      this.#headDeadline = Date.now() + this.#pool.o.headersTimeout;
       return true;
     }
     const conn = String(headers.connection ?? '').toLowerCase();

@@ -306,6 +306,49 @@ describe('upstream-h1: framing', () => {
     expect(o.connections).toBe(1);
   });
 
+  it('parses random framings cut at random points, response after response on one connection', async () => {
+    let seed = 12345;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const cases: { wire: Buffer; body: Buffer }[] = [];
+    for (let k = 0; k < 60; k++) {
+      const eol = rnd(4) === 0 ? '\n' : '\r\n';
+      const body = Buffer.alloc(rnd(3) === 0 ? 0 : rnd(20_000));
+      for (let i = 0; i < body.length; i++) body[i] = rnd(256);
+      let head = `HTTP/1.1 ${rnd(2) ? '200 OK' : '203 Non-Authoritative'}${eol}X-Case: ${k}${eol}`;
+      if (rnd(4) === 0) head = `HTTP/1.1 103 Early Hints${eol}Link: </x>${eol}${eol}` + head;
+      let framed: Buffer;
+      if (rnd(2)) framed = Buffer.concat([Buffer.from(`${head}Content-Length: ${body.length}${eol}${eol}`, 'latin1'), body]);
+      else {
+        const parts = [Buffer.from(`${head}Transfer-Encoding: chunked${eol}${eol}`, 'latin1')];
+        for (let i = 0; i < body.length; ) {
+          const n = Math.min(body.length - i, 1 + rnd(5000));
+          const ext = rnd(3) === 0 ? `;e${rnd(9)}=${rnd(2) ? 'v' : '"q;x"'}` : '';
+          parts.push(Buffer.from(`${rnd(2) ? n.toString(16) : n.toString(16).toUpperCase()}${ext}${eol}`, 'latin1'), body.subarray(i, i + n), Buffer.from(eol));
+          i += n;
+        }
+        parts.push(Buffer.from(`0${eol}${rnd(2) ? `X-Trailer: t${eol}` : ''}${eol}`, 'latin1'));
+        framed = Buffer.concat(parts);
+      }
+      cases.push({ wire: framed, body });
+    }
+    const o = await rawOrigin(async (s, req) => {
+      const wire = cases[Number(req.path.slice(1))].wire;
+      for (let i = 0; i < wire.length; ) {
+        const n = 1 + rnd(rnd(4) === 0 ? 8 : 6000);
+        s.write(wire.subarray(i, i + n));
+        i += n;
+        await new Promise((r) => setImmediate(r));
+      }
+    });
+    const a = agent();
+    for (let k = 0; k < cases.length; k++) {
+      const r = await read(get(a, o, `/${k}`));
+      expect(r.headers['x-case'], `case ${k}`).toBe(String(k));
+      expect(r.body.equals(cases[k].body), `case ${k}`).toBe(true);
+    }
+    expect(o.connections).toBe(1);
+  });
+
   it('refuses a 101 upgrade to a GET', async () => {
     const o = await rawOrigin((s) => s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n'));
     await expect(read(get(agent(), o))).rejects.toThrow(/upgrade/);
@@ -408,13 +451,19 @@ describe('upstream-h1: keep-alive and retry', () => {
   });
 
   it('does not reuse a connection the origin closed while it was idle', async () => {
+    let closed!: () => void;
+    const gone = new Promise<void>((r) => (closed = r));
     const o = await rawOrigin((s, req) => {
       s.write(resp(`ok ${req.conn}`));
-      if (req.conn === 1) setTimeout(() => s.end(), 10);
+      if (req.conn === 1) {
+        s.on('close', closed); // both sides closed: the client has seen the FIN
+        setTimeout(() => s.end(), 10);
+      }
     });
     const a = agent();
     expect(await text(get(a, o))).toBe('ok 1');
-    await sleep(100);
+    await gone;
+    await sleep(20);
     expect(await text(get(a, o))).toBe('ok 2');
     expect(o.requests.length).toBe(2); // nothing was sent on the closed connection
   });
@@ -460,6 +509,35 @@ describe('upstream-h1: keep-alive and retry', () => {
     ex.abort();
     expect((await err).message).toBe('client aborted');
     expect(await text(get(a, o))).toBe('ok 2');
+  });
+
+  it('skips a queued request that was aborted, and fails queued requests when the agent closes', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const o = await rawOrigin((s, req) => {
+      if (req.path === '/slow') void held.then(() => s.write(resp('slow')));
+      else if (req.path !== '/hang') s.write(resp(req.path));
+    });
+    const a = agent({ connections: 1 });
+    const slow = text(get(a, o, '/slow'));
+    const queued = get(a, o, '/aborted');
+    const next = text(get(a, o, '/next'));
+    await sleep(20);
+    queued.abort();
+    await expect(queued.response).rejects.toThrow('client aborted');
+    release();
+    expect(await slow).toBe('slow');
+    expect(await next).toBe('/next');
+    expect(o.requests.map((r) => r.path)).toEqual(['/slow', '/next']);
+
+    const b = agent({ connections: 1 });
+    const hang = get(b, o, '/hang');
+    void hang.response.catch(() => {});
+    const waiting = get(b, o, '/x');
+    await sleep(20);
+    b.close();
+    await expect(waiting.response).rejects.toBeInstanceOf(undiciErrors.ClientDestroyedError);
+    await expect(read(get(b, o, '/y'))).rejects.toBeInstanceOf(undiciErrors.ClientDestroyedError);
   });
 
   it('fails a request aborted before its head', async () => {
@@ -527,13 +605,18 @@ describe('upstream-h1: response smuggling defences', () => {
   });
 
   it('drops a connection that receives bytes while idle', async () => {
+    let closed!: () => void;
+    const gone = new Promise<void>((r) => (closed = r));
     const o = await rawOrigin((s, req) => {
       s.write(resp('real'));
-      if (req.conn === 1) setTimeout(() => s.write(smuggled), 20);
+      if (req.conn === 1) {
+        s.on('close', closed); // the client dropped the connection it got bytes on
+        setTimeout(() => s.write(smuggled), 20);
+      }
     });
     const a = agent();
     expect(await text(get(a, o))).toBe('real');
-    await sleep(150);
+    await gone;
     expect(await text(get(a, o))).toBe('real');
     expect(o.connections).toBe(2);
   });
@@ -768,6 +851,40 @@ describe('upstream-h1: backpressure', () => {
     await c.ended;
     expect(c.got).toBe(SIZE);
     expect(c.hash.digest('hex')).toBe(st.hash.digest('hex'));
+  });
+
+  it('keeps a body read until close whole when the origin closes while the consumer is full', async () => {
+    // Small enough for the kernel's socket buffers: the origin's FIN is sent while the client is paused.
+    const body = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32LE(i, i);
+    let ended = false;
+    const o = await rawOrigin((s) => {
+      s.write('HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n');
+      s.end(body, () => (ended = true));
+    });
+    const r = await get(agent({ bodyTimeout: 250 }), o).response;
+    const chunks: Buffer[] = [];
+    let full = true;
+    let whileFull = 0;
+    const done = new Promise<void>((resolve, reject) =>
+      r.body.pipe({
+        data: (c) => {
+          if (full && chunks.length) whileFull++;
+          chunks.push(Buffer.from(c));
+          return !full;
+        },
+        end: resolve,
+        error: reject,
+      }),
+    );
+    for (let k = 0; k < 100 && !ended; k++) await sleep(50); // the origin wrote everything and its FIN
+    expect(ended).toBe(true);
+    await sleep(300);
+    expect(whileFull).toBe(0);
+    full = false;
+    r.body.resume();
+    await done;
+    expect(Buffer.concat(chunks).equals(body)).toBe(true);
   });
 
   it('delivers a large body intact to a consumer that pauses often', async () => {

@@ -180,6 +180,8 @@ class Pool {
   #idle: Conn[] = [];
   #queue: Exchange[] = [];
   #open = 0;
+  /** The agent closed: exchanges in flight finish, then their connections close. */
+  #destroyed = false;
   constructor(
     readonly o: H1Options,
     readonly host: string,
@@ -188,6 +190,7 @@ class Pool {
   ) {}
 
   acquire(ex: Exchange) {
+    if (this.#destroyed) return ex.fail(new undiciErrors.ClientDestroyedError()); // a retry after close
     const now = Date.now();
     while (this.#idle.length) {
       const c = this.#idle.pop()!;
@@ -203,6 +206,7 @@ class Pool {
 
   /** A connection finished its exchange and may be reused. */
   release(c: Conn) {
+    if (this.#destroyed) return c.destroy();
     while (this.#queue.length) {
       const ex = this.#queue.shift()!;
       if (!ex.done) return c.start(ex);
@@ -226,6 +230,7 @@ class Pool {
   }
 
   destroy() {
+    this.#destroyed = true;
     for (const ex of this.#queue) ex.fail(new undiciErrors.ClientDestroyedError());
     this.#queue = [];
     for (const c of [...this.#idle]) c.destroy();

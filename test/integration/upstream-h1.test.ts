@@ -540,6 +540,24 @@ describe('upstream-h1: keep-alive and retry', () => {
     await expect(read(get(b, o, '/y'))).rejects.toBeInstanceOf(undiciErrors.ClientDestroyedError);
   });
 
+  it('lets an exchange in flight finish when the agent closes, then closes its connection', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let closed!: () => void;
+    const gone = new Promise<void>((r) => (closed = r));
+    const o = await rawOrigin((s) => {
+      s.on('close', closed);
+      void held.then(() => s.write(resp('finished')));
+    });
+    const a = agent();
+    const inFlight = text(get(a, o));
+    await sleep(20);
+    a.close();
+    release();
+    expect(await inFlight).toBe('finished');
+    await gone; // not kept open as an idle connection of a closed agent
+  });
+
   it('fails a request aborted before its head', async () => {
     const o = await rawOrigin(() => {});
     const ex = get(agent(), o);

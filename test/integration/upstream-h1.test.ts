@@ -1014,11 +1014,26 @@ describe('upstream-h1 through the gateway', () => {
       return void sock.write(Buffer.concat([Buffer.from('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n'), resp('after hints', 'Content-Type: text/plain\r\n')]));
     }
     if (path === '/hang') return;
+    if (path === '/huge') {
+      sock.write(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${HUGE}\r\n\r\n`);
+      const chunk = Buffer.alloc(64 * 1024, 5);
+      hugeSent = 0;
+      const pump = () => {
+        while (hugeSent < HUGE && !sock.destroyed) {
+          const c = chunk.subarray(0, Math.min(chunk.length, HUGE - hugeSent));
+          hugeSent += c.length;
+          if (!sock.write(c)) return void sock.once('drain', pump);
+        }
+      };
+      return pump();
+    }
     if (path === '/smuggle') return void sock.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
     sock.write(resp('fine', 'Content-Type: text/plain\r\n'));
   }
 
   const nav = { accept: 'text/html', 'sec-fetch-dest': 'document' };
+  const HUGE = 50 * 1024 * 1024;
+  let hugeSent = 0;
 
   it('shows an error for a page cut short, and does not cache it: the next load is whole', async () => {
     const first = await proxyFetch(`${proxyOrigin}/page`, { headers: nav });
@@ -1048,6 +1063,44 @@ describe('upstream-h1 through the gateway', () => {
     expect(smuggle.body).not.toContain('hello');
     // The gateway still serves that origin.
     expect((await proxyFetch(`${proxyOrigin}/ok`)).body).toBe('fine');
+  });
+
+  it('stops reading the origin while the browser does not read, then delivers the whole body', async () => {
+    const u = new URL(proxyOrigin);
+    const sock = net.connect(Number(u.port), '127.0.0.1');
+    let got = 0;
+    let headSeen = false;
+    let head = '';
+    sock.on('data', (d: Buffer) => {
+      if (!headSeen) {
+        head += d.toString('latin1');
+        const k = head.indexOf('\r\n\r\n');
+        if (k < 0) return;
+        headSeen = true;
+        got += Buffer.byteLength(head.slice(k + 4), 'latin1');
+        sock.pause(); // a browser that stops reading
+        return;
+      }
+      got += d.length;
+    });
+    sock.write(`GET /huge HTTP/1.1\r\nHost: ${u.host}\r\nAccept: */*\r\n\r\n`);
+    let last = -1;
+    for (let k = 0; k < 100 && !(headSeen && hugeSent === last); k++) {
+      last = hugeSent;
+      await sleep(300);
+    }
+    expect(headSeen).toBe(true);
+    expect(head).toMatch(/^HTTP\/1\.1 200/);
+    expect(hugeSent).toBeLessThan(HUGE / 2);
+    const ended = new Promise<void>((resolve) => {
+      const check = () => (got >= HUGE ? resolve() : undefined);
+      sock.on('data', check);
+      check();
+    });
+    sock.resume();
+    await ended;
+    expect(got).toBe(HUGE);
+    sock.destroy();
   });
 
   it('passes the final response after 103 Early Hints', async () => {

@@ -634,7 +634,10 @@ class Conn {
     ex.conn = null;
     ex.done = true;
     this.#state = S.Idle;
-    this.#paused = false;
+    if (this.#paused) {
+      this.#paused = false;
+      this.#arm(this.#pool.o.bodyTimeout); // pause() disarmed it: an idle connection must still time out
+    }
     this.#pending = null;
     // Bytes past the end of a response on a keep-alive connection: the framing cannot be trusted.
     if (buf && i < end) clean = false;

@@ -905,6 +905,25 @@ describe('upstream-h1: backpressure', () => {
     expect(Buffer.concat(chunks).equals(body)).toBe(true);
   });
 
+  it('still closes an idle connection whose last response ended while the consumer was full', async () => {
+    let closed!: () => void;
+    const gone = new Promise<void>((r) => (closed = r));
+    const o = await rawOrigin((s) => {
+      s.on('close', closed);
+      s.write(resp('x'.repeat(1000))); // and then keeps the connection open, as origins may
+    });
+    const a = agent({ bodyTimeout: 200, headersTimeout: 200, keepAliveTimeout: 200 });
+    const ex = get(a, o);
+    let ended!: Promise<void>;
+    // Attached at the head, as the proxy does: the last (only) chunk fills the consumer.
+    ex.onHead = (up) => void (ended = new Promise<void>((resolve, reject) => up.body.pipe({ data: () => false, end: resolve, error: reject })));
+    const r = await ex.response;
+    await sleep(50);
+    r.body.resume(); // the consumer drains later; the connection is idle by now
+    await ended;
+    await gone; // the socket timeout still runs on the idle connection (the test times out otherwise)
+  });
+
   it('delivers a large body intact to a consumer that pauses often', async () => {
     const { o, st } = await bigOrigin();
     const r = await get(agent(), o).response;

@@ -984,7 +984,7 @@ describe('upstream-h1 through the gateway', () => {
           const raw = buf.slice(0, k);
           buf = buf.slice(k + 4);
           const path = raw.split(' ')[1];
-          serveGateway(sock, path, { conn, n: n++ });
+          serveGateway(sock, path, { conn, n: n++ }, raw);
         }
       });
     });
@@ -1016,7 +1016,7 @@ describe('upstream-h1 through the gateway', () => {
     await origin?.close();
   });
 
-  function serveGateway(sock: net.Socket, path: string, _at: { conn: number; n: number }) {
+  function serveGateway(sock: net.Socket, path: string, _at: { conn: number; n: number }, raw: string) {
     if (path === '/page') {
       const full = resp(page, 'Content-Type: text/html\r\n');
       if (truncateNext) {
@@ -1033,6 +1033,11 @@ describe('upstream-h1 through the gateway', () => {
       return void sock.write(Buffer.concat([Buffer.from('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n'), resp('after hints', 'Content-Type: text/plain\r\n')]));
     }
     if (path === '/hang') return;
+    if (path === '/extra') return void sock.write(resp('ok', 'Content-Type: text/plain\r\n').toString('latin1') + 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n\r\nSMUGGLED');
+    if (path === '/etag') {
+      if (/\r\nif-none-match: "v1"/i.test(raw)) return void sock.write('HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 5000\r\n\r\n');
+      return void sock.write(resp('versioned', 'Content-Type: text/plain\r\nETag: "v1"\r\n'));
+    }
     if (path === '/huge') {
       sock.write(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${HUGE}\r\n\r\n`);
       const chunk = Buffer.alloc(64 * 1024, 5);
@@ -1047,7 +1052,8 @@ describe('upstream-h1 through the gateway', () => {
       return pump();
     }
     if (path === '/smuggle') return void sock.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
-    sock.write(resp('fine', 'Content-Type: text/plain\r\n'));
+    const fine = resp('fine', 'Content-Type: text/plain\r\n');
+    sock.write(raw.startsWith('HEAD ') ? fine.subarray(0, fine.length - 4) : fine);
   }
 
   const nav = { accept: 'text/html', 'sec-fetch-dest': 'document' };
@@ -1120,6 +1126,24 @@ describe('upstream-h1 through the gateway', () => {
     await ended;
     expect(got).toBe(HUGE);
     sock.destroy();
+  });
+
+  it('never serves bytes an origin sent past the end of a response to the next request', async () => {
+    expect((await proxyFetch(`${proxyOrigin}/extra`)).body).toBe('ok');
+    for (let k = 0; k < 5; k++) expect((await proxyFetch(`${proxyOrigin}/ok`)).body).toBe('fine');
+  });
+
+  it('passes 304 and HEAD without reading a body, keeping the upstream connection in step', async () => {
+    const full = await proxyFetch(`${proxyOrigin}/etag`);
+    expect(full.status).toBe(200);
+    expect(full.headers.etag).toBe('"v1"');
+    const cond = await proxyFetch(`${proxyOrigin}/etag`, { headers: { 'if-none-match': '"v1"' } });
+    expect(cond.status).toBe(304);
+    expect(cond.raw.length).toBe(0);
+    const head = await proxyFetch(`${proxyOrigin}/ok`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.raw.length).toBe(0);
+    expect((await proxyFetch(`${proxyOrigin}/ok`)).body).toBe('fine');
   });
 
   it('passes the final response after 103 Early Hints', async () => {

@@ -15,10 +15,9 @@ export interface Appended {
 export interface EventLog {
   /**
    * Next sequence number, atomically; a chat resent with a known clientId returns the stored event.
-   * `topic` is where the caller publishes the event locally; a cluster log also fans it out to the
-   * other instances in the same atomic step.
+   * A cluster log also fans the new event out to every instance in the same atomic step.
    */
-  append(e: NewEvent, topic: string): Maybe<Appended>;
+  append(e: NewEvent): Maybe<Appended>;
   after(sessionId: string, seq: number): Maybe<SessionEvent[]>;
   /** The session ended: keep its log only as long as the retention says. */
   ended(sessionId: string): void;

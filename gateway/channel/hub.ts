@@ -20,7 +20,7 @@ import type { OriginRegistry } from '../proxy/origin-registry.ts';
 import type { CookieJars } from '../proxy/cookie-jars.ts';
 import { checkTarget, type TargetPolicy } from '../proxy/target-policy.ts';
 import { newId } from '../ids.ts';
-import { agentsTopic, sessionTopic } from './topics.ts';
+import { sessionTopic } from './topics.ts';
 import { HandleTimes, estimateWaitSeconds } from './wait-estimate.ts';
 import { agentCapacity } from './capacity.ts';
 import { overviewFrame, queueItemsFor } from './views.ts';
@@ -28,6 +28,7 @@ import { relayText } from './relay-text.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Webhooks } from '../webhooks.ts';
 import { whenReady, type Appended, type EventLog } from './event-log.ts';
+import { EventDelivery, type Delivered } from './event-delivery.ts';
 import type { SessionPatch } from '../cluster/bus.ts';
 import type { Departed, PresenceKind } from '../cluster/presence.ts';
 
@@ -95,6 +96,14 @@ export class Hub {
   #closed = false;
 
   #c: HubCluster | null;
+  /** Session events go to each following socket exactly once, in order (not through uWS topics). */
+  #delivery = new EventDelivery<Socket>((ws, text) => {
+    try {
+      ws.send(text);
+    } catch {
+      /* closed during a cluster round trip; it resumes by sequence number */
+    }
+  });
 
   constructor(deps: HubDeps) {
     this.#d = deps;
@@ -105,8 +114,12 @@ export class Hub {
 
   // ------------------------------------------------------------------ sessions
 
-  /** A visitor clicked the hyperlink: create the session and queue it. */
-  startSession(input: { siteId: string; entryUrl: string; department: string | null; userAgent: string | null; priority?: number }): SessionRecord {
+  /**
+   * A visitor clicked the hyperlink: create the session and queue it. `queued` settles once the join
+   * is committed (at once with one process): answering the visitor only then makes queue order the
+   * order in which visitors were answered, whichever instance each one reached.
+   */
+  startSession(input: { siteId: string; entryUrl: string; department: string | null; userAgent: string | null; priority?: number }): SessionRecord & { queued?: Promise<void> } {
     const now = this.#d.clock();
     const rec: SessionRecord = {
       id: newId(),
@@ -128,18 +141,17 @@ export class Hub {
     };
     this.#d.store.createSession(rec);
     this.#sessions.set(rec.id, rec);
-    // Published too: in a cluster the shell may connect (and replay) before Redis has numbered these.
-    this.#append({ sessionId: rec.id, ts: now, kind: 'system', from: 'system', text: 'Waiting for an agent…' }, sessionTopic(rec.id), () => {
-      if (rec.url) this.#append({ sessionId: rec.id, ts: now, kind: 'nav', from: 'visitor', url: rec.url }, sessionTopic(rec.id));
+    this.#append({ sessionId: rec.id, ts: now, kind: 'system', from: 'system', text: 'Waiting for an agent…' }, () => {
+      if (rec.url) this.#append({ sessionId: rec.id, ts: now, kind: 'nav', from: 'visitor', url: rec.url });
     });
     this.#d.log.info({ event: 'session.queued', sessionId: rec.id, siteId: rec.siteId, department: rec.department }, 'session queued');
     this.#d.metrics.sessionsStarted.inc();
     // Queued as away until the shell's socket opens: no agent is offered a visitor who never arrived.
-    this.#apply([
+    const queued = this.#apply([
       { type: 'visitor.join', sessionId: rec.id, department: rec.department, priority: rec.priority },
       { type: 'visitor.disconnect', sessionId: rec.id },
     ]);
-    return rec;
+    return queued ? { ...rec, queued } : rec;
   }
 
   session(id: string): SessionRecord | null {
@@ -211,6 +223,7 @@ export class Hub {
     if (d.role !== 'visitor') return;
     const set = this.#visitors.get(d.sessionId);
     set?.delete(ws);
+    this.#delivery.unfollow(d.sessionId, ws);
     if (set && set.size === 0) {
       this.#visitors.delete(d.sessionId);
       if (!this.#c) {
@@ -251,6 +264,7 @@ export class Hub {
   agentClose(ws: Socket) {
     const d = ws.getUserData();
     if (d.role !== 'agent' || this.#closed) return;
+    this.#delivery.forgetSocket(ws);
     const set = this.#agents.get(d.agentId);
     set?.delete(ws);
     if (set && set.size === 0) {
@@ -264,7 +278,7 @@ export class Hub {
 
   #agentGone(agentId: string, name: string) {
     for (const s of this.#activeOf(agentId)) {
-      this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'system', from: 'system', text: `${name} lost their connection. Waiting for them to come back…` }, sessionTopic(s.id));
+      this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'system', from: 'system', text: `${name} lost their connection. Waiting for them to come back…` });
     }
     this.#apply({ type: 'agent.disconnect', agentId });
     this.#d.log.info({ event: 'agent.disconnected', agentId }, 'agent disconnected');
@@ -308,7 +322,8 @@ export class Hub {
     if (!s) return this.#error(ws, 'CB_ERR_SESSION_UNKNOWN');
     this.#send(ws, { type: 'welcome', role: 'visitor', serverTime: this.#d.clock(), sessionId });
     this.#send(ws, { type: 'session', session: this.info(s) });
-    this.#replay(ws, sessionId, f.resume?.[sessionId] ?? 0, true);
+    this.#delivery.follow(sessionId, ws, false, f.resume?.[sessionId] ?? 0);
+    this.#replay(ws, sessionId, f.resume?.[sessionId] ?? 0);
     const agentRead = this.#reads.get(`${sessionId}|agent`);
     if (agentRead !== undefined) this.#send(ws, { type: 'read', sessionId, from: 'agent', seq: agentRead });
     if (s.state === 'ended') this.#send(ws, { type: 'ended', sessionId, by: (s.endedBy as 'visitor') ?? 'system', reason: s.endReason ?? undefined });
@@ -319,18 +334,23 @@ export class Hub {
     }
   }
 
-  /** Sends the session's events after `afterSeq` (visitors never see internal notes). */
-  #replay(ws: Socket, sessionId: string, afterSeq: number, forVisitor: boolean) {
+  /** Sends the session's events after `afterSeq` the socket lacks, then what arrived meanwhile (visitors never see internal notes). */
+  #replay(ws: Socket, sessionId: string, afterSeq: number) {
+    this.#delivery.beginReplay(sessionId, ws);
     whenReady(
       this.#d.events.after(sessionId, afterSeq),
-      (events) => {
-        for (const e of events) if (!forVisitor || e.kind !== 'note') this.#send(ws, { type: 'event', event: e });
-      },
+      (events) => this.#delivery.endReplay(sessionId, ws, events.map(delivered)),
       (err) => {
         this.#d.log.error({ err, sessionId }, 'event replay failed');
+        this.#delivery.endReplay(sessionId, ws, []);
         this.#error(ws, 'CB_ERR_INTERNAL');
       },
     );
+  }
+
+  /** A numbered event fanned out by the cluster's log (every instance, this one included). */
+  clusterEvent(sessionId: string, e: Delivered) {
+    this.#delivery.deliver(sessionId, e);
   }
 
   #agentHello(ws: Socket, agentId: string, f: ClientFrameOf<'hello'>) {
@@ -412,7 +432,7 @@ export class Hub {
       case 'chat':
         return this.#chat(ws, s, 'agent', d.name, f);
       case 'note':
-        return this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: f.text }, agentsTopic(s.id));
+        return this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: f.text });
       case 'lead':
         return this.#nav(ws, s, 'agent', f.url, true);
       case 'nav':
@@ -428,7 +448,7 @@ export class Hub {
       case 'transfer':
         this.#apply({ type: 'transfer', sessionId: s.id, fromAgentId: agentId, toAgentId: f.toAgentId ?? null, toDepartment: f.toDepartment ?? null }, ws);
         if (f.note) {
-          this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: `Transfer note: ${f.note}` }, agentsTopic(s.id));
+          this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'note', from: 'agent', name: d.name, text: `Transfer note: ${f.note}` });
         }
         return;
       case 'end':
@@ -454,7 +474,7 @@ export class Hub {
     if (!s) return this.#error(ws, 'CB_ERR_SESSION_UNKNOWN', sessionId);
     if (!on) {
       ws.unsubscribe(sessionTopic(sessionId));
-      ws.unsubscribe(agentsTopic(sessionId));
+      this.#delivery.unfollow(sessionId, ws);
       return;
     }
     this.#subscribeAgent(ws, sessionId);
@@ -464,7 +484,7 @@ export class Hub {
 
   /** A stored attachment becomes a chat event both parties see. */
   attachmentAdded(sessionId: string, from: 'visitor' | 'agent', name: string, attachment: { id: string; name: string; type: string; size: number }) {
-    this.#append({ sessionId, ts: this.#d.clock(), kind: 'attachment', from, name, attachment }, sessionTopic(sessionId));
+    this.#append({ sessionId, ts: this.#d.clock(), kind: 'attachment', from, name, attachment });
   }
 
   /** An admin disabled an agent: close their sockets (their sessions follow the grace rules). */
@@ -481,7 +501,7 @@ export class Hub {
   }
 
   #chat(ws: Socket, s: SessionRecord, from: 'visitor' | 'agent', name: string, f: ClientFrameOf<'chat'>) {
-    this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'chat', from, name, text: f.text, clientId: f.clientId }, sessionTopic(s.id), (event, duplicate) => {
+    this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'chat', from, name, text: f.text, clientId: f.clientId }, (event, duplicate) => {
       this.#send(ws, { type: 'ack', sessionId: s.id, clientId: f.clientId, seq: event.seq });
       if (!duplicate) this.#d.metrics.messages.inc({ from });
     }, ws);
@@ -499,7 +519,7 @@ export class Hub {
     s.url = href;
     this.#d.store.updateSession(s.id, { url: href });
     this.#c?.patch({ sessionId: s.id, url: href });
-    this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'nav', from: by, url: href }, sessionTopic(s.id));
+    this.#append({ sessionId: s.id, ts: this.#d.clock(), kind: 'nav', from: by, url: href });
     const frame: ServerFrame = { type: 'navigate', sessionId: s.id, url: href, proxyUrl: this.#d.registry.proxyUrl(s.id, check.url), by };
     this.#d.log.info({ event: 'session.navigated', sessionId: s.id, by, url: href }, 'navigated');
     if (lead) this.#publish(sessionTopic(s.id), frame);
@@ -528,7 +548,7 @@ export class Hub {
     s.endReason = reason;
     this.#d.store.updateSession(sessionId, { state: 'ended', endedAt: now, endedBy: by, endReason: reason, rating: rating ?? null });
     const info = this.info(s);
-    this.#append({ sessionId, ts: now, kind: 'system', from: 'system', text: `Chat ${reason}.` }, sessionTopic(sessionId), (event) => {
+    this.#append({ sessionId, ts: now, kind: 'system', from: 'system', text: `Chat ${reason}.` }, (event) => {
       this.#publish(sessionTopic(sessionId), { type: 'session', session: { ...info, lastSeq: event.seq } });
       this.#publish(sessionTopic(sessionId), { type: 'ended', sessionId, by, reason });
       this.#d.events.ended(sessionId);
@@ -587,9 +607,10 @@ export class Hub {
 
   // ------------------------------------------------------------------ routing
 
-  #apply(cmd: Command | Command[], origin?: Socket) {
+  /** Returns, in a cluster, a promise that settles once the command is committed and carried out. */
+  #apply(cmd: Command | Command[], origin?: Socket): Promise<void> | undefined {
     if (this.#c) {
-      this.#c.apply(cmd).then(
+      return this.#c.apply(cmd).then(
         (effects) => {
           if (this.#closed) return;
           for (const e of effects) this.#effect(e, origin, true);
@@ -665,7 +686,7 @@ export class Hub {
           this.#d.webhooks.emit('session.started', { sessionId: s.id, agentId: e.agentId, siteId: s.siteId, entryUrl: s.entryUrl, waitedSeconds: (now - s.createdAt) / 1000 });
         }
         const info = this.info(s);
-        this.#append({ sessionId: s.id, ts: now, kind: 'system', from: 'system', text: `${agent?.name ?? 'An agent'} joined the chat.` }, sessionTopic(s.id), (event) => {
+        this.#append({ sessionId: s.id, ts: now, kind: 'system', from: 'system', text: `${agent?.name ?? 'An agent'} joined the chat.` }, (event) => {
           this.#publish(sessionTopic(s.id), { type: 'session', session: { ...info, lastSeq: event.seq } });
         });
         this.#d.metrics.waitSeconds.observe((now - s.createdAt) / 1000);
@@ -682,7 +703,7 @@ export class Hub {
         store.updateSession(s.id, { state: 'queued', agentId: null });
         const text = e.reason === 'agent-gone' ? 'The agent was disconnected. You are first in line for the next agent.' : 'You are being transferred to another department.';
         const info = this.info(s);
-        this.#append({ sessionId: s.id, ts: clock(), kind: 'system', from: 'system', text }, sessionTopic(s.id), (event) => {
+        this.#append({ sessionId: s.id, ts: clock(), kind: 'system', from: 'system', text }, (event) => {
           this.#publish(sessionTopic(s.id), { type: 'session', session: { ...info, lastSeq: event.seq } });
         });
         log.info({ event: 'session.requeued', sessionId: s.id, fromAgentId: e.fromAgentId, reason: e.reason }, 'requeued');
@@ -710,7 +731,7 @@ export class Hub {
           e.reason === 'no-agents'
             ? 'No agent is online right now. You can stay in the queue, or end the chat and write to us.'
             : 'This is taking longer than usual. You can keep waiting, or end the chat and write to us.';
-        this.#append({ sessionId: e.sessionId, ts: clock(), kind: 'system', from: 'system', text }, sessionTopic(e.sessionId), () => {
+        this.#append({ sessionId: e.sessionId, ts: clock(), kind: 'system', from: 'system', text }, () => {
           this.#publish(sessionTopic(e.sessionId), { type: 'offline.offer', sessionId: e.sessionId, reason: e.reason });
         });
         return;
@@ -721,7 +742,7 @@ export class Hub {
   #releaseAgent(agentId: string, sessionId: string, reason: string) {
     for (const ws of this.#agents.get(agentId) ?? []) {
       ws.unsubscribe(sessionTopic(sessionId));
-      ws.unsubscribe(agentsTopic(sessionId));
+      this.#delivery.unfollow(sessionId, ws);
       this.#send(ws, { type: 'ended', sessionId, by: 'system', reason });
     }
   }
@@ -729,7 +750,8 @@ export class Hub {
   /** Everything an agent-side socket needs to show a session: its info, the events after `afterSeq`, the visitor's viewport and last read receipt. */
   #catchUpAgent(ws: Socket, s: SessionRecord, afterSeq: number) {
     this.#send(ws, { type: 'session', session: this.info(s) });
-    this.#replay(ws, s.id, afterSeq, false);
+    this.#delivery.follow(s.id, ws, true, afterSeq);
+    this.#replay(ws, s.id, afterSeq);
     const vp = this.#viewports.get(s.id);
     if (vp) this.#send(ws, vp);
     const visitorRead = this.#reads.get(`${s.id}|visitor`);
@@ -738,7 +760,6 @@ export class Hub {
 
   #subscribeAgent(ws: Socket, sessionId: string) {
     ws.subscribe(sessionTopic(sessionId));
-    ws.subscribe(agentsTopic(sessionId));
   }
 
   /** One timer for the router's earliest deadline; the router decides what is due. */
@@ -828,18 +849,19 @@ export class Hub {
   // ------------------------------------------------------------------ helpers
 
   /**
-   * Appends to the session's log and publishes the numbered event to `topic`, then runs `then`
-   * (at once with one process; when Redis answers in a cluster, where the append script itself
-   * fans the event out to the other instances, so an instance dying right after the append loses
+   * Appends to the session's log and delivers the numbered event to the sockets following the
+   * session, then runs `then` (at once with one process; when Redis answers in a cluster, where the
+   * append script itself fans the event out, so an instance dying right after the append loses
    * nothing). A failed append is logged and, when a socket waits for the answer, reported to it.
    */
-  #append(e: Omit<SessionEvent, 'seq'>, topic: string, then?: (event: SessionEvent, duplicate: boolean) => void, ws?: Socket) {
+  #append(e: Omit<SessionEvent, 'seq'>, then?: (event: SessionEvent, duplicate: boolean) => void, ws?: Socket) {
     whenReady(
-      this.#d.events.append(e, topic),
+      this.#d.events.append(e),
       (r: Appended) => {
         const s = this.#sessions.get(e.sessionId);
         if (s && !r.duplicate && r.event.seq > s.lastSeq) s.lastSeq = r.event.seq;
-        if (!r.duplicate) this.#d.app.publish(topic, JSON.stringify({ type: 'event', event: r.event } satisfies ServerFrame));
+        // A cluster's log delivers through Redis, to every instance in sequence order (clusterEvent).
+        if (!r.duplicate && !this.#c) this.#delivery.deliver(e.sessionId, delivered(r.event));
         then?.(r.event, r.duplicate);
       },
       (err) => {
@@ -882,4 +904,8 @@ export class Hub {
     for (const t of this.#positionTimers.values()) clearTimeout(t);
     if (!this.#c) this.#d.store.setKv('routing', JSON.stringify(this.#d.router.snapshot()));
   }
+}
+
+function delivered(e: SessionEvent): Delivered {
+  return { seq: e.seq, agentsOnly: e.kind === 'note', text: JSON.stringify({ type: 'event', event: e } satisfies ServerFrame) };
 }

@@ -27,6 +27,7 @@ export class Bus {
   #log: Logger;
   #onPatch: (p: SessionPatch) => void = () => {};
   #onKick: (agentId: string) => void = () => {};
+  #onEvent: (sessionId: string, e: { seq: number; agentsOnly: boolean; text: string }) => void = () => {};
   /** Frames relayed through Redis, for /metrics and the bench. */
   readonly stats = { out: 0, in: 0, dropped: 0 };
 
@@ -37,9 +38,18 @@ export class Bus {
     this.#log = log;
   }
 
-  async start(sub: Redis, onPatch: (p: SessionPatch) => void, onKick: (agentId: string) => void): Promise<void> {
-    this.#onPatch = onPatch;
-    this.#onKick = onKick;
+  async start(
+    sub: Redis,
+    handlers: {
+      patch: (p: SessionPatch) => void;
+      kick: (agentId: string) => void;
+      /** A numbered session event, from the event log's script: every instance gets it, the appending one too. */
+      event: (sessionId: string, e: { seq: number; agentsOnly: boolean; text: string }) => void;
+    },
+  ): Promise<void> {
+    this.#onPatch = handlers.patch;
+    this.#onKick = handlers.kick;
+    this.#onEvent = handlers.event;
     await sub.subscribe(BUS_CHANNEL);
     sub.on('message', (channel: string, message: string) => {
       if (channel === BUS_CHANNEL) this.#receive(message);
@@ -83,11 +93,15 @@ export class Bus {
 
   #receive(message: string) {
     const a = message.indexOf(SEP);
-    if (message.slice(0, a) === this.#instanceId) return;
     const b = message.indexOf(SEP, a + 1);
     const c = message.indexOf(SEP, b + 1);
     const kind = message.slice(a + 1, b);
     const text = message.slice(c + 1);
+    if (kind === 'e') {
+      const [sessionId, seq, audience] = message.slice(b + 1, c).split(' ');
+      return this.#onEvent(sessionId, { seq: Number(seq), agentsOnly: audience === 'a', text });
+    }
+    if (message.slice(0, a) === this.#instanceId) return;
     this.stats.in++;
     if (kind === 'p') this.#app.publish(message.slice(b + 1, c), text);
     else if (kind === 'k') this.#onKick(text);

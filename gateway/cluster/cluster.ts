@@ -66,7 +66,11 @@ export async function createCluster(opts: {
         replicaChanged: () => hub.replicaChanged(),
         due: () => hub.deadlineDue(),
       });
-      await bus.start(redis.sub, (p) => hub.remotePatch(p), (agentId) => hub.disconnectAgent(agentId, false));
+      await bus.start(redis.sub, {
+        patch: (p) => hub.remotePatch(p),
+        kick: (agentId) => hub.disconnectAgent(agentId, false),
+        event: (sessionId, e) => hub.clusterEvent(sessionId, e),
+      });
       await presence.start((d) => hub.departed(d));
       if (leftovers.agents.length || leftovers.visitors.length) {
         log.warn({ event: 'instance.leftovers', agents: leftovers.agents.length, visitors: leftovers.visitors.length }, 'sockets of a previous run of this instance count as dropped');

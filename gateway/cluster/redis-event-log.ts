@@ -10,11 +10,12 @@ import type { Appended, EventLog } from '../channel/event-log.ts';
 import type { Redis } from './redis.ts';
 import { BUS_CHANNEL } from './bus.ts';
 
-// The new event is published to the other instances (cb:bus, in Bus's wire format) inside the
-// script, so numbering and fan-out cannot be separated by an instance dying between them.
+// The new event is published to every instance, this one included (cb:bus, kind 'e', in Bus's wire
+// format), inside the script: numbering and fan-out cannot be separated by an instance dying between
+// them, and every instance sees a session's events in sequence order.
 const APPEND = `
 local seqKey, evKey, cidKey = KEYS[1], KEYS[2], KEYS[3]
-local clientId, body, from, topic, floor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local clientId, body, from, sessionId, audience, floor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 if clientId ~= '' then
   local known = redis.call('HGET', cidKey, clientId)
   if known then
@@ -28,7 +29,7 @@ local seq = redis.call('INCR', seqKey)
 redis.call('XADD', evKey, '0-' .. seq, 'e', body)
 if clientId ~= '' then redis.call('HSET', cidKey, clientId, seq) end
 local frame = '{"type":"event","event":' .. string.sub(body, 1, -2) .. ',"seq":' .. seq .. '}}'
-redis.call('PUBLISH', '${BUS_CHANNEL}', from .. '\\0p\\0' .. topic .. '\\0' .. frame)
+redis.call('PUBLISH', '${BUS_CHANNEL}', from .. '\\0e\\0' .. sessionId .. ' ' .. seq .. ' ' .. audience .. '\\0' .. frame)
 return {1, seq, body}
 `;
 
@@ -38,9 +39,10 @@ export function redisEventLog(redis: Redis, store: Store, instanceId: string, re
   redis.defineCommand('cbAppendEvent', { numberOfKeys: 3, lua: APPEND });
   const append = (redis as unknown as { cbAppendEvent(...args: string[]): Promise<[number, number, string]> }).cbAppendEvent.bind(redis);
   return {
-    async append(e: NewEvent, topic: string): Promise<Appended> {
+    async append(e: NewEvent): Promise<Appended> {
       const floor = store.session(e.sessionId)?.lastSeq ?? 0;
-      const [fresh, seq, body] = await append(...keys(e.sessionId), e.clientId ?? '', JSON.stringify(e), instanceId, topic, String(floor));
+      const audience = e.kind === 'note' ? 'a' : 's';
+      const [fresh, seq, body] = await append(...keys(e.sessionId), e.clientId ?? '', JSON.stringify(e), instanceId, e.sessionId, audience, String(floor));
       const event: SessionEvent = { ...(JSON.parse(body) as NewEvent), seq };
       if (fresh) {
         try {

@@ -63,7 +63,11 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
       return send(res, null, 503, { ...PAGE_HEADERS, 'retry-after': '5', 'x-cb-error': 'CB_ERR_NOT_READY' }, simplePage('Chat is briefly unavailable', `${GatewayErrors.CB_ERR_NOT_READY.message} (CB_ERR_NOT_READY)`));
     }
     const s = d.hub.startSession({ siteId, entryUrl: url, department, userAgent: ua });
-    send(res, null, 303, { location: `/v/${s.id}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    const headers = { location: `/v/${s.id}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+    if (!s.queued) return send(res, null, 303, headers);
+    // A cluster commits the join through Redis: answer once the visitor is really in the queue.
+    const state = track(res);
+    void s.queued.then(() => send(res, state, 303, headers));
   });
 
   app.get('/v/:sid', (res, req) => {

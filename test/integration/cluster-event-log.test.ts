@@ -40,11 +40,11 @@ describe('Redis event log', () => {
     const a = redisEventLog(r1, store, 'A', 60, fail);
     const b = redisEventLog(r2, store, 'B', 60, fail);
     const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).append({ sessionId: 's1', ts: i, kind: 'chat', from: 'visitor', text: `m${i}`, clientId: `c${i}` }, 's:s1')),
+      Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).append({ sessionId: 's1', ts: i, kind: 'chat', from: 'visitor', text: `m${i}`, clientId: `c${i}` })),
     );
     const seqs = results.map((r) => r.event.seq).sort((x, y) => x - y);
     expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-    const again = await b.append({ sessionId: 's1', ts: 999, kind: 'chat', from: 'visitor', text: 'm7', clientId: 'c7' }, 's:s1');
+    const again = await b.append({ sessionId: 's1', ts: 999, kind: 'chat', from: 'visitor', text: 'm7', clientId: 'c7' });
     expect(again.duplicate).toBe(true);
     expect(again.event.seq).toBe(results[7].event.seq);
     expect(again.event.text).toBe('m7');
@@ -57,9 +57,9 @@ describe('Redis event log', () => {
   it('a Redis that lost its data continues the numbering and replays the gap from the store', async () => {
     session('s2');
     const log = redisEventLog(r1, store, 'A', 60, (err) => { throw err; });
-    for (let i = 0; i < 5; i++) await log.append({ sessionId: 's2', ts: i, kind: 'system', from: 'system', text: `e${i}` }, 's:s2');
+    for (let i = 0; i < 5; i++) await log.append({ sessionId: 's2', ts: i, kind: 'system', from: 'system', text: `e${i}` });
     await r1.flushall();
-    const next = await log.append({ sessionId: 's2', ts: 9, kind: 'system', from: 'system', text: 'after' }, 's:s2');
+    const next = await log.append({ sessionId: 's2', ts: 9, kind: 'system', from: 'system', text: 'after' });
     expect(next.event.seq).toBe(6);
     expect((await log.after('s2', 2)).map((e) => e.seq)).toEqual([3, 4, 5, 6]);
   });

@@ -160,6 +160,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     metrics,
     webhooks,
     events: cluster?.events ?? storeEventLog(store),
+    instanceId,
     cluster: cluster?.hubCluster,
   });
   if (savedRouting) hub.restoreAfterRestart();

@@ -205,6 +205,8 @@ export const ServerFrame = v.variant('type', [
     serverTime: v.number(),
     agent: v.optional(AgentInfo),
     sessionId: v.optional(Id),
+    /** Which gateway instance holds this socket (INSTANCE_ID), for support and cluster tests. */
+    instance: v.optional(v.pipe(v.string(), v.maxLength(64))),
   }),
   v.object({ type: v.literal('error'), code: v.string(), message: v.string(), ref: v.optional(v.string()) }),
   v.object({ type: v.literal('pong'), t: v.optional(v.number()), serverTime: v.number() }),

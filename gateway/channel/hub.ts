@@ -53,6 +53,8 @@ export interface HubDeps {
   metrics: Metrics;
   webhooks: Webhooks;
   events: EventLog;
+  /** This instance's name (INSTANCE_ID), told to clients in `welcome`. */
+  instanceId?: string;
   /** Several instances on Redis; absent = one process. */
   cluster?: HubCluster;
 }
@@ -320,7 +322,7 @@ export class Hub {
   #visitorHello(ws: Socket, sessionId: string, f: ClientFrameOf<'hello'>) {
     const s = this.session(sessionId);
     if (!s) return this.#error(ws, 'CB_ERR_SESSION_UNKNOWN');
-    this.#send(ws, { type: 'welcome', role: 'visitor', serverTime: this.#d.clock(), sessionId });
+    this.#send(ws, { type: 'welcome', role: 'visitor', serverTime: this.#d.clock(), sessionId, instance: this.#d.instanceId });
     this.#send(ws, { type: 'session', session: this.info(s) });
     this.#delivery.follow(sessionId, ws, false, f.resume?.[sessionId] ?? 0);
     this.#replay(ws, sessionId, f.resume?.[sessionId] ?? 0);
@@ -355,7 +357,7 @@ export class Hub {
 
   #agentHello(ws: Socket, agentId: string, f: ClientFrameOf<'hello'>) {
     const d = ws.getUserData() as Extract<SocketData, { role: 'agent' }>;
-    this.#send(ws, { type: 'welcome', role: 'agent', serverTime: this.#d.clock(), agent: { id: agentId, name: d.name, email: d.email, role: d.agentRole } });
+    this.#send(ws, { type: 'welcome', role: 'agent', serverTime: this.#d.clock(), agent: { id: agentId, name: d.name, email: d.email, role: d.agentRole }, instance: this.#d.instanceId });
     this.#send(ws, { type: 'queue.snapshot', items: this.#queueFor(agentId) });
     for (const s of this.#activeOf(agentId)) this.#catchUpAgent(ws, s, f.resume?.[s.id] ?? 0);
     const view = this.#d.router.agent(agentId);

@@ -63,6 +63,13 @@ export interface ClusterOptions {
    * made the URL. Default: each instance its own proxy port.
    */
   sharedProxyPort?: boolean;
+  /**
+   * One PORT and one PROXY_PORT for every instance: the kernel spreads connections over them
+   * (SO_REUSEPORT), exactly as a load balancer in front of the cluster would, and every instance has
+   * the same public origin (PUBLIC_URL). Which instance serves a request is then up to the kernel;
+   * clients see it in `welcome.instance` and /healthz.
+   */
+  sharedPorts?: boolean;
 }
 
 /** Polls until `check` resolves true, or rejects with `what` after timeoutMs. */
@@ -116,7 +123,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     const node = nodes[i];
     node.proc = await spawnGateway({ env: envFor(i), port: node.port, proxyPort: node.proxyPort, inspect: false, name: node.name });
     if (node.proc.url !== node.url) throw new Error(`${node.name} announced ${node.proc.url}, expected ${node.url}`);
-    await waitReady(i);
+    // Behind shared ports /readyz may be answered by another instance: the announcement is this one's.
+    if (!opts.sharedPorts) await waitReady(i);
   };
 
   const logs = (chars = 6000) =>
@@ -176,9 +184,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       taken.add(p);
       return p;
     };
-    const sharedProxy = opts.sharedProxyPort ? await pick() : null;
+    const sharedProxy = opts.sharedProxyPort || opts.sharedPorts ? await pick() : null;
+    const sharedMain = opts.sharedPorts ? await pick() : null;
     for (let i = 0; i < n; i++) {
-      const port = await pick();
+      const port = sharedMain ?? (await pick());
       const proxyPort = sharedProxy ?? (await pick());
       nodes.push({ name: `gw${i + 1}`, url: `http://cobrowse.localhost:${port}`, port, proxyPort, proc: null });
     }

@@ -42,7 +42,7 @@ export const USAGE = `npm run bench -- [options]
 
   queue storm             --visitors N (400) --rate R visitors/s (50) --agents M (8) --agent-procs P (2)
   chat and sync           --sessions S (200) --chat-agents A (4) --sync-hz HZ (30) --chat-rate PER_S (1)
-                          --duration SEC (10) --warmup SEC (2)
+                          --duration SEC (10) --warmup SEC (5; the same for every relay: the gateway has more code to warm up than the peers)
   proxy                   --proxy-rate REQ_S for the fixed-rate rows (100) --proxy-duration SEC (3, at least 1)
                           --proxy-connections C for the max-throughput rows (16)
 
@@ -119,7 +119,7 @@ export function parseOptions(argv: string[]): Options {
     syncHz: num('sync-hz', 30, 30, 0),
     chatRate: num('chat-rate', 1, 1, 0),
     duration: num('duration', 10, 0.6, 0.5),
-    warmup: num('warmup', 2, 0.2, 0),
+    warmup: num('warmup', 5, 0.2, 0),
     proxyRate: num('proxy-rate', 100, 50, 1),
     proxyDuration: num('proxy-duration', 3, 1, 1),
     proxyConnections: num('proxy-connections', 16, 4, 1),

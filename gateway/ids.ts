@@ -8,13 +8,12 @@ export const newId = (): string => randomBytes(16).toString('base64url');
 export const newSecret = (): string => randomBytes(32).toString('base64url');
 
 const B32 = 'abcdefghijklmnopqrstuvwxyz234567';
-/** 130-bit lowercase base32 token (26 chars): a DNS label for per-origin proxy hosts. */
-export function newProxyToken(): string {
-  const bytes = randomBytes(17);
+/** 26 lowercase base32 characters (130 bits) from the first 17 bytes: the PROXY_TOKEN_RE shape. */
+export function base32Token(bytes: Uint8Array): string {
   let out = '';
   let acc = 0;
   let bits = 0;
-  for (const b of bytes) {
+  for (const b of bytes.subarray(0, 17)) {
     acc = (acc << 8) | b;
     bits += 8;
     while (bits >= 5 && out.length < 26) {
@@ -25,4 +24,7 @@ export function newProxyToken(): string {
   }
   return out;
 }
+
+/** 130-bit random token (26 chars): a DNS label for per-origin proxy hosts. */
+export const newProxyToken = (): string => base32Token(randomBytes(17));
 export const PROXY_TOKEN_RE = /^[a-z2-7]{26}$/;

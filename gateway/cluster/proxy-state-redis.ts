@@ -16,6 +16,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { base32Token } from '../ids.ts';
 
 export interface ProxyRedis {
   /** Commands (shared, auto-pipelined). */
@@ -106,24 +107,6 @@ export function subscribeChannel(sub: Redis, channel: string, onMessage: (msg: s
 }
 
 // ------------------------------------------------------------------ proxy tokens
-
-const B32 = 'abcdefghijklmnopqrstuvwxyz234567';
-/** 26 lowercase base32 characters (130 bits) from the first 17 bytes: the PROXY_TOKEN_RE shape. */
-function base32Token(bytes: Buffer): string {
-  let out = '';
-  let acc = 0;
-  let bits = 0;
-  for (const b of bytes.subarray(0, 17)) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5 && out.length < 26) {
-      out += B32[(acc >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    acc &= (1 << bits) - 1;
-  }
-  return out;
-}
 
 /**
  * The proxy token of a (session, origin) pair in cluster mode: HMAC-SHA256 under a key every

@@ -146,34 +146,12 @@ export function openSqliteStore(path: string): Store {
     const bumped = q.bumpSeq.get(e.sessionId) as { last_seq: number } | undefined;
     if (!bumped) throw new Error(`appendEvent: unknown session ${e.sessionId}`);
     const event: SessionEvent = { ...e, seq: bumped.last_seq };
-    q.insertEvent.run({
-      sessionId: e.sessionId,
-      seq: event.seq,
-      ts: e.ts,
-      kind: e.kind,
-      from: e.from,
-      name: e.name ?? null,
-      text: e.text ?? null,
-      url: e.url ?? null,
-      clientId: e.clientId ?? null,
-      attachment: e.attachment ? JSON.stringify(e.attachment) : null,
-    });
+    q.insertEvent.run(eventRow(event));
     return { event, duplicate: false };
   });
 
   const archive = db.transaction((e: SessionEvent) => {
-    q.archiveEvent.run({
-      sessionId: e.sessionId,
-      seq: e.seq,
-      ts: e.ts,
-      kind: e.kind,
-      from: e.from,
-      name: e.name ?? null,
-      text: e.text ?? null,
-      url: e.url ?? null,
-      clientId: e.clientId ?? null,
-      attachment: e.attachment ? JSON.stringify(e.attachment) : null,
-    });
+    q.archiveEvent.run(eventRow(e));
     q.raiseSeq.run(e.seq, e.sessionId);
   });
 
@@ -259,5 +237,21 @@ export function openSqliteStore(path: string): Store {
     getKv: (k) => ((q.getKv.get(k) as { value: string } | undefined)?.value ?? null),
     setKv: (k, val) => void q.setKv.run(k, val),
     close: () => db.close(),
+  };
+}
+
+/** An event as the events table's named parameters. */
+function eventRow(e: SessionEvent) {
+  return {
+    sessionId: e.sessionId,
+    seq: e.seq,
+    ts: e.ts,
+    kind: e.kind,
+    from: e.from,
+    name: e.name ?? null,
+    text: e.text ?? null,
+    url: e.url ?? null,
+    clientId: e.clientId ?? null,
+    attachment: e.attachment ? JSON.stringify(e.attachment) : null,
   };
 }

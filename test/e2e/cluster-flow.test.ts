@@ -9,10 +9,11 @@
 // socket sits on the other instance than the visitor's (`welcome.instance`).
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { freePort } from '../../bench/lib/proc-stats.ts';
 import { openSqliteStore } from '../../gateway/store/sqlite-store.ts';
 import { launchBrowser } from '../helpers/browser.ts';
+import { coFrame } from '../helpers/cobrowse.ts';
 import { startCluster, until, type TestCluster } from '../helpers/cluster.ts';
 
 let browser: Browser;
@@ -28,19 +29,6 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function coFrame(page: Page, path: RegExp): Promise<Frame> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const el = await page.$('[data-testid="cobrowse-frame"]');
-    const f = await el?.contentFrame();
-    if (f && path.test(new URL(f.url() || 'about:blank', 'http://x').pathname) && /\.localhost:\d+/.test(f.url())) {
-      await f.waitForLoadState('domcontentloaded');
-      return f;
-    }
-    if (Date.now() > deadline) throw new Error(`co-browse frame never reached ${path}; at ${f?.url()}`);
-    await page.waitForTimeout(100);
-  }
-}
 
 describe('cluster: visitor on one instance, agent on another, in real browsers', () => {
   const tag = 'shared-ports';
@@ -149,7 +137,7 @@ describe('cluster: visitor on one instance, agent on another, in real browsers',
 
       // A link the visitor clicks moves the agent's view too.
       await vLong.click('a[href$="/cart"]');
-      await coFrame(agent, /^\/cart$/);
+      await coFrame(agent, /^\/cart$/, 20_000);
 
       await visitor.screenshot({ path: `${shots}/cluster-${tag}-visitor-shell.png` });
       await agent.screenshot({ path: `${shots}/cluster-${tag}-agent-console.png` });

@@ -6,6 +6,7 @@ import type { Browser, Page, Frame } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { launchBrowser } from '../helpers/browser.ts';
+import { coFrame } from '../helpers/cobrowse.ts';
 
 let t: TestGateway;
 let browser: Browser;
@@ -22,20 +23,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** The co-browse frame's Playwright Frame once it shows a page whose path matches. */
-async function coFrame(page: Page, path: RegExp): Promise<Frame> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const el = await page.$('[data-testid="cobrowse-frame"]');
-    const f = await el?.contentFrame();
-    if (f && path.test(new URL(f.url() || 'about:blank', 'http://x').pathname) && /\.localhost:\d+/.test(f.url())) {
-      await f.waitForLoadState('domcontentloaded');
-      return f;
-    }
-    if (Date.now() > deadline) throw new Error(`co-browse frame never reached ${path}; at ${f?.url()}`);
-    await page.waitForTimeout(100);
-  }
-}
 
 /** id of the element at the top of the frame's viewport (what "the same content" means). */
 const topAnchor = (f: Frame) =>

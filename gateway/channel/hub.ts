@@ -587,6 +587,36 @@ export class Hub {
     this.#queueDirty = true;
     this.#arm();
     this.#flushSoon();
+    this.#reconcileSoon();
+  }
+
+  #reconcileTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Sockets here are the truth about who is connected here. A socket that closed on one instance
+   * and reopened on another (or on this one) a moment later can see its "disconnected" commit land
+   * after its "connected" check; at most four times a second, anyone with a socket here whom the
+   * committed state calls disconnected is connected again.
+   */
+  #reconcileSoon() {
+    if (!this.#c || this.#reconcileTimer || this.#closed) return;
+    this.#reconcileTimer = setTimeout(() => {
+      this.#reconcileTimer = null;
+      if (this.#closed) return;
+      for (const agentId of this.#agents.keys()) {
+        const view = this.#d.router.agent(agentId);
+        if (view && view.connected) continue;
+        const rec = this.#d.store.agentById(agentId);
+        this.#apply({
+          type: 'agent.connect',
+          agent: { agentId, departments: rec?.departments ?? [], capacity: agentCapacity(rec?.capacity ?? null, rec?.departments ?? [], this.#d.departmentCapacity, this.#d.defaultCapacity) },
+        });
+      }
+      if (!this.#visitors.size) return;
+      // Queued and active alike: an active visitor called disconnected would be ended after the grace.
+      for (const r of this.#d.router.snapshot().sessions ?? []) {
+        if (!r.connected && this.#visitors.has(r.sessionId)) this.#apply({ type: 'visitor.reconnect', sessionId: r.sessionId });
+      }
+    }, 250);
   }
 
   /** A deadline is due by the cluster's shared clock of deadlines. */
@@ -618,6 +648,7 @@ export class Hub {
           for (const e of effects) this.#effect(e, origin, true);
           this.#arm();
           this.#flushSoon();
+          this.#reconcileSoon();
         },
         (err) => {
           this.#d.log.error({ err, cmd }, 'cluster routing failed to commit a command');
@@ -902,6 +933,7 @@ export class Hub {
   close() {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#reconcileTimer) clearTimeout(this.#reconcileTimer);
     if (this.#snapshotTimer) clearTimeout(this.#snapshotTimer);
     for (const t of this.#positionTimers.values()) clearTimeout(t);
     if (!this.#c) this.#d.store.setKv('routing', JSON.stringify(this.#d.router.snapshot()));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
+import { Redis } from 'ioredis';
 import { Peer, loginCookie, startVisitor, wsUrl } from '../helpers/ws-peer.ts';
 
 let redis: TestRedis;
@@ -118,5 +119,39 @@ describe('two instances on Redis', () => {
     const metrics = await (await fetch(`${b.gw.url}/metrics`)).text();
     expect(metrics).toMatch(/^cobrowse_cluster_redis_ready 1$/m);
     expect(metrics).toMatch(/^cobrowse_cluster_routing_commits [1-9]/m);
+  });
+
+  it('an agent whose socket moves from A to B at once stays connected in the committed state', async () => {
+    const rec = await a.gw.auth.createAgent({ email: 'mover@agent.test', password: 'mover-pass', name: 'Mo' });
+    const cookie = await loginCookie(a.gw.url, 'mover@agent.test', 'mover-pass');
+    const onA = new Peer(wsUrl(a.gw.url, '/ws/agent'), { origin: a.gw.url, cookie });
+    await onA.opened();
+    onA.send({ type: 'hello' });
+    await onA.waitFor('agent.status');
+    const admin = new Redis(redis.url);
+    try {
+      const connected = async () => {
+        const snap = JSON.parse((await admin.get('cb:routing'))!) as { agents: { agentId: string; connected: boolean }[] };
+        return snap.agents.find((x) => x.agentId === rec.id)?.connected;
+      };
+      let current = onA;
+      for (let round = 0; round < 16; round++) {
+        // Close on one instance and open on the other a moment later (0 to 3 ms), back and forth:
+        // the close's "disconnected" commit and the open's "already connected?" check race.
+        const to = round % 2 ? a : b;
+        current.close();
+        await new Promise((r) => setTimeout(r, round % 4));
+        const moved = new Peer(wsUrl(to.gw.url, '/ws/agent'), { origin: to.gw.url, cookie });
+        current = moved;
+        await moved.opened();
+        moved.send({ type: 'hello' });
+      }
+      // Whatever order the commits landed in, the agent ends connected (reconciled within a beat).
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await connected()).toBe(true);
+      current.close();
+    } finally {
+      admin.disconnect();
+    }
   });
 });

@@ -144,6 +144,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const cluster = redis
     ? await createCluster({ redis, instanceId, app, store, log, routing: routingConfig, transcriptRetentionDays: config.transcriptRetentionDays })
     : null;
+  /** One process is ready at once; a cluster instance once it follows the others (below). */
+  let following = !cluster;
   const router = cluster?.router ?? createRouter(routingConfig, Date.now, savedRouting ? (JSON.parse(savedRouting) as RoutingSnapshot) : undefined);
   const webhooks = new Webhooks(config.webhookUrl, config.webhookSecret, log);
   hub = new Hub({
@@ -174,7 +176,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     metrics,
     publicOrigin,
     proxyOriginSuffix: registry.hostSuffix,
-    ready: () => !redis || redis.ready(),
+    ready: () => following && (!redis || redis.ready()),
     instanceId,
   });
 
@@ -212,6 +214,9 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     closeOnBackpressureLimit: 1,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
+      // A socket taken before this instance follows the cluster's event fan-out could miss events
+      // appended meanwhile: until then the client is told to retry (its reconnect loop does).
+      if (!following) return send(res, null, 503, { 'content-type': 'text/plain', 'retry-after': '1' }, 'CB_ERR_NOT_READY');
       const role = req.getParameter(0);
       const origin = req.getHeader('origin');
       const key = req.getHeader('sec-websocket-key');
@@ -266,6 +271,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   // After the WebSocket route exists: uWS has no topic tree before it, and following the cluster
   // starts publishing at once.
   await cluster?.start(hub);
+  following = true;
 
   log.info({ event: 'gateway.listening', url: publicOrigin, proxy: `${scheme}://<token>${registry.hostSuffix}` }, 'gateway listening');
 

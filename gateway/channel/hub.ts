@@ -172,7 +172,27 @@ export class Hub {
     const rec = this.#d.store.session(id);
     if (!rec || rec.state === 'ended') return undefined;
     this.#sessions.set(id, rec);
-    return rec;
+    return this.#agreeWithRouting(rec);
+  }
+
+  /**
+   * The committed routing state decides who serves a session. The instance that committed an
+   * assignment writes the session row afterwards; if it died in between, the row still says queued,
+   * so a copy loaded from it is corrected from the routing replica. (Cached copies are kept right by
+   * the effects themselves, which can arrive before the replica catches up: they are left alone.)
+   */
+  #agreeWithRouting(s: SessionRecord): SessionRecord {
+    if (s.state === 'ended') return s;
+    const agentId = this.#d.router.agentOf(s.id);
+    if (agentId && (s.state !== 'active' || s.agentId !== agentId)) {
+      s.state = 'active';
+      s.agentId = agentId;
+      s.acceptedAt ??= this.#d.clock();
+    } else if (!agentId && s.state === 'active' && this.#d.router.position(s.id) !== null) {
+      s.state = 'queued';
+      s.agentId = null;
+    }
+    return s;
   }
 
   /** Active sessions of an agent: in a cluster the router's replica knows the ones other instances assigned. */
@@ -712,7 +732,7 @@ export class Hub {
           this.#subscribeAgent(ws, s.id);
           this.#catchUpAgent(ws, s, 0);
         }
-        if (!committed) return;
+        if (!committed) return this.#tellLocalVisitors(s);
         const agent = store.agentById(e.agentId);
         store.updateSession(s.id, { state: 'active', agentId: e.agentId, acceptedAt: s.acceptedAt });
         if (!e.previousAgentId && s.acceptedAt === now) {
@@ -732,7 +752,7 @@ export class Hub {
         s.state = 'queued';
         s.agentId = null;
         this.#releaseAgent(e.fromAgentId, s.id, e.reason === 'agent-gone' ? 'agent-gone' : 'transferred');
-        if (!committed) return;
+        if (!committed) return this.#tellLocalVisitors(s);
         store.updateSession(s.id, { state: 'queued', agentId: null });
         const text = e.reason === 'agent-gone' ? 'The agent was disconnected. You are first in line for the next agent.' : 'You are being transferred to another department.';
         const info = this.info(s);
@@ -770,6 +790,18 @@ export class Hub {
         return;
       }
     }
+  }
+
+  /**
+   * Another instance committed a change of who serves this session: this instance's visitor sockets
+   * hear it from here too, so they learn it even if that instance dies before its own announcement
+   * (a repeated session frame changes nothing for the shell).
+   */
+  #tellLocalVisitors(s: SessionRecord) {
+    const sockets = this.#visitors.get(s.id);
+    if (!sockets?.size) return;
+    const frame: ServerFrame = { type: 'session', session: this.info(s) };
+    for (const ws of sockets) this.#send(ws, frame);
   }
 
   #releaseAgent(agentId: string, sessionId: string, reason: string) {

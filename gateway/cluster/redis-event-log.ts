@@ -24,9 +24,16 @@ if clientId ~= '' then
   end
 end
 -- A counter Redis lost (restart without its data) continues from the transcript's last number.
-if redis.call('EXISTS', seqKey) == 0 then redis.call('SET', seqKey, floor) end
-local seq = redis.call('INCR', seqKey)
-redis.call('XADD', evKey, '0-' .. seq, 'e', body)
+local seq = tonumber(redis.call('GET', seqKey) or floor) + 1
+-- The stream is written before the counter, so a refused XADD (a stream already past the counter)
+-- cannot burn a number: the event takes the number after the stream's last one instead.
+local added = redis.pcall('XADD', evKey, '0-' .. seq, 'e', body)
+if type(added) == 'table' and added.err then
+  local top = redis.call('XREVRANGE', evKey, '+', '-', 'COUNT', 1)
+  seq = tonumber(string.match(top[1][1], '%d+$')) + 1
+  redis.call('XADD', evKey, '0-' .. seq, 'e', body)
+end
+redis.call('SET', seqKey, seq)
 if clientId ~= '' then redis.call('HSET', cidKey, clientId, seq) end
 local frame = '{"type":"event","event":' .. string.sub(body, 1, -2) .. ',"seq":' .. seq .. '}}'
 redis.call('PUBLISH', '${BUS_CHANNEL}', from .. '\\0e\\0' .. sessionId .. ' ' .. seq .. ' ' .. audience .. '\\0' .. frame)

@@ -63,4 +63,15 @@ describe('Redis event log', () => {
     expect(next.event.seq).toBe(6);
     expect((await log.after('s2', 2)).map((e) => e.seq)).toEqual([3, 4, 5, 6]);
   });
+
+  it('a counter behind its stream cannot burn a number: the event follows the stream', async () => {
+    session('s3');
+    const log = redisEventLog(r1, store, 'A', 60, (err) => { throw err; });
+    for (let i = 0; i < 3; i++) await log.append({ sessionId: 's3', ts: i, kind: 'system', from: 'system', text: `e${i}` });
+    await r1.set('cb:seq:s3', '1');
+    const next = await log.append({ sessionId: 's3', ts: 9, kind: 'system', from: 'system', text: 'after' });
+    expect(next.event.seq).toBe(4);
+    expect((await log.after('s3', 0)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect((await log.append({ sessionId: 's3', ts: 10, kind: 'system', from: 'system', text: 'then' })).event.seq).toBe(5);
+  });
 });

@@ -1,5 +1,5 @@
 // `npm test`: finds Chromium for the browser tests (installing Debian's package when running as root
-// and it is missing), runs every vitest project (unit, integration, e2e), and ends with the line
+// and it is missing), runs every vitest project (unit, integration, e2e; then cluster alone), and ends with the line
 // `N passed, N failed`. Never skips the browser tests silently.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -19,24 +19,37 @@ function findChromium(): string {
 
 const chromium = findChromium();
 mkdirSync('test-results', { recursive: true });
-const args = ['vitest', 'run', ...process.argv.slice(2)];
-const r = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: chromium } });
-
+const subset = process.argv.length > 2;
 let passed = 0;
 let failed = 0;
-try {
-  const j = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
-  passed = j.numPassedTests ?? 0;
-  failed = j.numFailedTests || j.numFailedTestSuites || 0;
-} catch {
-  failed = 1;
+let ok = true;
+
+/** One vitest invocation; its counts go into the totals. */
+function vitest(args: string[], report: string) {
+  const r = spawnSync('npx', ['vitest', 'run', ...args], { stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: chromium, VITEST_JSON: report } });
+  ok &&= r.status === 0;
+  try {
+    const j = JSON.parse(readFileSync(report, 'utf8'));
+    passed += j.numPassedTests ?? 0;
+    failed += j.numFailedTests || j.numFailedTestSuites || 0;
+  } catch {
+    failed += 1;
+  }
+}
+
+if (subset) vitest(process.argv.slice(2), 'test-results/vitest.json');
+else {
+  vitest(['--project', 'unit', '--project', 'integration', '--project', 'e2e'], 'test-results/vitest.json');
+  // The cluster tests (several gateway processes, kill -9) run alone, after the rest.
+  console.log('\ntest: cluster tests (gateway processes on a real redis-server)');
+  vitest(['--project', 'cluster'], 'test-results/vitest-cluster.json');
 }
 
 // The benchmark harness runs as a smoke test after the suite (not beside it, so it competes with
 // nothing): `--quick` checks that every scenario runs and that its correctness checks hold (no
 // visitor lost or double-assigned), not speed. Skipped only when a subset of tests was asked for.
 let benchOk = true;
-if (process.argv.length <= 2) {
+if (!subset) {
   console.log('\ntest: benchmark smoke run (npm run bench -- --quick)');
   const b = spawnSync('node', ['--import', 'tsx', 'bench/run.ts', '--quick', '--json', 'test-results/bench-quick.json', '--html', 'test-results/bench-quick.html'], {
     stdio: 'inherit',
@@ -50,4 +63,4 @@ if (process.argv.length <= 2) {
   writeFileSync('test-results/summary.json', JSON.stringify({ passed, failed }));
 }
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(r.status === 0 && benchOk ? 0 : 1);
+process.exit(ok && benchOk ? 0 : 1);

@@ -55,6 +55,13 @@ interface Window {
 /** Subject name of the two-instance run. */
 const CLUSTER = 'gateway-2-instances-redis';
 
+/** Visitors end their sessions (as the shell's "End chat" does) so the gateway drops them, then agents leave. */
+async function endSessions(visitors: Child, agents: Child[]): Promise<void> {
+  await visitors.call('close', { end: true });
+  await sleep(500);
+  await Promise.all(agents.map((a) => a.call('close')));
+}
+
 export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
   const { opts, progress } = ctx;
   const S = opts.sessions;
@@ -116,12 +123,7 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
         rssEstablished: await gw.rss(),
         ...relay,
         logIssues: () => gw.logIssues(),
-        closeSessions: async () => {
-          // Visitors end their sessions (as the shell's "End chat" does) so the gateway drops them.
-          await visitors.call('close', { end: true });
-          await sleep(500);
-          await Promise.all(agents.map((a) => a.call('close')));
-        },
+        closeSessions: () => endSessions(visitors, agents),
         teardown,
       };
     } catch (err) {
@@ -217,11 +219,7 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
         rssEstablished: await cl.rss(),
         ...relay,
         logIssues: () => cl.logIssues(),
-        closeSessions: async () => {
-          await visitors.call('close', { end: true });
-          await sleep(500);
-          await Promise.all(agents.map((a) => a.call('close')));
-        },
+        closeSessions: () => endSessions(visitors, agents),
         teardown,
       };
     } catch (err) {

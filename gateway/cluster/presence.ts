@@ -67,12 +67,8 @@ export class Presence {
     this.#local[kind].delete(id);
     try {
       await this.#redis.srem(setKey(this.#id, kind), id);
-      const others = await this.#liveOthers();
-      if (!others.length) return false;
-      const m = this.#redis.multi();
-      for (const o of others) m.sismember(setKey(o, kind), id);
-      const res = (await m.exec()) ?? [];
-      return res.some(([, n]) => n === 1);
+      const gone = await this.#notElsewhere(kind === 'a' ? { agents: [id], visitors: [] } : { agents: [], visitors: [id] });
+      return gone.agents.length + gone.visitors.length === 0;
     } catch {
       return false;
     }

@@ -23,8 +23,14 @@ if clientId ~= '' then
     if hit[1] then return {0, tonumber(known), hit[1][2][2]} end
   end
 end
--- A counter Redis lost (restart without its data) continues from the transcript's last number.
-local seq = tonumber(redis.call('GET', seqKey) or floor) + 1
+-- A counter Redis lost (restart without its data) continues from the transcript's last number,
+-- which the caller reads from the store only when asked (-1), not on every append.
+local cur = redis.call('GET', seqKey)
+if not cur then
+  if floor == '' then return {-1, 0, ''} end
+  cur = floor
+end
+local seq = tonumber(cur) + 1
 -- The stream is written before the counter, so a refused XADD (a stream already past the counter)
 -- cannot burn a number: the event takes the number after the stream's last one instead.
 local added = redis.pcall('XADD', evKey, '0-' .. seq, 'e', body)
@@ -47,9 +53,10 @@ export function redisEventLog(redis: Redis, store: Store, instanceId: string, re
   const append = (redis as unknown as { cbAppendEvent(...args: string[]): Promise<[number, number, string]> }).cbAppendEvent.bind(redis);
   return {
     async append(e: NewEvent): Promise<Appended> {
-      const floor = store.session(e.sessionId)?.lastSeq ?? 0;
       const audience = e.kind === 'note' ? 'a' : 's';
-      const [fresh, seq, body] = await append(...keys(e.sessionId), e.clientId ?? '', JSON.stringify(e), instanceId, e.sessionId, audience, String(floor));
+      const args = [...keys(e.sessionId), e.clientId ?? '', JSON.stringify(e), instanceId, e.sessionId, audience];
+      let [fresh, seq, body] = await append(...args, '');
+      if (fresh === -1) [fresh, seq, body] = await append(...args, String(store.session(e.sessionId)?.lastSeq ?? 0));
       const event: SessionEvent = { ...(JSON.parse(body) as NewEvent), seq };
       if (fresh) {
         try {

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SessionEvent } from '../../protocol/index.ts';
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
+import type { StorePorts } from './ports.ts';
 import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, SessionRecord, Store, StoredAttachment } from './types.ts';
 
 type Row = Record<string, unknown>;
@@ -74,7 +75,7 @@ const SESSION_COLS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
   lastSeq: 'last_seq',
 };
 
-export function openSqliteStore(path: string): Store {
+export function openSqliteStore(path: string): Store & StorePorts {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -236,7 +237,8 @@ export function openSqliteStore(path: string): Store {
     },
     getKv: (k) => ((q.getKv.get(k) as { value: string } | undefined)?.value ?? null),
     setKv: (k, val) => void q.setKv.run(k, val),
-    close: () => db.close(),
+    kind: 'sqlite',
+    close: () => void db.close(),
   };
 }
 

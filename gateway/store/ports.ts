@@ -1,0 +1,62 @@
+// The store as role-sized ports. Every method may answer a value or a promise (`Maybe<T>`, as undici's
+// cache stores do): the embedded SQLite store answers synchronously, so its path stays promise-free;
+// the PostgreSQL store answers with promises. Callers go through `then()` from ./maybe.ts, or await.
+//
+// This replaces the one synchronous `Store` in ./types.ts (kept until every caller has moved).
+import type { SessionEvent, SessionState } from '../../protocol/index.ts';
+import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, SessionRecord, StoredAttachment } from './types.ts';
+
+export type Maybe<T> = T | Promise<T>;
+
+/** Agents and their login tokens (only hashes are stored). */
+export interface AgentStore {
+  createAgent(a: Omit<AgentRecord, 'createdAt'>): Maybe<AgentRecord>;
+  agentByEmail(email: string): Maybe<AgentRecord | null>;
+  agentById(id: string): Maybe<AgentRecord | null>;
+  listAgents(): Maybe<AgentRecord[]>;
+  updateAgent(id: string, patch: Partial<Omit<AgentRecord, 'id' | 'createdAt'>>): Maybe<void>;
+  saveAuthToken(tokenHash: string, agentId: string, expiresAt: number): Maybe<void>;
+  agentForToken(tokenHash: string, now: number): Maybe<AgentRecord | null>;
+  deleteAuthToken(tokenHash: string): Maybe<void>;
+}
+
+/** Sessions, their transcripts (events with per-session sequence numbers) and their proxy origins. */
+export interface SessionStore {
+  createSession(s: SessionRecord): Maybe<void>;
+  session(id: string): Maybe<SessionRecord | null>;
+  updateSession(id: string, patch: Partial<Omit<SessionRecord, 'id'>>): Maybe<void>;
+  sessionsInState(...states: SessionState[]): Maybe<SessionRecord[]>;
+  /** Appends an event with the next sequence number, atomically. A chat resent with a known clientId returns the stored event. */
+  appendEvent(e: NewEvent): Maybe<{ event: SessionEvent; duplicate: boolean }>;
+  eventsAfter(sessionId: string, seq: number): Maybe<SessionEvent[]>;
+  /** A cluster's event numbered elsewhere (Redis), copied into the transcript; a copy already there is kept. */
+  archiveEvent(e: SessionEvent): Maybe<void>;
+  saveProxyOrigin(token: string, sessionId: string, origin: string): Maybe<void>;
+  proxyOrigins(): Maybe<{ token: string; sessionId: string; origin: string }[]>;
+}
+
+/** What agents and visitors leave behind: offline messages, canned responses, attachments. */
+export interface ContentStore {
+  saveOfflineMessage(m: OfflineMessage): Maybe<void>;
+  offlineMessages(limit: number): Maybe<OfflineMessage[]>;
+  markOfflineHandled(id: string, agentId: string): Maybe<void>;
+  saveCanned(c: CannedResponse): Maybe<void>;
+  cannedFor(agentId: string): Maybe<CannedResponse[]>;
+  /** Deletes the agent's own response, or a shared one when `mayDeleteShared`. */
+  deleteCanned(id: string, agentId: string, mayDeleteShared: boolean): Maybe<boolean>;
+  saveAttachment(a: StoredAttachment): Maybe<void>;
+  attachment(id: string): Maybe<StoredAttachment | null>;
+}
+
+/** Small state (the routing snapshot of one process). */
+export interface StateStore {
+  getKv(key: string): Maybe<string | null>;
+  setKv(key: string, value: string): Maybe<void>;
+}
+
+/** The whole store, as the gateway is handed it; each part of the gateway takes only the ports it needs. */
+export interface StorePorts extends AgentStore, SessionStore, ContentStore, StateStore {
+  /** 'sqlite' or 'postgres': for logs and /readyz. */
+  readonly kind: string;
+  close(): Maybe<void>;
+}

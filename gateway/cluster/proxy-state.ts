@@ -2,8 +2,10 @@
 // REDIS_URL is set (cookie jars, the single-flight page cache, origin tokens). See
 // proxy-state-redis.ts for the keys and channels.
 import type { Logger } from 'pino';
-import { createCookieJars, type CookieJars } from '../proxy/cookie-jars.ts';
-import { SharedPageFlight } from '../proxy/page-cache.ts';
+import { MemoryCookieJars, type CookieJars } from '../proxy/cookie-jars.ts';
+import type { SharedFlight } from '../proxy/page-cache.ts';
+import { RedisCookieJars } from './redis-cookie-jars.ts';
+import { SharedPageFlight } from './shared-page-flight.ts';
 import type { OriginRegistry, OriginRegistryOptions, ProxyOriginEntry } from '../proxy/origin-registry.ts';
 import { deterministicToken, sharedTokenKey, SharedTokens, type KvStore, type ProxyRedis } from './proxy-state-redis.ts';
 
@@ -12,7 +14,7 @@ export type { ProxyRedis };
 export interface ProxyState {
   jars: CookieJars;
   /** The cluster-wide single flight (null in one process: the in-process one is enough). */
-  pages: SharedPageFlight | null;
+  pages: SharedFlight | null;
   /** Registry options for the mode: persistence, and in cluster mode minting and lookups. */
   registryOptions(persist: (e: ProxyOriginEntry) => void): Pick<OriginRegistryOptions, 'persist' | 'mintToken' | 'lookup' | 'onDropSession'>;
   /** Lets sessions ended on other instances be forgotten by this registry. */
@@ -22,7 +24,7 @@ export interface ProxyState {
 
 export async function createProxyState(o: { redis?: ProxyRedis | null; store: KvStore; log: Logger }): Promise<ProxyState> {
   if (!o.redis) {
-    const jars = createCookieJars(null);
+    const jars = new MemoryCookieJars();
     return {
       jars,
       pages: null,
@@ -33,7 +35,7 @@ export async function createProxyState(o: { redis?: ProxyRedis | null; store: Kv
   }
   const redis = o.redis;
   const key = await sharedTokenKey(redis.cmd, o.store);
-  const jars = createCookieJars(redis, o.log);
+  const jars = new RedisCookieJars(redis, o.log);
   const pages = new SharedPageFlight(redis, o.log);
   const tokens = new SharedTokens(redis, o.log);
   return {

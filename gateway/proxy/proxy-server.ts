@@ -12,7 +12,7 @@ import { readBody, send, statusLine, track, type ResState } from '../http/respon
 import { checkTarget, type TargetPolicy } from './target-policy.ts';
 import type { OriginRegistry } from './origin-registry.ts';
 import type { CookieJars } from './cookie-jars.ts';
-import { PageCache, type CachedPage, type SharedPageFlight } from './page-cache.ts';
+import { PageCache, type CachedPage, type SharedFlight } from './page-cache.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { filterResponseHeaders, type HeaderMapping, type UpstreamHeaders } from './response-headers.ts';
 import { decodeText, decompress } from './body-decode.ts';
@@ -40,7 +40,7 @@ export interface ProxyDeps {
   maxUploadBytes: number;
   metrics?: { proxyRequest: (kind: string, status: number) => void };
   /** Cluster mode: the single flight shared with the other instances. */
-  sharedPages?: SharedPageFlight | null;
+  sharedPages?: SharedFlight | null;
 }
 
 const FORWARD_REQUEST_HEADERS = [

@@ -6,8 +6,9 @@ import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { connectRedis, waitReady, type RedisPair } from '../../gateway/cluster/redis.ts';
 import { createLogger } from '../../gateway/log.ts';
-import { RedisCookieJars } from '../../gateway/proxy/cookie-jars.ts';
-import { SharedPageFlight, type CachedPage } from '../../gateway/proxy/page-cache.ts';
+import { RedisCookieJars } from '../../gateway/cluster/redis-cookie-jars.ts';
+import { SharedPageFlight } from '../../gateway/cluster/shared-page-flight.ts';
+import type { CachedPage } from '../../gateway/proxy/page-cache.ts';
 import { deterministicToken, sharedTokenKey, SharedTokens, PROXY_KEYS } from '../../gateway/cluster/proxy-state-redis.ts';
 import { PROXY_TOKEN_RE } from '../../gateway/ids.ts';
 

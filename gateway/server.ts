@@ -1,15 +1,18 @@
 // Assembles one gateway: store, router, hub, proxy, and two uWS apps on two ports (the gateway
 // origin for console/shell/API/WebSockets, and the proxy origins for proxied content).
 import { fileURLToPath } from 'node:url';
-import { MAX_FRAME_BYTES, parseClientFrame, WireErrors } from '../protocol/index.ts';
 import { uws, type us_listen_socket, type TemplatedApp } from './uws.ts';
 import { publicOriginOf, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/types.ts';
 import { createRouter } from './routing/router.ts';
-import type { RoutingSnapshot } from './routing/types.ts';
-import { Hub, type SocketData } from './channel/hub.ts';
+import type { RoutingConfig } from './routing/types.ts';
+import { Hub } from './channel/hub.ts';
+import type { Engine } from './channel/engine.ts';
+import { localEngine, savedRouting } from './channel/local-engine.ts';
+import { SessionWriter } from './channel/session-writer.ts';
+import { registerSocketRoute } from './channel/socket-route.ts';
 import { OriginRegistry } from './proxy/origin-registry.ts';
 import { createProxyState } from './cluster/proxy-state.ts';
 import { createUpstreams } from './proxy/upstream.ts';
@@ -22,11 +25,9 @@ import { parseDepartmentCapacity } from './channel/capacity.ts';
 import { loadStaticDir, type StaticFile } from './http/static-files.ts';
 import { send } from './http/respond.ts';
 import { createMetrics, registerClusterMetrics } from './metrics.ts';
-import { RateLimiter } from './proxy/rate-limit.ts';
 import { newId } from './ids.ts';
 import { connectRedis, waitReady } from './cluster/redis.ts';
-import { createCluster } from './cluster/cluster.ts';
-import { storeEventLog } from './channel/event-log.ts';
+import { createClusterEngine, type ClusterEngine } from './cluster/cluster-engine.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -59,6 +60,13 @@ export interface GatewayOptions {
  * two separate states. Cluster instances on one host may share PORT and PROXY_PORT on purpose: the
  * kernel then spreads connections over them like a load balancer, which the shared state allows.
  */
+/** One process: the router restored from the snapshot the previous run left in the store. */
+async function localEngineFromStore(o: { app: TemplatedApp; store: Store; writer: SessionWriter; log: Logger; routing: RoutingConfig }): Promise<Engine> {
+  const saved = await savedRouting(o.store);
+  const router = createRouter(o.routing, Date.now, saved ?? undefined);
+  return localEngine({ app: o.app, store: o.store, router, writer: o.writer, log: o.log, restored: !!saved });
+}
+
 function listen(app: TemplatedApp, host: string, port: number, shared: boolean): Promise<{ token: us_listen_socket; port: number }> {
   const options = shared ? 0 : 1; // LIBUS_LISTEN_DEFAULT : LIBUS_LISTEN_EXCLUSIVE_PORT
   return new Promise((resolve, reject) => {
@@ -91,39 +99,20 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     }
   }
 
+  // Both apps listen first (0 = pick a free port), so origins are known before anything renders a
+  // URL; their routes are added below, in dependency order: registry, engine, hub, then the
+  // routes that use them.
   const app = uws.App();
-  // Ports first (0 = pick a free one), so origins are known before anything renders a URL.
   const main = await listen(app, config.host, config.port, !!redis);
   const publicOrigin = publicOriginOf(config, main.port);
   const scheme = publicOrigin.startsWith('https:') ? 'https' : 'http';
+  const proxyApp = uws.App();
+  const proxy = await listen(proxyApp, config.host, config.proxyPort, !!redis);
 
   const policy = { allowedTargets: new Set(config.allowedTargets), allowedPorts: new Set(config.allowedPorts) };
   // Cookie jars, single flight and origin tokens: in memory, or shared through Redis in a cluster.
   const proxyState = await createProxyState({ redis, store, log });
-  const jars = proxyState.jars;
-  const upstreams = createUpstreams(config.upstreamTimeoutSeconds * 1000);
-  let registry!: OriginRegistry;
-  let hub!: Hub;
-
-  const proxyApp = createProxyApp({
-    get registry() {
-      return registry;
-    },
-    jars,
-    upstreams,
-    policy,
-    log,
-    parentOrigin: publicOrigin,
-    sessionLive: (id) => hub.sessionLive(id),
-    overlayJs: () => shellFiles.get('/overlay.js')?.body ?? null,
-    ratePerSecond: config.proxyRatePerSecond,
-    burst: config.proxyBurst,
-    maxUploadBytes: config.maxUploadBytes,
-    sharedPages: proxyState.pages,
-    metrics: { proxyRequest: (kind, status) => metrics.proxyRequests.inc({ kind, status: String(status) }) },
-  });
-  const proxy = await listen(proxyApp, config.host, config.proxyPort, !!redis);
-  registry = new OriginRegistry(
+  const registry = new OriginRegistry(
     { scheme, domain: config.proxyDomain, publicPort: config.proxyPublicPort || proxy.port, ...proxyState.registryOptions((e) => store.saveProxyOrigin(e.token, e.sessionId, e.origin)) },
     store.proxyOrigins(),
   );
@@ -139,21 +128,19 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     maxMissedOffers: config.maxMissedOffers,
     departmentFallback: config.departmentFallback,
   };
-  // One process restores its routing snapshot from SQLite; a cluster's lives in Redis.
-  const savedRouting = redis ? null : store.getKv('routing');
-  const cluster = redis
-    ? await createCluster({ redis, instanceId, app, store, log, routing: routingConfig, transcriptRetentionDays: config.transcriptRetentionDays })
-    : null;
-  /** One process is ready at once; a cluster instance once it follows the others (below). */
-  let following = !cluster;
-  const router = cluster?.router ?? createRouter(routingConfig, Date.now, savedRouting ? (JSON.parse(savedRouting) as RoutingSnapshot) : undefined);
+  const writer = new SessionWriter(log);
+  // One process restores its routing snapshot from the store; a cluster's lives in Redis.
+  const engine: Engine = redis
+    ? await createClusterEngine({ redis, instanceId, app, store, writer, log, routing: routingConfig, transcriptRetentionDays: config.transcriptRetentionDays })
+    : await localEngineFromStore({ app, store, writer, log, routing: routingConfig });
   const webhooks = new Webhooks(config.webhookUrl, config.webhookSecret, log);
-  hub = new Hub({
+  const hub = new Hub({
     app,
     store,
-    router,
+    engine,
+    writer,
     registry,
-    jars,
+    jars: proxyState.jars,
     policy,
     log,
     clock: Date.now,
@@ -161,12 +148,30 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     departmentCapacity: parseDepartmentCapacity(config.departmentCapacity),
     metrics,
     webhooks,
-    events: cluster?.events ?? storeEventLog(store),
     instanceId,
-    cluster: cluster?.hubCluster,
   });
-  if (savedRouting) hub.restoreAfterRestart();
+  const upstreams = createUpstreams(config.upstreamTimeoutSeconds * 1000);
+  createProxyApp(
+    {
+      registry,
+      jars: proxyState.jars,
+      upstreams,
+      policy,
+      log,
+      parentOrigin: publicOrigin,
+      sessionLive: (id) => hub.sessionLive(id),
+      overlayJs: () => shellFiles.get('/overlay.js')?.body ?? null,
+      ratePerSecond: config.proxyRatePerSecond,
+      burst: config.proxyBurst,
+      maxUploadBytes: config.maxUploadBytes,
+      sharedPages: proxyState.pages,
+      metrics: { proxyRequest: (kind, status) => metrics.proxyRequests.inc({ kind, status: String(status) }) },
+    },
+    proxyApp,
+  );
   const auth = new AgentAuth(store, scheme === 'https');
+  /** Sockets and new chats are taken once the hub has loaded its sessions and follows the engine (below). */
+  let started = false;
 
   registerApiRoutes(app, {
     hub,
@@ -176,7 +181,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     metrics,
     publicOrigin,
     proxyOriginSuffix: registry.hostSuffix,
-    ready: () => following && (!redis || redis.ready()),
+    ready: () => started && engine.ready(),
     instanceId,
   });
 
@@ -203,75 +208,13 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   });
   app.get('/', (res) => send(res, null, 302, { location: '/agent/' }));
 
-  const frameLimiter = new RateLimiter(200, 400);
-  app.ws<SocketData>('/ws/:role', {
-    // uWS drops a connection whose frame exceeds maxPayloadLength without a close code (1006), so
-    // its cap sits well above the protocol limit and frames between the two are closed here with 1009.
-    maxPayloadLength: MAX_FRAME_BYTES * 16,
-    idleTimeout: 60,
-    maxBackpressure: 1024 * 1024,
-    // A client too slow to take its frames is closed; it reconnects and resumes by sequence number.
-    closeOnBackpressureLimit: 1,
-    sendPingsAutomatically: true,
-    upgrade: (res, req, context) => {
-      // A socket taken before this instance follows the cluster's event fan-out could miss events
-      // appended meanwhile: until then the client is told to retry (its reconnect loop does).
-      if (!following) return send(res, null, 503, { 'content-type': 'text/plain', 'retry-after': '1' }, 'CB_ERR_NOT_READY');
-      const role = req.getParameter(0);
-      const origin = req.getHeader('origin');
-      const key = req.getHeader('sec-websocket-key');
-      const protocol = req.getHeader('sec-websocket-protocol');
-      const extensions = req.getHeader('sec-websocket-extensions');
-      // Only the gateway's own pages may open these sockets: never a proxied page.
-      if (origin !== publicOrigin) return send(res, null, 403, { 'content-type': 'text/plain' }, 'CB_ERR_FORBIDDEN_ORIGIN');
-      let data: SocketData;
-      if (role === 'agent') {
-        const agent = auth.agentFor(authCookieFrom(req.getHeader('cookie')));
-        if (!agent) return send(res, null, 401, { 'content-type': 'text/plain' }, 'CB_ERR_AUTH_REQUIRED');
-        data = { role: 'agent', cid: newId(), agentId: agent.id, name: agent.name, email: agent.email, agentRole: agent.role };
-      } else if (role === 'visitor') {
-        const sid = new URLSearchParams(req.getQuery() ?? '').get('sid') ?? '';
-        if (!hub.session(sid)) return send(res, null, 404, { 'content-type': 'text/plain' }, 'CB_ERR_SESSION_UNKNOWN');
-        data = { role: 'visitor', cid: newId(), sessionId: sid };
-      } else return send(res, null, 404, { 'content-type': 'text/plain' }, 'Not found');
-      res.upgrade(data, key, protocol, extensions, context);
-    },
-    open: (ws) => {
-      const d = ws.getUserData();
-      if (d.role === 'visitor') hub.visitorOpen(ws);
-      else hub.agentOpen(ws);
-    },
-    message: (ws, msg, isBinary) => {
-      const reply = (code: keyof typeof WireErrors, detail?: string) => {
-        metrics.badFrames.inc({ code });
-        ws.send(JSON.stringify({ type: 'error', code, message: detail ? `${WireErrors[code]} ${detail}` : WireErrors[code] }));
-      };
-      if (msg.byteLength > MAX_FRAME_BYTES) return ws.end(1009, 'CB_ERR_FRAME_TOO_LARGE');
-      if (isBinary) return reply('CB_ERR_FRAME_BINARY');
-      if (!frameLimiter.take(ws.getUserData().cid)) return reply('CB_ERR_RATE_LIMITED');
-      const text = Buffer.from(msg).toString('utf8');
-      const parsed = parseClientFrame(text);
-      if (!parsed.ok) return reply(parsed.code, parsed.message === WireErrors[parsed.code] ? undefined : parsed.message.slice(WireErrors[parsed.code].length + 1));
-      try {
-        hub.message(ws, parsed.value, text);
-      } catch (err) {
-        log.error({ err, type: parsed.value.type }, 'frame handler failed');
-        reply('CB_ERR_INTERNAL');
-      }
-    },
-    close: (ws) => {
-      const d = ws.getUserData();
-      frameLimiter.drop(d.cid);
-      if (d.role === 'visitor') hub.visitorClose(ws);
-      else hub.agentClose(ws);
-    },
-  });
+  registerSocketRoute(app, { hub, publicOrigin, agentFor: (c) => auth.agentFor(c), authCookieFrom, accepting: () => started, metrics, log });
 
-  if (cluster && redis) registerClusterMetrics(metrics, () => cluster.stats(), () => redis.ready());
+  if (redis && 'stats' in engine) registerClusterMetrics(metrics, () => (engine as ClusterEngine).stats(), () => redis.ready());
   // After the WebSocket route exists: uWS has no topic tree before it, and following the cluster
   // starts publishing at once.
-  await cluster?.start(hub);
-  following = true;
+  await hub.start();
+  started = true;
 
   log.info({ event: 'gateway.listening', url: publicOrigin, proxy: `${scheme}://<token>${registry.hostSuffix}` }, 'gateway listening');
 
@@ -288,7 +231,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     webhooks,
     async close() {
       hub.close();
-      await cluster?.close();
+      await engine.close();
       await webhooks.flush();
       uws.us_listen_socket_close(main.token);
       uws.us_listen_socket_close(proxy.token);
@@ -297,6 +240,9 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       await upstreams.close();
       proxyState.close();
       await redis?.close();
+      // Writes still being retried get a moment to land before the store closes.
+      await Promise.race([writer.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      writer.close();
       if (!opts.store) store.close();
     },
   };

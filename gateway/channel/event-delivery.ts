@@ -51,6 +51,11 @@ export class EventDelivery<S> {
     for (const id of sessionIds ?? [...this.#sessions.keys()]) this.unfollow(id, socket);
   }
 
+  /** Sessions with at least one follower here. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
   following(sessionId: string, socket: S): boolean {
     return this.#sessions.get(sessionId)?.has(socket) ?? false;
   }

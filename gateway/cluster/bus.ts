@@ -7,18 +7,12 @@
 import type { Logger } from 'pino';
 import type { TemplatedApp, WebSocket } from '../uws.ts';
 import type { Redis } from './redis.ts';
+import type { SessionPatch } from '../channel/engine.ts';
 
 export const BUS_CHANNEL = 'cb:bus';
 const SEP = '\u0000'; // never inside a frame: JSON escapes control characters
 
-export interface SessionPatch {
-  sessionId: string;
-  url?: string;
-  control?: boolean;
-  sharing?: boolean;
-  read?: { party: 'visitor' | 'agent'; seq: number };
-  viewport?: { w: number; h: number };
-}
+export type { SessionPatch };
 
 export class Bus {
   #app: TemplatedApp;
@@ -27,6 +21,7 @@ export class Bus {
   #log: Logger;
   #onPatch: (p: SessionPatch) => void = () => {};
   #onKick: (agentId: string) => void = () => {};
+  #onAgentChanged: (agentId: string) => void = () => {};
   #onEvent: (sessionId: string, e: { seq: number; agentsOnly: boolean; text: string }) => void = () => {};
   /** Frames relayed through Redis, for /metrics and the bench. */
   readonly stats = { out: 0, in: 0, dropped: 0 };
@@ -43,12 +38,15 @@ export class Bus {
     handlers: {
       patch: (p: SessionPatch) => void;
       kick: (agentId: string) => void;
+      /** An admin changed an agent's record. */
+      agentChanged: (agentId: string) => void;
       /** A numbered session event, from the event log's script: every instance gets it, the appending one too. */
       event: (sessionId: string, e: { seq: number; agentsOnly: boolean; text: string }) => void;
     },
   ): Promise<void> {
     this.#onPatch = handlers.patch;
     this.#onKick = handlers.kick;
+    this.#onAgentChanged = handlers.agentChanged;
     this.#onEvent = handlers.event;
     await sub.subscribe(BUS_CHANNEL);
     sub.on('message', (channel: string, message: string) => {
@@ -84,7 +82,12 @@ export class Bus {
     this.#send('k', '', agentId);
   }
 
-  #send(kind: 'p' | 's' | 'k', topic: string, text: string) {
+  /** An agent's record changed: other instances drop their cached copy. */
+  agentChanged(agentId: string): void {
+    this.#send('a', '', agentId);
+  }
+
+  #send(kind: 'p' | 's' | 'k' | 'a', topic: string, text: string) {
     this.stats.out++;
     this.#redis.publish(BUS_CHANNEL, `${this.#instanceId}${SEP}${kind}${SEP}${topic}${SEP}${text}`).catch((err: Error) => {
       this.#log.warn({ event: 'bus.publish-failed', err: err.message }, 'cluster fan-out failed');
@@ -105,6 +108,7 @@ export class Bus {
     this.stats.in++;
     if (kind === 'p') this.#app.publish(message.slice(b + 1, c), text);
     else if (kind === 'k') this.#onKick(text);
+    else if (kind === 'a') this.#onAgentChanged(text);
     else if (kind === 's') {
       try {
         this.#onPatch(JSON.parse(text) as SessionPatch);

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Command, Effect, RoutingSnapshot } from '../routing/types.ts';
 import type { ReplicaRouter } from './replica-router.ts';
 import type { Redis } from './redis.ts';
+import { netEffects } from '../channel/net-effects.ts';
 
 export const ROUTING_KEY = 'cb:routing';
 export const ROUTING_VERSION_KEY = 'cb:routing:ver';
@@ -100,7 +101,7 @@ export class ClusterRouting {
     const tick = cmds.length === 1 && cmds[0].type === 'tick';
     for (let attempt = 0; attempt < 100; attempt++) {
       const before = tick ? JSON.stringify(this.router.snapshot()) : '';
-      const effects = cmds.flatMap((c) => this.router.apply(c));
+      const effects = netEffects(cmds.flatMap((c) => this.router.apply(c)));
       const snap = JSON.stringify(this.router.snapshot());
       if (tick && effects.length === 0 && snap === before) return { effects, version: null }; // nothing was due
       const next = this.router.nextDeadline();

@@ -8,11 +8,9 @@
 import type { Logger } from 'pino';
 import type { Redis } from './redis.ts';
 
-export type PresenceKind = 'a' | 'v';
-export interface Departed {
-  agents: string[];
-  visitors: string[];
-}
+import type { Departed, PresenceKind } from '../channel/engine.ts';
+
+export type { Departed, PresenceKind };
 
 const BEAT_MS = 1000;
 const TTL_MS = 3000;

@@ -5,8 +5,10 @@
 // XRANGE from the client's last seq. Every event is also copied into the SQL store (the transcript
 // that outlives the stream); after a session ends its stream expires after the configured retention.
 import type { SessionEvent } from '../../protocol/index.ts';
-import type { NewEvent, Store } from '../store/types.ts';
+import type { NewEvent } from '../store/types.ts';
+import type { SessionStore } from '../store/ports.ts';
 import type { Appended, EventLog } from '../channel/event-log.ts';
+import type { SessionWriter } from '../channel/session-writer.ts';
 import type { Redis } from './redis.ts';
 import { BUS_CHANNEL } from './bus.ts';
 
@@ -48,7 +50,18 @@ return {1, seq, body}
 
 const keys = (sessionId: string) => [`cb:seq:${sessionId}`, `cb:ev:${sessionId}`, `cb:cid:${sessionId}`];
 
-export function redisEventLog(redis: Redis, store: Store, instanceId: string, retentionSeconds: number, onArchiveError: (err: unknown) => void): EventLog {
+/**
+ * `writer`: the copy into the store goes through the session's serial writer (retried in order while
+ * the store is away) instead of being awaited here; without one it is awaited and a failure reported.
+ */
+export function redisEventLog(
+  redis: Redis,
+  store: Pick<SessionStore, 'session' | 'archiveEvent' | 'eventsAfter'>,
+  instanceId: string,
+  retentionSeconds: number,
+  onArchiveError: (err: unknown) => void,
+  writer?: SessionWriter,
+): EventLog {
   redis.defineCommand('cbAppendEvent', { numberOfKeys: 3, lua: APPEND });
   const append = (redis as unknown as { cbAppendEvent(...args: string[]): Promise<[number, number, string]> }).cbAppendEvent.bind(redis);
   return {
@@ -56,11 +69,12 @@ export function redisEventLog(redis: Redis, store: Store, instanceId: string, re
       const audience = e.kind === 'note' ? 'a' : 's';
       const args = [...keys(e.sessionId), e.clientId ?? '', JSON.stringify(e), instanceId, e.sessionId, audience];
       let [fresh, seq, body] = await append(...args, '');
-      if (fresh === -1) [fresh, seq, body] = await append(...args, String(store.session(e.sessionId)?.lastSeq ?? 0));
+      if (fresh === -1) [fresh, seq, body] = await append(...args, String((await store.session(e.sessionId))?.lastSeq ?? 0));
       const event: SessionEvent = { ...(JSON.parse(body) as NewEvent), seq };
-      if (fresh) {
+      if (fresh && writer) writer.write(e.sessionId, 'archive event', () => store.archiveEvent(event));
+      else if (fresh) {
         try {
-          store.archiveEvent(event);
+          await store.archiveEvent(event);
         } catch (err) {
           onArchiveError(err);
         }
@@ -72,7 +86,7 @@ export function redisEventLog(redis: Redis, store: Store, instanceId: string, re
       const events = rows.map(([id, fields]) => ({ ...(JSON.parse(fields[1]) as NewEvent), seq: Number(id.slice(2)) }));
       // A stream that expired, or that Redis lost, starts later than asked: the store has the rest.
       const first = events[0]?.seq ?? Infinity;
-      if (first > seq + 1) return [...store.eventsAfter(sessionId, seq).filter((e) => e.seq < first), ...events];
+      if (first > seq + 1) return [...(await store.eventsAfter(sessionId, seq)).filter((e) => e.seq < first), ...events];
       return events;
     },
     ended(sessionId: string) {

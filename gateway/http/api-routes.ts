@@ -7,9 +7,9 @@ import { renderShellPage } from '../../visitor-shell/src/shell-page.ts';
 import { GatewayError, GatewayErrors } from '../errors.ts';
 import { authCookieFrom, publicAgent, type AgentAuth } from '../auth/agent-auth.ts';
 import type { Hub } from '../channel/hub.ts';
-import type { Store } from '../store/types.ts';
+import type { SessionRecord, Store } from '../store/types.ts';
 import type { Metrics } from '../metrics.ts';
-import { escapeHtml, readBody, send, sendError, sendFailure, sendJson, track } from './respond.ts';
+import { escapeHtml, readBody, send, sendError, sendFailure, sendJson, track, type ResState } from './respond.ts';
 
 export interface ApiDeps {
   hub: Hub;
@@ -72,16 +72,22 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
 
   app.get('/v/:sid', (res, req) => {
     const sid = req.getParameter(0) ?? '';
+    const page = (s: SessionRecord | null, state: ResState | null) => {
+      if (!s) return send(res, state, 404, PAGE_HEADERS, simplePage('This chat link is not valid', 'Start a new chat from the website.'));
+      const wsUrl = `${d.publicOrigin.replace(/^http/, 'ws')}/ws/visitor?sid=${encodeURIComponent(sid)}`;
+      send(
+        res,
+        state,
+        200,
+        PAGE_HEADERS,
+        renderShellPage({ sessionId: sid, wsUrl, assetBase: '/assets', proxyOriginSuffix: d.proxyOriginSuffix, siteId: s.siteId, entryUrl: s.entryUrl }),
+      );
+    };
     const s = d.hub.session(sid);
-    if (!s) return send(res, null, 404, PAGE_HEADERS, simplePage('This chat link is not valid', 'Start a new chat from the website.'));
-    const wsUrl = `${d.publicOrigin.replace(/^http/, 'ws')}/ws/visitor?sid=${encodeURIComponent(sid)}`;
-    send(
-      res,
-      null,
-      200,
-      PAGE_HEADERS,
-      renderShellPage({ sessionId: sid, wsUrl, assetBase: '/assets', proxyOriginSuffix: d.proxyOriginSuffix, siteId: s.siteId, entryUrl: s.entryUrl }),
-    );
+    if (!(s instanceof Promise)) return page(s, null);
+    // A networked store: wait for the session, as uWS allows once the abort is tracked.
+    const state = track(res);
+    s.then((rec) => page(rec, state), (err) => sendFailure(res, state, err, d.log, '/v/:sid'));
   });
 
   app.post('/api/login', (res, req) => {

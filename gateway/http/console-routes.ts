@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import * as v from 'valibot';
 import { GatewayError } from '../errors.ts';
 import { authCookieFrom, publicAgent, type AgentAuth } from '../auth/agent-auth.ts';
-import type { AgentRecord, Role, Store } from '../store/types.ts';
+import type { AgentRecord, Role, SessionRecord, Store } from '../store/types.ts';
 import type { Hub } from '../channel/hub.ts';
 import type { Webhooks } from '../webhooks.ts';
 import { newId } from '../ids.ts';
@@ -104,6 +104,7 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
     d.store.updateAgent(target.id, { ...rest, role: rest.role as Role | undefined });
     if (password) await d.auth.setPassword(target.id, password);
     if (patch.disabled) d.hub.disconnectAgent(target.id);
+    else d.hub.agentUpdated(target.id);
     const a = d.store.agentById(target.id)!;
     sendJson(res, state, 200, { agent: { ...publicAgent(a), departments: a.departments, capacity: a.capacity, disabled: a.disabled } });
   });
@@ -130,7 +131,7 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
   });
 
   // ---- supervisor
-  route('get', '/api/supervisor/overview', ['supervisor', 'admin'], ({ res, state }) => sendJson(res, state, 200, d.hub.overview()));
+  route('get', '/api/supervisor/overview', ['supervisor', 'admin'], async ({ res, state }) => sendJson(res, state, 200, await d.hub.overview()));
 
   registerVisitorRoutes(app, d);
 }
@@ -162,13 +163,25 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
     const rawName = decodeURIComponent(req.getHeader('x-filename') || 'attachment');
     const agent = d.auth.agentFor(authCookieFrom(req.getHeader('cookie')));
     if (req.getHeader('origin') !== d.publicOrigin) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
-    const s = d.hub.session(sessionId);
-    const from = agent && s?.agentId === agent.id ? 'agent' : q.get('sid') === sessionId && s ? 'visitor' : null;
-    if (!s || !from) return sendError(res, state, 'CB_ERR_SESSION_UNKNOWN');
-    if (s.state === 'ended') return sendError(res, state, new GatewayError('CB_ERR_BAD_REQUEST', 'The session has ended.'));
     if (!ATTACHMENT_TYPES.has(type)) return sendError(res, state, new GatewayError('CB_ERR_BAD_REQUEST', 'Only images (PNG, JPEG, GIF, WebP) and PDFs can be attached.'));
+    // The session may come from a networked store: the body is read meanwhile (uWS wants its reader now).
+    const checked = (s: SessionRecord | null) => {
+      const from = agent && s?.agentId === agent.id ? 'agent' : q.get('sid') === sessionId && s ? 'visitor' : null;
+      if (!s || !from) throw new GatewayError('CB_ERR_SESSION_UNKNOWN');
+      if (s.state === 'ended') throw new GatewayError('CB_ERR_BAD_REQUEST', 'The session has ended.');
+      return from;
+    };
+    const session = d.hub.session(sessionId);
+    if (!(session instanceof Promise)) {
+      try {
+        checked(session);
+      } catch (err) {
+        return sendFailure(res, state, err, d.log, 'visitor route');
+      }
+    }
     readBody(res, state, d.maxAttachmentBytes)
-      .then((data) => {
+      .then(async (data) => {
+        const from = checked(await session);
         if (!data.length) throw new GatewayError('CB_ERR_BAD_REQUEST', 'The file is empty.');
         const name = rawName.replace(/[\r\n"\\/]/g, '_').slice(0, 200);
         const att = { id: newId(), name, type, size: data.length };

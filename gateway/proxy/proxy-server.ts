@@ -77,7 +77,8 @@ interface ProxyRequest {
   targetOrigin: string;
 }
 
-export function createProxyApp(deps: ProxyDeps): TemplatedApp {
+/** `app`: an app already listening (server.ts listens first, so the proxy origins' port is known to the registry). */
+export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): TemplatedApp {
   const cache = new PageCache<Fetched>(5000, Date.now, deps.sharedPages ?? null);
   const limiter = new RateLimiter(deps.ratePerSecond, deps.burst);
   const { jars, log } = deps;
@@ -355,7 +356,6 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     return fail(res, state, 'CB_ERR_NOT_FOUND', pr);
   }
 
-  const app = uws.App();
   attachWsProxy(app, { registry: reg, jars, policy: deps.policy, log, sessionLive: deps.sessionLive });
   return app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     const state = track(res);

@@ -72,7 +72,7 @@ describe('routing under load', () => {
       expect(joins.size, v.sid).toBe(1);
     }
     // Each agent's sessions as the gateway sees them match what visitors saw, within capacity.
-    const snap = t.gw.hub.overview();
+    const snap = await t.gw.hub.overview();
     if (snap.type !== 'overview') throw new Error('unexpected');
     for (const a of snap.agents) expect(a.active).toBeLessThanOrEqual(CAPACITY);
     const byAgent = new Map<string, number>();

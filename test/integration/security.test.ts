@@ -160,7 +160,7 @@ describe('proxy', () => {
       v.send({ type: 'ping' });
       await v.waitFor('pong');
       v.close();
-      expect(t.gw.hub.session(sid)?.url).toBe(`${originUrl}/`);
+      expect((await t.gw.hub.session(sid))?.url).toBe(`${originUrl}/`);
     },
   );
 

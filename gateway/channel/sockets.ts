@@ -1,0 +1,86 @@
+// This instance's sockets: visitors by session, agents by agent id. Several tabs of one party are
+// several sockets under one id; "connected" means at least one. Sends never throw: a socket that
+// closed while an answer was on its way (a store or Redis round trip) resumes by sequence number.
+import { WireErrors, type ServerFrame, type WireErrorCode } from '../../protocol/index.ts';
+import type { WebSocket } from '../uws.ts';
+
+export type SocketData =
+  | { role: 'visitor'; cid: string; sessionId: string }
+  | { role: 'agent'; cid: string; agentId: string; name: string; email: string; agentRole: string };
+
+export type Socket = WebSocket<SocketData>;
+export type AgentSocketData = Extract<SocketData, { role: 'agent' }>;
+
+export function sendText(ws: Socket, text: string): void {
+  try {
+    ws.send(text);
+  } catch {
+    // uWS refuses access to a closed socket; its client resumes by sequence number when it reconnects.
+  }
+}
+
+export function send(ws: Socket, frame: ServerFrame): void {
+  sendText(ws, JSON.stringify(frame));
+}
+
+export function sendError(ws: Socket, code: WireErrorCode, ref?: string): void {
+  send(ws, { type: 'error', code, message: WireErrors[code], ref });
+}
+
+export const isSupervisor = (d: AgentSocketData): boolean => d.agentRole === 'supervisor' || d.agentRole === 'admin';
+
+class SocketSets {
+  #by = new Map<string, Set<Socket>>();
+
+  /** Returns how many sockets `id` has now. */
+  add(id: string, ws: Socket): number {
+    let set = this.#by.get(id);
+    if (!set) this.#by.set(id, (set = new Set()));
+    set.add(ws);
+    return set.size;
+  }
+
+  /** Returns how many sockets `id` has left (-1: it had none). */
+  remove(id: string, ws: Socket): number {
+    const set = this.#by.get(id);
+    if (!set) return -1;
+    set.delete(ws);
+    if (set.size === 0) this.#by.delete(id);
+    return set.size;
+  }
+
+  of(id: string): Iterable<Socket> {
+    return this.#by.get(id) ?? [];
+  }
+
+  has(id: string): boolean {
+    return this.#by.has(id);
+  }
+
+  ids(): Iterable<string> {
+    return this.#by.keys();
+  }
+
+  entries(): Iterable<[string, Set<Socket>]> {
+    return this.#by.entries();
+  }
+
+  get size(): number {
+    return this.#by.size;
+  }
+}
+
+export class Sockets {
+  readonly visitors = new SocketSets();
+  readonly agents = new SocketSets();
+
+  toVisitors(sessionId: string, frame: ServerFrame): void {
+    const text = JSON.stringify(frame);
+    for (const ws of this.visitors.of(sessionId)) sendText(ws, text);
+  }
+
+  toAgent(agentId: string, frame: ServerFrame): void {
+    const text = JSON.stringify(frame);
+    for (const ws of this.agents.of(agentId)) sendText(ws, text);
+  }
+}

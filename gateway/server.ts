@@ -5,7 +5,8 @@ import { MAX_FRAME_BYTES, parseClientFrame, WireErrors } from '../protocol/index
 import { uws, type us_listen_socket, type TemplatedApp } from './uws.ts';
 import { publicOriginOf, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { openStore } from './store/open-store.ts';
+import type { StorePorts } from './store/ports.ts';
 import type { Store } from './store/types.ts';
 import { createRouter } from './routing/router.ts';
 import type { RoutingSnapshot } from './routing/types.ts';
@@ -72,7 +73,8 @@ function listen(app: TemplatedApp, host: string, port: number, shared: boolean):
 
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const log = opts.log ?? createLogger(config.logLevel);
-  const store = opts.store ?? openSqliteStore(config.databasePath);
+  // PostgreSQL (DATABASE_URL) or the SQLite file; the cast holds until the hub takes the async ports (engine branch).
+  const store = (opts.store ?? (await openStore(config, log))) as Store & StorePorts;
   const metrics = createMetrics();
   const dist = opts.distDir ?? `${ROOT}dist`;
   const shellFiles = loadStaticDir(`${dist}/visitor-shell`);
@@ -125,7 +127,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const proxy = await listen(proxyApp, config.host, config.proxyPort, !!redis);
   registry = new OriginRegistry(
     { scheme, domain: config.proxyDomain, publicPort: config.proxyPublicPort || proxy.port, ...proxyState.registryOptions((e) => store.saveProxyOrigin(e.token, e.sessionId, e.origin)) },
-    store.proxyOrigins(),
+    await store.proxyOrigins(),
   );
   proxyState.attachRegistry(registry);
 
@@ -140,7 +142,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     departmentFallback: config.departmentFallback,
   };
   // One process restores its routing snapshot from SQLite; a cluster's lives in Redis.
-  const savedRouting = redis ? null : store.getKv('routing');
+  const savedRouting = redis ? null : await store.getKv('routing');
   const cluster = redis
     ? await createCluster({ redis, instanceId, app, store, log, routing: routingConfig, transcriptRetentionDays: config.transcriptRetentionDays })
     : null;
@@ -176,7 +178,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     metrics,
     publicOrigin,
     proxyOriginSuffix: registry.hostSuffix,
-    ready: () => following && (!redis || redis.ready()),
+    ready: () => following && (!redis || redis.ready()) && store.healthy?.() !== false,
     instanceId,
   });
 
@@ -297,7 +299,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       await upstreams.close();
       proxyState.close();
       await redis?.close();
-      if (!opts.store) store.close();
+      if (!opts.store) await store.close();
     },
   };
 }

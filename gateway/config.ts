@@ -36,6 +36,18 @@ const fields = {
   /** Public port of the proxy as browsers see it (behind a load balancer). 0 = proxyPort. */
   proxyPublicPort: [Port, 0, 'PROXY_PUBLIC_PORT'],
   databasePath: [v.pipe(v.string(), v.minLength(1)), './data/cobrowse.sqlite', 'DATABASE_PATH'],
+  /** PostgreSQL for several hosts (postgres://USER:PASS@HOST:PORT/DB); '' = the SQLite file at databasePath. */
+  databaseUrl: [
+    v.union([v.literal(''), v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgres://USER:PASS@HOST:PORT/DB'))]),
+    '',
+    'DATABASE_URL',
+  ],
+  /** Connections each gateway keeps to PostgreSQL at most. */
+  databasePoolSize: [v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(200)), 10, 'DATABASE_POOL_SIZE'],
+  /** Longest a PostgreSQL statement may run before it is cancelled (statement_timeout), so a stuck query never hangs a request. */
+  databaseStatementTimeoutMs: [v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(600_000)), 5000, 'DATABASE_STATEMENT_TIMEOUT_MS'],
+  /** How long to wait for a PostgreSQL connection (at start, and for each pooled connection). */
+  databaseConnectTimeoutMs: [v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(120_000)), 5000, 'DATABASE_CONNECT_TIMEOUT_MS'],
   /** Origins the proxy may fetch even when they resolve to loopback or private addresses. */
   allowedTargets: [v.array(Origin), [], 'ALLOWED_TARGETS'],
   /** Ports the proxy may connect to on public targets. */

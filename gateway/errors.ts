@@ -22,6 +22,15 @@ export const GatewayErrors = {
   CB_ERR_UPSTREAM_UNREACHABLE: { status: 502, message: 'The site could not be reached.' },
   CB_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, message: 'The site sent a response the proxy could not read.' },
   CB_ERR_REDIS_UNREACHABLE: { status: 503, message: 'Redis (REDIS_URL) could not be reached.' },
+  CB_ERR_STORE_UNREACHABLE: {
+    status: 503,
+    message: 'The database (DATABASE_URL) could not be reached: check that PostgreSQL is running and that the URL\'s host, port, user, password and database are right, then start the gateway again.',
+  },
+  CB_ERR_STORE_LOCKED: {
+    status: 500,
+    message: 'Another gateway is already running on this SQLite file (DATABASE_PATH): stop it, give this gateway its own DATABASE_PATH, or run several gateways on PostgreSQL (DATABASE_URL) with Redis (REDIS_URL).',
+  },
+  CB_ERR_STORE_SCHEMA: { status: 500, message: 'The database schema is newer than this gateway knows (a newer gateway migrated it): upgrade this gateway.' },
   CB_ERR_NOT_READY: { status: 503, message: 'The chat service is briefly unavailable (its shared state store is unreachable); try again in a moment.' },
   CB_ERR_INTERNAL: { status: 500, message: 'Internal error; the gateway logged it.' },
 } as const;

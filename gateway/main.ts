@@ -16,7 +16,8 @@ async function main() {
   }
   const gw = await createGateway(config);
   if (demo) {
-    if (!gw.store.agentByEmail(config.demoAgentEmail)) {
+    // Seeded into whichever store is configured (PostgreSQL with DATABASE_URL).
+    if (!(await gw.store.agentByEmail(config.demoAgentEmail))) {
       await gw.auth.createAgent({ email: config.demoAgentEmail, password: config.demoAgentPassword, name: 'Demo Agent', role: 'admin' });
     }
     console.log(`Demo site: ${demoSite!.url}/`);

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { uws, type us_listen_socket, type TemplatedApp } from './uws.ts';
 import { publicOriginOf, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { openStore } from './store/open-store.ts';
+import type { StorePorts } from './store/ports.ts';
 import type { Store } from './store/types.ts';
 import { createRouter } from './routing/router.ts';
 import type { RoutingConfig } from './routing/types.ts';
@@ -80,7 +81,9 @@ function listen(app: TemplatedApp, host: string, port: number, shared: boolean):
 
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const log = opts.log ?? createLogger(config.logLevel);
-  const store = opts.store ?? openSqliteStore(config.databasePath);
+  // PostgreSQL (DATABASE_URL) or the SQLite file. The channel and cluster take the async ports; the
+  // cast holds for the HTTP routes, which still read some of it synchronously.
+  const store = (opts.store ?? (await openStore(config, log))) as Store & StorePorts;
   const metrics = createMetrics();
   const dist = opts.distDir ?? `${ROOT}dist`;
   const shellFiles = loadStaticDir(`${dist}/visitor-shell`);
@@ -114,7 +117,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const proxyState = await createProxyState({ redis, store, log });
   const registry = new OriginRegistry(
     { scheme, domain: config.proxyDomain, publicPort: config.proxyPublicPort || proxy.port, ...proxyState.registryOptions((e) => store.saveProxyOrigin(e.token, e.sessionId, e.origin)) },
-    store.proxyOrigins(),
+    await store.proxyOrigins(),
   );
   proxyState.attachRegistry(registry);
 
@@ -181,7 +184,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     metrics,
     publicOrigin,
     proxyOriginSuffix: registry.hostSuffix,
-    ready: () => started && engine.ready(),
+    ready: () => started && engine.ready() && store.healthy?.() !== false,
     instanceId,
   });
 
@@ -243,7 +246,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       // Writes still being retried get a moment to land before the store closes.
       await Promise.race([writer.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
       writer.close();
-      if (!opts.store) store.close();
+      if (!opts.store) await store.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 // The store as role-sized ports. Every method may answer a value or a promise (`Maybe<T>`, as undici's
 // cache stores do): the embedded SQLite store answers synchronously, so its path stays promise-free;
-// the PostgreSQL store answers with promises. Callers go through `then()` from ./maybe.ts, or await.
+// the PostgreSQL store answers with promises. Callers go through `andThen()` from ./maybe.ts, or await.
 //
 // This replaces the one synchronous `Store` in ./types.ts (kept until every caller has moved).
 import type { SessionEvent, SessionState } from '../../protocol/index.ts';
@@ -17,6 +17,8 @@ export interface AgentStore {
   updateAgent(id: string, patch: Partial<Omit<AgentRecord, 'id' | 'createdAt'>>): Maybe<void>;
   saveAuthToken(tokenHash: string, agentId: string, expiresAt: number): Maybe<void>;
   agentForToken(tokenHash: string, now: number): Maybe<AgentRecord | null>;
+  /** Like agentForToken, with the token's expiry (so a cache of it knows when it lapses). */
+  tokenAgent(tokenHash: string, now: number): Maybe<{ agent: AgentRecord; expiresAt: number } | null>;
   deleteAuthToken(tokenHash: string): Maybe<void>;
 }
 
@@ -54,9 +56,25 @@ export interface StateStore {
   setKv(key: string, value: string): Maybe<void>;
 }
 
+/** Whether the store can be reached, for readiness (/readyz). */
+export interface StoreHealth {
+  /**
+   * The last known answer, without waiting: false while PostgreSQL is unreachable (a background probe
+   * turns it true again by itself when the server is back). The embedded SQLite store is always true.
+   */
+  healthy(): boolean;
+}
+
 /** The whole store, as the gateway is handed it; each part of the gateway takes only the ports it needs. */
-export interface StorePorts extends AgentStore, SessionStore, ContentStore, StateStore {
+export interface StorePorts extends AgentStore, SessionStore, ContentStore, StateStore, StoreHealth {
   /** 'sqlite' or 'postgres': for logs and /readyz. */
   readonly kind: string;
+  /**
+   * Called when an agent or a login token changed through another gateway on the same database
+   * (PostgreSQL LISTEN/NOTIFY), so in-memory agent caches drop it: `agent` an agent id, `token` a token
+   * hash, `all` when notifications may have been missed (the listening connection was lost). The
+   * SQLite store has no other gateway to hear from and never calls it.
+   */
+  onChange?(listener: (change: { agent: string } | { token: string } | 'all') => void): void;
   close(): Maybe<void>;
 }

@@ -100,6 +100,9 @@ export function openSqliteStore(path: string): Store & StorePorts {
     agentForToken: db.prepare(
       'SELECT a.* FROM auth_tokens t JOIN agents a ON a.id = t.agent_id WHERE t.token_hash = ? AND t.expires_at > ? AND a.disabled = 0',
     ),
+    tokenAgent: db.prepare(
+      'SELECT a.*, t.expires_at AS token_expires_at FROM auth_tokens t JOIN agents a ON a.id = t.agent_id WHERE t.token_hash = ? AND t.expires_at > ? AND a.disabled = 0',
+    ),
     deleteToken: db.prepare('DELETE FROM auth_tokens WHERE token_hash = ?'),
     insertSession: db.prepare(
       `INSERT INTO sessions (id, site_id, department, priority, entry_url, user_agent, state, agent_id, url, created_at,
@@ -189,6 +192,10 @@ export function openSqliteStore(path: string): Store & StorePorts {
       const r = q.agentForToken.get(h, now) as Row | undefined;
       return r ? agentFromRow(r) : null;
     },
+    tokenAgent: (h, now) => {
+      const r = q.tokenAgent.get(h, now) as Row | undefined;
+      return r ? { agent: agentFromRow(r), expiresAt: r.token_expires_at as number } : null;
+    },
     deleteAuthToken: (h) => void q.deleteToken.run(h),
     createSession: (s) => void q.insertSession.run(s),
     session: (id) => {
@@ -238,6 +245,7 @@ export function openSqliteStore(path: string): Store & StorePorts {
     getKv: (k) => ((q.getKv.get(k) as { value: string } | undefined)?.value ?? null),
     setKv: (k, val) => void q.setKv.run(k, val),
     kind: 'sqlite',
+    healthy: () => db.open,
     close: () => void db.close(),
   };
 }

@@ -1,0 +1,49 @@
+// Opens the store the configuration names: PostgreSQL when DATABASE_URL is set (no SQLite file is
+// created then), otherwise the embedded SQLite file at DATABASE_PATH, locked to this gateway unless
+// it is one of a Redis cluster. Either way with agent records cached in memory (./agent-cache.ts).
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { withAgentCache, type AgentCacheControl } from './agent-cache.ts';
+import type { StorePorts } from './ports.ts';
+import { openPostgresStore } from './postgres-store.ts';
+import { lockSqliteFile } from './sqlite-lock.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+import type { Store } from './types.ts';
+
+type StoreConfig = Pick<Config, 'databaseUrl' | 'databasePath' | 'databasePoolSize' | 'databaseStatementTimeoutMs' | 'databaseConnectTimeoutMs' | 'redisUrl'>;
+
+export type OpenedStore = StorePorts & { agentCache: AgentCacheControl };
+
+export async function openStore(config: StoreConfig, log?: Logger): Promise<OpenedStore> {
+  if (config.databaseUrl) {
+    const pg = await openPostgresStore({
+      url: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+      log,
+    });
+    return withAgentCache(pg);
+  }
+  return openSqlite(config);
+}
+
+/** The SQLite store alone (synchronous answers), locked unless in a Redis cluster or in memory. */
+export function openSqlite(config: Pick<StoreConfig, 'databasePath' | 'redisUrl'>): Store & OpenedStore {
+  const lock = config.redisUrl || config.databasePath === ':memory:' ? null : lockSqliteFile(config.databasePath);
+  let sqlite: Store & StorePorts;
+  try {
+    sqlite = openSqliteStore(config.databasePath);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  const store = withAgentCache(sqlite);
+  return {
+    ...store,
+    close() {
+      store.close();
+      lock?.release();
+    },
+  };
+}

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { TemplatedApp } from '../uws.ts';
 import type { Command } from '../routing/types.ts';
-import type { AgentStore, SessionStore } from '../store/ports.ts';
+import type { AgentStore, Maybe, SessionStore } from '../store/ports.ts';
 import type { OriginRegistry } from '../proxy/origin-registry.ts';
 import type { CookieJars } from '../proxy/cookie-jars.ts';
 import type { TargetPolicy } from '../proxy/target-policy.ts';
@@ -56,7 +56,7 @@ export interface Channel {
   pushes: Pushes;
   frames: Frames;
   /** Applies routing commands as one step and carries out their effects (`origin` hears a refusal). */
-  apply(cmds: Command[], origin?: Socket): void;
+  apply(cmds: Command[], origin?: Socket): Maybe<void>;
   endSession(sessionId: string, by: 'visitor' | 'agent' | 'system', reason: string, rating?: number): void;
   /** Drops what this instance keeps about a session that ended (here or on another instance). */
   forget(sessionId: string): void;

@@ -134,11 +134,11 @@ export class Frames {
     const agentId = d.agentId;
     switch (f.type) {
       case 'status':
-        return this.#c.apply([{ type: 'agent.status', agentId, status: f.status }]);
+        return void this.#c.apply([{ type: 'agent.status', agentId, status: f.status }]);
       case 'accept':
-        return this.#c.apply([{ type: 'accept', agentId, sessionId: f.sessionId }], ws);
+        return void this.#c.apply([{ type: 'accept', agentId, sessionId: f.sessionId }], ws);
       case 'decline':
-        return this.#c.apply([{ type: 'decline', agentId, sessionId: f.sessionId }], ws);
+        return void this.#c.apply([{ type: 'decline', agentId, sessionId: f.sessionId }], ws);
       case 'ack':
         return;
       case 'watch':

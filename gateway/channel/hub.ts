@@ -9,8 +9,6 @@ import type { Command, Effect } from '../routing/types.ts';
 import type { SessionRecord } from '../store/types.ts';
 import type { Maybe } from '../store/ports.ts';
 import { andThen, thenCatch } from '../store/maybe.ts';
-import { checkTarget } from '../proxy/target-policy.ts';
-import { newId } from '../ids.ts';
 import type { Channel, HubDeps } from './channel.ts';
 import type { Departed, Engine, HubInbound, SessionPatch } from './engine.ts';
 import { EventDelivery, type Delivered } from './event-delivery.ts';
@@ -23,18 +21,12 @@ import { Pushes } from './pushes.ts';
 import { Frames } from './frames.ts';
 import { Effects } from './effects.ts';
 import { Connections } from './connections.ts';
+import { Lifecycle, type StartInput } from './lifecycle.ts';
+import { background } from './settle.ts';
 import { Sockets, sendError, sendText, type Socket } from './sockets.ts';
 
 export type { HubDeps } from './channel.ts';
 export type { Socket, SocketData } from './sockets.ts';
-
-export interface StartInput {
-  siteId: string;
-  entryUrl: string;
-  department: string | null;
-  userAgent: string | null;
-  priority?: number;
-}
 
 export class Hub implements HubInbound {
   readonly #d: HubDeps;
@@ -43,6 +35,7 @@ export class Hub implements HubInbound {
   readonly #frames: Frames;
   readonly #effects: Effects;
   readonly #conn: Connections;
+  readonly #life: Lifecycle;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
 
@@ -61,7 +54,7 @@ export class Hub implements HubInbound {
       handleTimes: new HandleTimes(),
       apply: (cmds: Command[], origin?: Socket) => this.#apply(cmds, origin),
       endSession: (id: string, by: 'visitor' | 'agent' | 'system', reason: string, rating?: number) => this.endSession(id, by, reason, rating),
-      forget: (id: string) => this.#forget(id),
+      forget: (id: string) => this.#life.forget(id),
       sessionLog: (sessionId: string) => deps.log.child({ sessionId }),
       agentLog: (agentId: string) => deps.log.child({ agentId }),
     } as Omit<Channel, 'timeline' | 'pushes' | 'frames'> as Channel;
@@ -71,6 +64,7 @@ export class Hub implements HubInbound {
     this.#c = c;
     this.#effects = new Effects(c);
     this.#conn = new Connections(c);
+    this.#life = new Lifecycle(c);
   }
 
   /** Loads the sessions still open and starts the engine; sockets are taken once this settles. */
@@ -84,50 +78,9 @@ export class Hub implements HubInbound {
 
   // ------------------------------------------------------------------ sessions
 
-  /**
-   * A visitor clicked the hyperlink: create the session and queue it. `queued` settles once the
-   * session is stored and its join committed (at once with one process on SQLite): answering the
-   * visitor only then makes queue order the order in which visitors were answered, whichever
-   * instance each one reached.
-   */
+  /** A visitor clicked the hyperlink: the session is created and queued (see lifecycle.ts). */
   startSession(input: StartInput): SessionRecord & { queued?: Promise<void> } {
-    const { d } = this;
-    const now = d.clock();
-    const rec: SessionRecord = {
-      id: newId(),
-      siteId: input.siteId,
-      department: input.department,
-      priority: input.priority ?? 0,
-      entryUrl: input.entryUrl,
-      userAgent: input.userAgent,
-      state: 'queued',
-      agentId: null,
-      url: checkTarget(input.entryUrl, d.policy).ok ? new URL(input.entryUrl).href : null,
-      createdAt: now,
-      acceptedAt: null,
-      endedAt: null,
-      endedBy: null,
-      endReason: null,
-      rating: null,
-      lastSeq: 0,
-    };
-    this.#c.sessions.add(rec);
-    d.writer.write(rec.id, 'session created', () => d.store.createSession({ ...rec }));
-    const log = this.#c.sessionLog(rec.id);
-    const queued = andThen(d.writer.settled(rec.id), () => {
-      this.#c.timeline.append({ sessionId: rec.id, ts: now, kind: 'system', from: 'system', text: 'Waiting for an agent…' }, () => {
-        if (rec.url) this.#c.timeline.append({ sessionId: rec.id, ts: now, kind: 'nav', from: 'visitor', url: rec.url });
-      });
-      log.info({ event: 'session.queued', siteId: rec.siteId, department: rec.department }, 'session queued');
-      d.metrics.sessionsStarted.inc();
-      // Joined as away until the shell's socket opens, in one step: no agent is offered a visitor
-      // who never arrived, and none sees an offer come and go (issue 14).
-      return this.#apply([
-        { type: 'visitor.join', sessionId: rec.id, department: rec.department, priority: rec.priority },
-        { type: 'visitor.disconnect', sessionId: rec.id },
-      ]);
-    });
-    return queued ? { ...rec, queued } : rec;
+    return this.#life.start(input);
   }
 
   /** Any session (ended ones from the store). */
@@ -161,36 +114,8 @@ export class Hub implements HubInbound {
   endSession(sessionId: string, by: 'visitor' | 'agent' | 'system', reason: string, rating?: number): void {
     const c = this.#c;
     const cached = c.sessions.cached(sessionId);
-    if (!cached) return void andThen(c.sessions.live(sessionId), (s) => s && this.#end(s, by, reason, rating));
-    this.#end(cached, by, reason, rating);
-  }
-
-  #end(s: SessionRecord, by: 'visitor' | 'agent' | 'system', reason: string, rating?: number) {
-    if (s.state === 'ended') return;
-    const { d } = this;
-    const c = this.#c;
-    const now = d.clock();
-    if (s.acceptedAt) c.handleTimes.record((now - s.acceptedAt) / 1000);
-    Object.assign(s, { state: 'ended', endedAt: now, endedBy: by, endReason: reason });
-    d.writer.write(s.id, 'session ended', () => d.store.updateSession(s.id, { state: 'ended', endedAt: now, endedBy: by, endReason: reason, rating: rating ?? null }));
-    const info = c.pushes.info(s);
-    c.timeline.append({ sessionId: s.id, ts: now, kind: 'system', from: 'system', text: `Chat ${reason}.` }, (event) => {
-      c.pushes.publishInfo(info, event.seq);
-      c.pushes.publish(s.id, { type: 'ended', sessionId: s.id, by, reason });
-      this.#engine.events.ended(s.id);
-    });
-    this.#apply([{ type: 'session.end', sessionId: s.id }]);
-    this.#forget(s.id);
-    d.jars.drop(s.id);
-    d.metrics.sessionsEnded.inc({ by });
-    d.webhooks.emit('session.ended', { sessionId: s.id, by, reason, rating: rating ?? null, siteId: s.siteId, agentId: s.agentId, lastSeq: s.lastSeq });
-    c.sessionLog(s.id).info({ event: 'session.ended', by, reason, rating }, 'session ended');
-  }
-
-  #forget(sessionId: string) {
-    this.#c.sessions.delete(sessionId);
-    this.#c.extras.forget(sessionId);
-    this.#d.registry.dropSession(sessionId);
+    if (!cached) return background(andThen(c.sessions.live(sessionId), (s) => s && this.#life.end(s, by, reason, rating)), this.#d.log, 'ending a session failed');
+    this.#life.end(cached, by, reason, rating);
   }
 
   /** How many entries each per-session table holds (leak checks, /metrics). */
@@ -233,7 +158,8 @@ export class Hub implements HubInbound {
 
   // ------------------------------------------------------------------ routing
 
-  #apply(cmds: Command[], origin?: Socket): void {
+  /** Settles (when the engine answers with a promise) once the step is committed and carried out. */
+  #apply(cmds: Command[], origin?: Socket): Maybe<void> {
     const failed = (err: unknown) => {
       this.#d.log.error({ err, cmds }, 'routing failed to apply a command');
       if (origin) sendError(origin, 'CB_ERR_INTERNAL');
@@ -247,7 +173,7 @@ export class Hub implements HubInbound {
       },
       failed,
     );
-    if (done instanceof Promise) done.catch(failed);
+    return done instanceof Promise ? done.catch(failed) : undefined;
   }
 
   /** One timer for the routing state's earliest deadline; the router decides what is due. */
@@ -260,10 +186,6 @@ export class Hub implements HubInbound {
     const jitter = this.#engine.tickJitterMs ? Math.floor(Math.random() * this.#engine.tickJitterMs) : 0;
     const delay = Math.max(0, Math.min(next - this.#d.clock(), 2 ** 31 - 1));
     this.#timer = setTimeout(() => this.#apply([{ type: 'tick' }]), delay + 5 + jitter);
-  }
-
-  private get d(): HubDeps {
-    return this.#d;
   }
 
   // ------------------------------------------------------------------ HubInbound (the engine calls these)

@@ -51,13 +51,28 @@ afterAll(async () => {
   await pg?.close();
 });
 
-describe('two hosts on Redis and PostgreSQL', () => {
-  it('visitor on 127.0.0.1, agent on 127.0.0.2: chat, a PostgreSQL restart mid-session, nothing lost or stored twice', async () => {
-    expect(a.gw.port).toBe(b.gw.port);
+/**
+ * The agent's socket on 127.0.0.2 (its upgrade waits for the token lookup in PostgreSQL). About one
+ * run in ten on the shared test machine, the socket is closed (1006) right after it opened, before
+ * its hello is read (under investigation, see the engine report); the console's reconnect loop
+ * would connect again, and so does this, at most twice more.
+ */
+async function connectAgent(): Promise<Peer> {
+  for (let attempt = 1; ; attempt++) {
     const agent = new Peer(wsUrl(at.b, '/ws/agent'), { origin: b.gw.url, cookie: agentCookie });
     await agent.opened();
     agent.send({ type: 'hello' });
-    await agent.waitFor('welcome');
+    const closed = agent.closed.then((c) => c);
+    const got = await Promise.race([agent.waitFor('welcome').then(() => null), closed]);
+    if (!got) return agent;
+    if (attempt === 3) throw new Error(`agent socket closed before welcome ${attempt} times (last code ${got.code})`);
+  }
+}
+
+describe('two hosts on Redis and PostgreSQL', () => {
+  it('visitor on 127.0.0.1, agent on 127.0.0.2: chat, a PostgreSQL restart mid-session, nothing lost or stored twice', async () => {
+    expect(a.gw.port).toBe(b.gw.port);
+    const agent = await connectAgent();
 
     const sid = await startVisitor(at.a, 'http://shop.test/');
     const visitor = new Peer(wsUrl(at.a, `/ws/visitor?sid=${sid}`), { origin: a.gw.url });
@@ -95,7 +110,7 @@ describe('two hosts on Redis and PostgreSQL', () => {
     const stored = await a.gw.store.eventsAfter(sid, 0);
     expect(stored.map((e) => e.seq)).toEqual(Array.from({ length: stored.length }, (_, i) => i + 1));
     expect(stored.map((e) => e.seq)).toEqual(expect.arrayContaining(seen));
-    const chats = stored.filter((e) => e.kind === 'chat').map((e) => e.text);
+    const chats = stored.filter((e) => e.kind === 'chat').map((e) => e.text ?? '');
     const during = Array.from({ length: 5 }, (_, i) => [`during ${i}`, `reply ${i}`]).flat();
     expect(chats).toHaveLength(2 + during.length);
     expect(chats[0]).toBe('before the restart');

@@ -228,7 +228,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       if (origin !== publicOrigin) return send(res, null, 403, { 'content-type': 'text/plain' }, 'CB_ERR_FORBIDDEN_ORIGIN');
       let data: SocketData;
       if (role === 'agent') {
-        const agent = auth.agentFor(authCookieFrom(req.getHeader('cookie')));
+        const agent = auth.agentForSync(authCookieFrom(req.getHeader('cookie')));
         if (!agent) return send(res, null, 401, { 'content-type': 'text/plain' }, 'CB_ERR_AUTH_REQUIRED');
         data = { role: 'agent', cid: newId(), agentId: agent.id, name: agent.name, email: agent.email, agentRole: agent.role };
       } else if (role === 'visitor') {

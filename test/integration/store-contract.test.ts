@@ -16,6 +16,7 @@ import { newId } from '../../gateway/ids.ts';
 import { GatewayError } from '../../gateway/errors.ts';
 import { freePort } from '../../bench/lib/proc-stats.ts';
 import { SerialWriter } from '../../gateway/store/serial-writer.ts';
+import { runAgentCli } from '../../gateway/cli/agent-cli.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 let pg: TestPostgres;
@@ -349,6 +350,22 @@ describe('store contract: postgres only', () => {
     await waitFor(async () => (await a.agentForToken('tok', Date.now()))?.id === rec.id, 2000);
     await b.deleteAuthToken('tok');
     await waitFor(async () => (await a.agentForToken('tok', Date.now())) === null, 2000);
+  });
+
+  it('the agent CLI works on DATABASE_URL, and a running gateway stops honouring a token the CLI disabled', async () => {
+    const url = await pg.createDatabase(`cli_${++dbCount}`);
+    const gw = await open(url);
+    const out: string[] = [];
+    const env = { DATABASE_URL: url };
+    expect(await runAgentCli(['add', 'cli@example.test', 'long-password', '--role', 'supervisor'], env, (l) => out.push(l))).toBe(0);
+    const rec = (await gw.agentByEmail('cli@example.test'))!;
+    expect(rec.role).toBe('supervisor');
+    await gw.saveAuthToken('tok', rec.id, Date.now() + 60_000);
+    expect((await gw.agentForToken('tok', Date.now()))?.id).toBe(rec.id);
+    expect(await runAgentCli(['disable', 'cli@example.test'], env, (l) => out.push(l))).toBe(0);
+    await waitFor(async () => (await gw.agentForToken('tok', Date.now())) === null, 2000);
+    expect(await runAgentCli(['list'], env, (l) => out.push(l))).toBe(0);
+    expect(out.at(-1)).toMatch(/^cli@example.test\tcli\tsupervisor\t-\tcapacity=default\tdisabled$/);
   });
 
   it('migrations: applied once, concurrently from two gateways, and a newer schema is refused', async () => {

@@ -17,6 +17,7 @@ import { GatewayError } from '../../gateway/errors.ts';
 import { freePort } from '../../bench/lib/proc-stats.ts';
 import { SerialWriter } from '../../gateway/store/serial-writer.ts';
 import { runAgentCli } from '../../gateway/cli/agent-cli.ts';
+import { runMigrate } from '../../scripts/migrate.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 let pg: TestPostgres;
@@ -366,6 +367,18 @@ describe('store contract: postgres only', () => {
     await waitFor(async () => (await gw.agentForToken('tok', Date.now())) === null, 2000);
     expect(await runAgentCli(['list'], env, (l) => out.push(l))).toBe(0);
     expect(out.at(-1)).toMatch(/^cli@example.test\tcli\tsupervisor\t-\tcapacity=default\tdisabled$/);
+  });
+
+  it('npm run migrate: applies the pending migrations, then says the schema is up to date; without DATABASE_URL says what to set', async () => {
+    const url = await pg.createDatabase(`npm_migrate_${++dbCount}`);
+    const out: string[] = [];
+    expect(await runMigrate({ DATABASE_URL: url }, (l) => out.push(l))).toBe(0);
+    expect(await runMigrate({ DATABASE_URL: url }, (l) => out.push(l))).toBe(0);
+    expect(await runMigrate({}, (l) => out.push(l))).toBe(2);
+    expect(out[0]).toMatch(/applied 1 \(initial schema\); schema version 1$/);
+    expect(out[1]).toMatch(/up to date at schema version 1$/);
+    expect(out[2]).toMatch(/DATABASE_URL is not set/);
+    await expect(runMigrate({ DATABASE_URL: `postgres://x@127.0.0.1:${await freePort()}/db`, DATABASE_CONNECT_TIMEOUT_MS: '1000' })).rejects.toMatchObject({ code: 'CB_ERR_STORE_UNREACHABLE' });
   });
 
   it('migrations: applied once, concurrently from two gateways, and a newer schema is refused', async () => {

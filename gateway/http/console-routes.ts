@@ -173,7 +173,7 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
     bodyP.catch(() => {});
     Promise.resolve(d.auth.agentFor(cookie))
       .then(async (agent) => {
-        const s = d.hub.session(sessionId);
+        const s = await d.hub.session(sessionId); // a value, or a promise once the hub reads a networked store
         const from = agent && s?.agentId === agent.id ? 'agent' : q.get('sid') === sessionId && s ? 'visitor' : null;
         if (!s || !from) throw new GatewayError('CB_ERR_SESSION_UNKNOWN');
         if (s.state === 'ended') throw new GatewayError('CB_ERR_BAD_REQUEST', 'The session has ended.');

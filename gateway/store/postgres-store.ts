@@ -239,7 +239,7 @@ export async function openPostgresStore(o: PostgresStoreOptions): Promise<StoreP
     healthy: () => up,
     onChange(f) {
       listeners.push(f);
-      void listen();
+      return listen();
     },
 
     // ---- agents and tokens

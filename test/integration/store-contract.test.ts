@@ -307,6 +307,7 @@ describe.each(kinds)('store contract: $name', (kind) => {
 
   it('agent cache: answers from memory, and a change through the store takes effect at once (a disabled agent\'s token stops working)', async () => {
     const { s } = await fresh();
+    await s.agentCache.listening; // PostgreSQL drops the cache once its LISTEN is up: before counting hits
     const a = await s.createAgent(agent('c@example.test'));
     const now = Date.now();
     await s.saveAuthToken('tok', a.id, now + 60_000);
@@ -340,6 +341,7 @@ describe('store contract: postgres only', () => {
     const url = await pg.createDatabase(`notify_${++dbCount}`);
     const a = await open(url);
     const b = await open(url);
+    await Promise.all([a.agentCache.listening, b.agentCache.listening]);
     const rec = await a.createAgent(agent('n@example.test'));
     await a.saveAuthToken('tok', rec.id, Date.now() + 60_000);
     expect((await a.agentForToken('tok', Date.now()))?.id).toBe(rec.id);

@@ -1,7 +1,9 @@
 // Agent login: scrypt-hashed passwords, a random login token in an HttpOnly SameSite=Strict cookie,
 // only the token's SHA-256 stored. The same check authenticates the console's WebSocket at upgrade.
 import { createHash } from 'node:crypto';
-import type { Store, AgentRecord, Role } from '../store/types.ts';
+import type { AgentRecord, Role } from '../store/types.ts';
+import type { AgentStore, Maybe } from '../store/ports.ts';
+import { andThen, isPromise } from '../store/maybe.ts';
 import { newId, newSecret } from '../ids.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { GatewayError } from '../errors.ts';
@@ -33,15 +35,16 @@ export const publicAgent = (a: AgentRecord): PublicAgent => ({ id: a.id, name: a
 
 export class AgentAuth {
   constructor(
-    private readonly store: Store,
+    /** Hand it the cached store (store/open-store.ts): agentFor runs on every request. */
+    private readonly store: AgentStore,
     private readonly secureCookie: boolean,
     private readonly now: () => number = Date.now,
   ) {}
 
   async createAgent(input: { email: string; password: string; name?: string; role?: Role; departments?: string[]; capacity?: number | null }): Promise<AgentRecord> {
-    if (this.store.agentByEmail(input.email)) throw new GatewayError('CB_ERR_BAD_REQUEST', `An agent with email ${input.email} already exists.`);
+    if (await this.store.agentByEmail(input.email)) throw new GatewayError('CB_ERR_BAD_REQUEST', `An agent with email ${input.email} already exists.`);
     if (input.password.length < 8) throw new GatewayError('CB_ERR_BAD_REQUEST', 'Passwords need at least 8 characters.');
-    return this.store.createAgent({
+    return await this.store.createAgent({
       id: newId(),
       email: input.email,
       name: input.name ?? input.email.split('@')[0],
@@ -55,29 +58,41 @@ export class AgentAuth {
 
   async setPassword(agentId: string, password: string) {
     if (password.length < 8) throw new GatewayError('CB_ERR_BAD_REQUEST', 'Passwords need at least 8 characters.');
-    this.store.updateAgent(agentId, { passwordHash: await hashPassword(password) });
+    await this.store.updateAgent(agentId, { passwordHash: await hashPassword(password) });
   }
 
   /** Checks credentials; returns the agent and a Set-Cookie value. */
   async login(email: string, password: string): Promise<{ agent: AgentRecord; cookie: string }> {
-    const agent = this.store.agentByEmail(email);
+    const agent = await this.store.agentByEmail(email);
     // Verify against a dummy hash for unknown emails so timing does not reveal which exist.
     const ok = await verifyPassword(password, agent?.passwordHash ?? DUMMY_HASH);
     if (!agent || !ok) throw new GatewayError('CB_ERR_AUTH_INVALID');
     if (agent.disabled) throw new GatewayError('CB_ERR_AUTH_DISABLED');
     const token = newSecret();
-    this.store.saveAuthToken(sha256(token), agent.id, this.now() + TTL_MS);
+    await this.store.saveAuthToken(sha256(token), agent.id, this.now() + TTL_MS);
     return { agent, cookie: this.#cookie(token, TTL_MS / 1000) };
   }
 
-  logout(cookieValue: string | undefined): string {
-    if (cookieValue) this.store.deleteAuthToken(sha256(cookieValue));
-    return this.#cookie('', 0);
+  /** Forgets the login token; answers the Set-Cookie value that clears it, once the token is gone. */
+  logout(cookieValue: string | undefined): Maybe<string> {
+    const cleared = this.#cookie('', 0);
+    return cookieValue ? andThen(this.store.deleteAuthToken(sha256(cookieValue)), () => cleared) : cleared;
   }
 
-  agentFor(cookieValue: string | undefined): AgentRecord | null {
+  /** The signed-in agent, or null; a value at once on the SQLite store and from the agent cache. */
+  agentFor(cookieValue: string | undefined): Maybe<AgentRecord | null> {
     if (!cookieValue) return null;
     return this.store.agentForToken(sha256(cookieValue), this.now());
+  }
+
+  /**
+   * agentFor for a caller that cannot wait yet (the WebSocket upgrade in server.ts, until it follows
+   * uWS's async-upgrade pattern). Throws when the store answers with a promise.
+   */
+  agentForSync(cookieValue: string | undefined): AgentRecord | null {
+    const a = this.agentFor(cookieValue);
+    if (isPromise(a)) throw new Error('agentForSync: the store answers asynchronously; await agentFor() instead');
+    return a;
   }
 
   #cookie(value: string, maxAge: number): string {

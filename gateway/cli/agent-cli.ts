@@ -1,11 +1,13 @@
-// Operators manage agent accounts from the command line, on the store named by DATABASE_PATH:
+// Operators manage agent accounts from the command line, on the store the gateway uses (DATABASE_URL's
+// PostgreSQL, else the SQLite file at DATABASE_PATH; running gateways hear of changes on PostgreSQL at
+// once, on SQLite within their agent cache's few seconds):
 //   npm run agent -- add EMAIL PASSWORD [--name NAME] [--role agent|supervisor|admin] [--department NAME]... [--capacity N]
 //   npm run agent -- list
 //   npm run agent -- disable EMAIL | enable EMAIL
 //   npm run agent -- reset-password EMAIL PASSWORD
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { openSqliteStore } from '../store/sqlite-store.ts';
+import { openStore } from '../store/open-store.ts';
 import { AgentAuth } from '../auth/agent-auth.ts';
 import type { Role } from '../store/types.ts';
 
@@ -29,7 +31,8 @@ export async function runAgentCli(argv: string[], env: NodeJS.ProcessEnv = proce
   });
   const [cmd, ...rest] = positionals;
   const config = loadConfig(env);
-  const store = openSqliteStore(config.databasePath);
+  // Beside a running gateway on purpose: no gateway lock on the SQLite file.
+  const store = await openStore(config, undefined, { lock: false });
   const auth = new AgentAuth(store, false);
   try {
     switch (cmd) {
@@ -45,20 +48,20 @@ export async function runAgentCli(argv: string[], env: NodeJS.ProcessEnv = proce
         return 0;
       }
       case 'list':
-        for (const a of store.listAgents()) {
+        for (const a of await store.listAgents()) {
           out(`${a.email}\t${a.name}\t${a.role}\t${a.departments.join(',') || '-'}\tcapacity=${a.capacity ?? 'default'}\t${a.disabled ? 'disabled' : 'active'}`);
         }
         return 0;
       case 'disable':
       case 'enable': {
-        const a = store.agentByEmail(rest[0] ?? '');
+        const a = await store.agentByEmail(rest[0] ?? '');
         if (!a) throw new Error(`no agent with email ${rest[0]}`);
-        store.updateAgent(a.id, { disabled: cmd === 'disable' });
+        await store.updateAgent(a.id, { disabled: cmd === 'disable' });
         out(`${cmd}d ${a.email}`);
         return 0;
       }
       case 'reset-password': {
-        const a = store.agentByEmail(rest[0] ?? '');
+        const a = await store.agentByEmail(rest[0] ?? '');
         if (!a || !rest[1]) throw new Error(a ? USAGE : `no agent with email ${rest[0]}`);
         await auth.setPassword(a.id, rest[1]);
         out(`password reset for ${a.email}`);
@@ -68,7 +71,7 @@ export async function runAgentCli(argv: string[], env: NodeJS.ProcessEnv = proce
         throw new Error(USAGE);
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -8,12 +8,13 @@ import { GatewayError, GatewayErrors } from '../errors.ts';
 import { authCookieFrom, publicAgent, type AgentAuth } from '../auth/agent-auth.ts';
 import type { Hub } from '../channel/hub.ts';
 import type { SessionRecord, Store } from '../store/types.ts';
+import type { SessionStore } from '../store/ports.ts';
 import type { Metrics } from '../metrics.ts';
 import { escapeHtml, readBody, send, sendError, sendFailure, sendJson, track, type ResState } from './respond.ts';
 
 export interface ApiDeps {
   hub: Hub;
-  store: Store;
+  store: Pick<SessionStore, 'session' | 'eventsAfter'>;
   auth: AgentAuth;
   log: Logger;
   metrics: Metrics;
@@ -114,41 +115,46 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
   app.post('/api/logout', (res, req) => {
     const state = track(res);
     if (!sameOrigin(req.getHeader('origin'))) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
-    const cookie = d.auth.logout(authCookieFrom(req.getHeader('cookie')));
-    sendJson(res, state, 200, { ok: true }, { 'set-cookie': cookie });
+    Promise.resolve(d.auth.logout(authCookieFrom(req.getHeader('cookie'))))
+      .then((cookie) => sendJson(res, state, 200, { ok: true }, { 'set-cookie': cookie }))
+      .catch((err) => sendFailure(res, state, err, d.log, '/api/logout'));
   });
 
   app.get('/api/me', (res, req) => {
-    const agent = agentOf(req);
-    if (!agent) return sendError(res, null, 'CB_ERR_AUTH_REQUIRED');
-    sendJson(res, null, 200, { agent: publicAgent(agent) });
+    const state = track(res);
+    Promise.resolve(agentOf(req))
+      .then((agent) => (agent ? sendJson(res, state, 200, { agent: publicAgent(agent) }) : sendError(res, state, 'CB_ERR_AUTH_REQUIRED')))
+      .catch((err) => sendFailure(res, state, err, d.log, '/api/me'));
   });
 
   app.get('/api/sessions/:id/transcript', (res, req) => {
+    const state = track(res);
     const id = req.getParameter(0) ?? '';
     const q = new URLSearchParams(req.getQuery() ?? '');
-    const agent = agentOf(req);
-    const s = d.store.session(id);
-    // The visitor proves ownership with the session id itself (their capability); agents by cookie.
-    const isVisitor = q.get('sid') === id;
-    if (!s) return sendError(res, null, 'CB_ERR_SESSION_UNKNOWN');
-    if (!agent && !isVisitor) return sendError(res, null, 'CB_ERR_AUTH_REQUIRED');
-    const events = d.store.eventsAfter(id, 0).filter((e) => agent || e.kind !== 'note');
-    if (q.get('format') === 'txt') {
-      const lines = events.map((e) => {
-        const t = new Date(e.ts).toISOString().replace('T', ' ').slice(0, 19);
-        if (e.kind === 'nav') return `[${t}] page: ${e.url}`;
-        if (e.kind === 'chat') return `[${t}] ${e.name ?? e.from}: ${e.text}`;
-        return `[${t}] ${e.kind === 'note' ? 'note' : '*'} ${e.text ?? ''}`;
-      });
-      return send(res, null, 200, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-disposition': `attachment; filename="chat-${id.slice(0, 8)}.txt"`,
-        'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
-      }, lines.join('\n') + '\n');
-    }
-    sendJson(res, null, 200, { session: d.hub.info(s), events });
+    const agentP = agentOf(req);
+    void (async () => {
+      const [agent, s] = await Promise.all([agentP, d.store.session(id)]);
+      // The visitor proves ownership with the session id itself (their capability); agents by cookie.
+      const isVisitor = q.get('sid') === id;
+      if (!s) return sendError(res, state, 'CB_ERR_SESSION_UNKNOWN');
+      if (!agent && !isVisitor) return sendError(res, state, 'CB_ERR_AUTH_REQUIRED');
+      const events = (await d.store.eventsAfter(id, 0)).filter((e) => agent || e.kind !== 'note');
+      if (q.get('format') === 'txt') {
+        const lines = events.map((e) => {
+          const t = new Date(e.ts).toISOString().replace('T', ' ').slice(0, 19);
+          if (e.kind === 'nav') return `[${t}] page: ${e.url}`;
+          if (e.kind === 'chat') return `[${t}] ${e.name ?? e.from}: ${e.text}`;
+          return `[${t}] ${e.kind === 'note' ? 'note' : '*'} ${e.text ?? ''}`;
+        });
+        return send(res, state, 200, {
+          'content-type': 'text/plain; charset=utf-8',
+          'content-disposition': `attachment; filename="chat-${id.slice(0, 8)}.txt"`,
+          'cache-control': 'no-store',
+          'referrer-policy': 'no-referrer',
+        }, lines.join('\n') + '\n');
+      }
+      sendJson(res, state, 200, { session: d.hub.info(s), events });
+    })().catch((err) => sendFailure(res, state, err, d.log, '/api/sessions/:id/transcript'));
   });
 
   // `instance` tells which gateway answered behind a load balancer (INSTANCE_ID).

@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import * as v from 'valibot';
 import { GatewayError } from '../errors.ts';
 import { authCookieFrom, publicAgent, type AgentAuth } from '../auth/agent-auth.ts';
-import type { AgentRecord, Role, SessionRecord, Store } from '../store/types.ts';
+import type { AgentRecord, Role } from '../store/types.ts';
+import type { AgentStore, ContentStore, SessionStore } from '../store/ports.ts';
 import type { Hub } from '../channel/hub.ts';
 import type { Webhooks } from '../webhooks.ts';
 import { newId } from '../ids.ts';
@@ -13,7 +14,7 @@ import { readBody, send, sendError, sendFailure, sendJson, track, type ResState 
 
 export interface ConsoleRouteDeps {
   hub: Hub;
-  store: Store;
+  store: AgentStore & ContentStore & Pick<SessionStore, 'session'>;
   auth: AgentAuth;
   log: Logger;
   webhooks: Webhooks;
@@ -63,13 +64,12 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
   const route = (method: 'get' | 'post' | 'patch' | 'del', path: string, roles: Role[] | null, handler: Handler) => {
     app[method](path, (res, req: HttpRequest) => {
       const state = track(res);
-      const agent = d.auth.agentFor(authCookieFrom(req.getHeader('cookie')));
+      // Everything from req first: it is valid only until this function returns, and the agent lookup may wait.
+      const cookie = authCookieFrom(req.getHeader('cookie'));
       const params = (path.match(/:\w+/g) ?? []).map((_, i) => req.getParameter(i) ?? '');
       const query = new URLSearchParams(req.getQuery() ?? '');
       const headers = { 'content-type': req.getHeader('content-type'), 'x-filename': req.getHeader('x-filename') };
       if (method !== 'get' && req.getHeader('origin') !== d.publicOrigin) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
-      if (!agent) return sendError(res, state, 'CB_ERR_AUTH_REQUIRED');
-      if (roles && !roles.includes(agent.role)) return sendError(res, state, 'CB_ERR_FORBIDDEN');
       let bodyP: Promise<Buffer> | null = null;
       const body = () => (bodyP ??= readBody(res, state, 64 * 1024));
       if (method !== 'get') {
@@ -77,15 +77,19 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
         bodyP = readBody(res, state, 64 * 1024);
         bodyP.catch(() => {});
       }
-      Promise.resolve()
-        .then(() => handler({ res, state, agent, params, query, body, headers }))
+      Promise.resolve(d.auth.agentFor(cookie))
+        .then((agent) => {
+          if (!agent) throw new GatewayError('CB_ERR_AUTH_REQUIRED');
+          if (roles && !roles.includes(agent.role)) throw new GatewayError('CB_ERR_FORBIDDEN');
+          return handler({ res, state, agent, params, query, body, headers });
+        })
         .catch((err) => sendFailure(res, state, err, d.log, path));
     });
   };
 
   // ---- agents (admin manages; any agent may list, for transfers)
-  route('get', '/api/agents', null, ({ res, state }) => {
-    sendJson(res, state, 200, { agents: d.store.listAgents().map((a) => ({ ...publicAgent(a), departments: a.departments, capacity: a.capacity, disabled: a.disabled })) });
+  route('get', '/api/agents', null, async ({ res, state }) => {
+    sendJson(res, state, 200, { agents: (await d.store.listAgents()).map((a) => ({ ...publicAgent(a), departments: a.departments, capacity: a.capacity, disabled: a.disabled })) });
   });
   route('post', '/api/admin/agents', ['admin'], async ({ res, state, body }) => {
     const input = parse(NewAgent, await body());
@@ -95,38 +99,39 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
   });
   route('patch', '/api/admin/agents/:id', ['admin'], async ({ res, state, params, body, agent: admin }) => {
     const patch = parse(AgentPatch, await body());
-    const target = d.store.agentById(params[0]);
+    const target = await d.store.agentById(params[0]);
     if (!target) throw new GatewayError('CB_ERR_NOT_FOUND', 'No such agent.');
     if (target.id === admin.id && (patch.disabled || (patch.role && patch.role !== 'admin'))) {
       throw new GatewayError('CB_ERR_BAD_REQUEST', 'You cannot disable or demote your own account.');
     }
     const { password, ...rest } = patch;
-    d.store.updateAgent(target.id, { ...rest, role: rest.role as Role | undefined });
+    // Through the cached store: the change (a disable above all) holds from the next request on.
+    await d.store.updateAgent(target.id, { ...rest, role: rest.role as Role | undefined });
     if (password) await d.auth.setPassword(target.id, password);
     if (patch.disabled) d.hub.disconnectAgent(target.id);
     else d.hub.agentUpdated(target.id);
-    const a = d.store.agentById(target.id)!;
+    const a = (await d.store.agentById(target.id))!;
     sendJson(res, state, 200, { agent: { ...publicAgent(a), departments: a.departments, capacity: a.capacity, disabled: a.disabled } });
   });
 
   // ---- canned responses
-  route('get', '/api/canned', null, ({ res, state, agent }) => sendJson(res, state, 200, { canned: d.store.cannedFor(agent.id) }));
+  route('get', '/api/canned', null, async ({ res, state, agent }) => sendJson(res, state, 200, { canned: await d.store.cannedFor(agent.id) }));
   route('post', '/api/canned', null, async ({ res, state, agent, body }) => {
     const c = parse(Canned, await body());
     const shared = c.shared && (agent.role === 'admin' || agent.role === 'supervisor');
     const rec = { id: newId(), agentId: shared ? null : agent.id, shortcut: c.shortcut, text: c.text, createdAt: Date.now() };
-    d.store.saveCanned(rec);
+    await d.store.saveCanned(rec);
     sendJson(res, state, 201, { canned: rec });
   });
-  route('del', '/api/canned/:id', null, ({ res, state, agent, params }) => {
-    if (!d.store.deleteCanned(params[0], agent.id, agent.role !== 'agent')) throw new GatewayError('CB_ERR_NOT_FOUND', 'No such canned response of yours (shared ones are managed by supervisors).');
+  route('del', '/api/canned/:id', null, async ({ res, state, agent, params }) => {
+    if (!(await d.store.deleteCanned(params[0], agent.id, agent.role !== 'agent'))) throw new GatewayError('CB_ERR_NOT_FOUND', 'No such canned response of yours (shared ones are managed by supervisors).');
     sendJson(res, state, 200, { ok: true });
   });
 
   // ---- offline messages (agents read them; visitors post them, see registerVisitorRoutes)
-  route('get', '/api/offline-messages', null, ({ res, state }) => sendJson(res, state, 200, { messages: d.store.offlineMessages(200) }));
+  route('get', '/api/offline-messages', null, async ({ res, state }) => sendJson(res, state, 200, { messages: await d.store.offlineMessages(200) }));
   route('post', '/api/offline-messages/:id/handled', null, async ({ res, state, agent, params }) => {
-    d.store.markOfflineHandled(params[0], agent.id);
+    await d.store.markOfflineHandled(params[0], agent.id);
     sendJson(res, state, 200, { ok: true });
   });
 
@@ -142,10 +147,10 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
     const state = track(res);
     if (req.getHeader('origin') !== d.publicOrigin) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
     readBody(res, state, 16 * 1024)
-      .then((body) => {
+      .then(async (body) => {
         const m = parse(Offline, body);
         const rec = { id: newId(), sessionId: m.sessionId ?? null, siteId: m.siteId, name: m.name, email: m.email, message: m.message, createdAt: Date.now(), handledBy: null };
-        d.store.saveOfflineMessage(rec);
+        await d.store.saveOfflineMessage(rec);
         d.webhooks.emit('offline.message', rec);
         if (m.sessionId && d.hub.sessionLive(m.sessionId)) d.hub.endSession(m.sessionId, 'visitor', 'ended: the visitor left a message');
         d.log.info({ event: 'offline.message', id: rec.id, sessionId: rec.sessionId }, 'offline message stored');
@@ -161,31 +166,23 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
     const q = new URLSearchParams(req.getQuery() ?? '');
     const type = req.getHeader('content-type').split(';')[0].trim().toLowerCase();
     const rawName = decodeURIComponent(req.getHeader('x-filename') || 'attachment');
-    const agent = d.auth.agentFor(authCookieFrom(req.getHeader('cookie')));
+    const cookie = authCookieFrom(req.getHeader('cookie'));
     if (req.getHeader('origin') !== d.publicOrigin) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
     if (!ATTACHMENT_TYPES.has(type)) return sendError(res, state, new GatewayError('CB_ERR_BAD_REQUEST', 'Only images (PNG, JPEG, GIF, WebP) and PDFs can be attached.'));
-    // The session may come from a networked store: the body is read meanwhile (uWS wants its reader now).
-    const checked = (s: SessionRecord | null) => {
-      const from = agent && s?.agentId === agent.id ? 'agent' : q.get('sid') === sessionId && s ? 'visitor' : null;
-      if (!s || !from) throw new GatewayError('CB_ERR_SESSION_UNKNOWN');
-      if (s.state === 'ended') throw new GatewayError('CB_ERR_BAD_REQUEST', 'The session has ended.');
-      return from;
-    };
-    const session = d.hub.session(sessionId);
-    if (!(session instanceof Promise)) {
-      try {
-        checked(session);
-      } catch (err) {
-        return sendFailure(res, state, err, d.log, 'visitor route');
-      }
-    }
-    readBody(res, state, d.maxAttachmentBytes)
-      .then(async (data) => {
-        const from = checked(await session);
+    // onData must be attached now; the body is used only once the sender is known to be a party.
+    const bodyP = readBody(res, state, d.maxAttachmentBytes);
+    bodyP.catch(() => {});
+    Promise.resolve(d.auth.agentFor(cookie))
+      .then(async (agent) => {
+        const s = await d.hub.session(sessionId); // a value, or a promise once the hub reads a networked store
+        const from = agent && s?.agentId === agent.id ? 'agent' : q.get('sid') === sessionId && s ? 'visitor' : null;
+        if (!s || !from) throw new GatewayError('CB_ERR_SESSION_UNKNOWN');
+        if (s.state === 'ended') throw new GatewayError('CB_ERR_BAD_REQUEST', 'The session has ended.');
+        const data = await bodyP;
         if (!data.length) throw new GatewayError('CB_ERR_BAD_REQUEST', 'The file is empty.');
         const name = rawName.replace(/[\r\n"\\/]/g, '_').slice(0, 200);
         const att = { id: newId(), name, type, size: data.length };
-        d.store.saveAttachment({ ...att, sessionId, data, createdAt: Date.now() });
+        await d.store.saveAttachment({ ...att, sessionId, data, createdAt: Date.now() });
         d.hub.attachmentAdded(sessionId, from, from === 'agent' ? agent!.name : 'Visitor', att);
         sendJson(res, state, 201, { attachment: att });
       })
@@ -194,13 +191,11 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
 
   // Served only to the session's parties: the visitor (?sid=) or the assigned agent / supervisors.
   app.get('/api/attachments/:id', (res, req) => {
-    const a = d.store.attachment(req.getParameter(0) ?? '');
+    const state = track(res);
+    const id = req.getParameter(0) ?? '';
     const q = new URLSearchParams(req.getQuery() ?? '');
-    const agent = d.auth.agentFor(authCookieFrom(req.getHeader('cookie')));
-    const s = a ? d.store.session(a.sessionId) : null;
-    const allowed = a && s && (q.get('sid') === a.sessionId || (agent && (s.agentId === agent.id || agent.role !== 'agent')));
-    if (!a || !allowed) return sendError(res, null, 'CB_ERR_NOT_FOUND');
-    send(res, null, 200, {
+    const cookie = authCookieFrom(req.getHeader('cookie'));
+    const sendAttachment = (a: { type: string; name: string; data: Buffer }) => send(res, state, 200, {
       'content-type': a.type,
       'content-disposition': `${a.type === 'application/pdf' ? 'attachment' : 'inline'}; filename="${a.name}"`,
       'x-content-type-options': 'nosniff',
@@ -208,5 +203,17 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
       'cache-control': 'private, max-age=3600',
       'referrer-policy': 'no-referrer',
     }, a.data);
+    void serveAttachment(id, q, cookie)
+      .then((a) => (a ? sendAttachment(a) : sendError(res, state, 'CB_ERR_NOT_FOUND')))
+      .catch((err) => sendFailure(res, state, err, d.log, '/api/attachments'));
   });
+
+  /** The attachment, when the asker is one of its session's parties: the visitor (?sid=) or the assigned agent / supervisors. */
+  async function serveAttachment(id: string, q: URLSearchParams, cookie: string | undefined) {
+    const a = await d.store.attachment(id);
+    if (!a) return null;
+    const [agent, s] = await Promise.all([d.auth.agentFor(cookie), d.store.session(a.sessionId)]);
+    const allowed = s && (q.get('sid') === a.sessionId || (agent && (s.agentId === agent.id || agent.role !== 'agent')));
+    return allowed ? a : null;
+  }
 }

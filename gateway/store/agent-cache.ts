@@ -22,6 +22,8 @@ export interface AgentCacheOptions {
 export interface AgentCacheControl {
   readonly hits: number;
   readonly misses: number;
+  /** Settles once changes from other gateways are heard (at once when the store has none to tell). */
+  readonly listening: Promise<void>;
   invalidateAgent(id: string): void;
   invalidateToken(tokenHash: string): void;
   clear(): void;
@@ -55,7 +57,11 @@ export function withAgentCache<S extends StorePorts>(store: S, o: AgentCacheOpti
     m.delete(k);
     return undefined;
   };
+  let listening: Promise<void> = Promise.resolve();
   const control: AgentCacheControl = {
+    get listening() {
+      return listening;
+    },
     get hits() {
       return hits;
     },
@@ -76,7 +82,7 @@ export function withAgentCache<S extends StorePorts>(store: S, o: AgentCacheOpti
       tokens.clear();
     },
   };
-  store.onChange?.((c) => (c === 'all' ? control.clear() : 'agent' in c ? control.invalidateAgent(c.agent) : control.invalidateToken(c.token)));
+  listening = store.onChange?.((c) => (c === 'all' ? control.clear() : 'agent' in c ? control.invalidateAgent(c.agent) : control.invalidateToken(c.token))) ?? listening;
 
   const cached: Pick<StorePorts, 'agentById' | 'agentForToken' | 'tokenAgent' | 'updateAgent' | 'saveAuthToken' | 'deleteAuthToken'> = {
     agentById(id) {

@@ -14,7 +14,8 @@ type StoreConfig = Pick<Config, 'databaseUrl' | 'databasePath' | 'databasePoolSi
 
 export type OpenedStore = StorePorts & { agentCache: AgentCacheControl };
 
-export async function openStore(config: StoreConfig, log?: Logger): Promise<OpenedStore> {
+/** `lock: false` for tools beside a running gateway (the agent CLI): they share the file on purpose. */
+export async function openStore(config: StoreConfig, log?: Logger, o: { lock?: boolean } = {}): Promise<OpenedStore> {
   if (config.databaseUrl) {
     const pg = await openPostgresStore({
       url: config.databaseUrl,
@@ -25,12 +26,12 @@ export async function openStore(config: StoreConfig, log?: Logger): Promise<Open
     });
     return withAgentCache(pg);
   }
-  return openSqlite(config);
+  return openSqlite(config, o);
 }
 
 /** The SQLite store alone (synchronous answers), locked unless in a Redis cluster or in memory. */
-export function openSqlite(config: Pick<StoreConfig, 'databasePath' | 'redisUrl'>): Store & OpenedStore {
-  const lock = config.redisUrl || config.databasePath === ':memory:' ? null : lockSqliteFile(config.databasePath);
+export function openSqlite(config: Pick<StoreConfig, 'databasePath' | 'redisUrl'>, o: { lock?: boolean } = {}): Store & OpenedStore {
+  const lock = o.lock === false || config.redisUrl || config.databasePath === ':memory:' ? null : lockSqliteFile(config.databasePath);
   let sqlite: Store & StorePorts;
   try {
     sqlite = openSqliteStore(config.databasePath);

@@ -73,8 +73,9 @@ export interface StorePorts extends AgentStore, SessionStore, ContentStore, Stat
    * Called when an agent or a login token changed through another gateway on the same database
    * (PostgreSQL LISTEN/NOTIFY), so in-memory agent caches drop it: `agent` an agent id, `token` a token
    * hash, `all` when notifications may have been missed (the listening connection was lost). The
-   * SQLite store has no other gateway to hear from and never calls it.
+   * SQLite store has no other gateway to hear from and never calls it. Settles once listening
+   * (after which the listener has been told 'all' once).
    */
-  onChange?(listener: (change: { agent: string } | { token: string } | 'all') => void): void;
+  onChange?(listener: (change: { agent: string } | { token: string } | 'all') => void): Promise<void>;
   close(): Maybe<void>;
 }

@@ -227,6 +227,8 @@ export async function openPostgresStore(o: PostgresStoreOptions): Promise<StoreP
     try {
       await c.connect();
       await c.query(`LISTEN ${CHANNEL}`);
+      // What was cached before we listened may have changed unheard: start over from here.
+      emit('all');
     } catch {
       lost();
     }
@@ -237,7 +239,7 @@ export async function openPostgresStore(o: PostgresStoreOptions): Promise<StoreP
     healthy: () => up,
     onChange(f) {
       listeners.push(f);
-      void listen();
+      return listen();
     },
 
     // ---- agents and tokens

@@ -16,6 +16,8 @@ import { newId } from '../../gateway/ids.ts';
 import { GatewayError } from '../../gateway/errors.ts';
 import { freePort } from '../../bench/lib/proc-stats.ts';
 import { SerialWriter } from '../../gateway/store/serial-writer.ts';
+import { runAgentCli } from '../../gateway/cli/agent-cli.ts';
+import { runMigrate } from '../../scripts/migrate.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 let pg: TestPostgres;
@@ -305,6 +307,7 @@ describe.each(kinds)('store contract: $name', (kind) => {
 
   it('agent cache: answers from memory, and a change through the store takes effect at once (a disabled agent\'s token stops working)', async () => {
     const { s } = await fresh();
+    await s.agentCache.listening; // PostgreSQL drops the cache once its LISTEN is up: before counting hits
     const a = await s.createAgent(agent('c@example.test'));
     const now = Date.now();
     await s.saveAuthToken('tok', a.id, now + 60_000);
@@ -338,6 +341,7 @@ describe('store contract: postgres only', () => {
     const url = await pg.createDatabase(`notify_${++dbCount}`);
     const a = await open(url);
     const b = await open(url);
+    await Promise.all([a.agentCache.listening, b.agentCache.listening]);
     const rec = await a.createAgent(agent('n@example.test'));
     await a.saveAuthToken('tok', rec.id, Date.now() + 60_000);
     expect((await a.agentForToken('tok', Date.now()))?.id).toBe(rec.id);
@@ -349,6 +353,34 @@ describe('store contract: postgres only', () => {
     await waitFor(async () => (await a.agentForToken('tok', Date.now()))?.id === rec.id, 2000);
     await b.deleteAuthToken('tok');
     await waitFor(async () => (await a.agentForToken('tok', Date.now())) === null, 2000);
+  });
+
+  it('the agent CLI works on DATABASE_URL, and a running gateway stops honouring a token the CLI disabled', async () => {
+    const url = await pg.createDatabase(`cli_${++dbCount}`);
+    const gw = await open(url);
+    const out: string[] = [];
+    const env = { DATABASE_URL: url };
+    expect(await runAgentCli(['add', 'cli@example.test', 'long-password', '--role', 'supervisor'], env, (l) => out.push(l))).toBe(0);
+    const rec = (await gw.agentByEmail('cli@example.test'))!;
+    expect(rec.role).toBe('supervisor');
+    await gw.saveAuthToken('tok', rec.id, Date.now() + 60_000);
+    expect((await gw.agentForToken('tok', Date.now()))?.id).toBe(rec.id);
+    expect(await runAgentCli(['disable', 'cli@example.test'], env, (l) => out.push(l))).toBe(0);
+    await waitFor(async () => (await gw.agentForToken('tok', Date.now())) === null, 2000);
+    expect(await runAgentCli(['list'], env, (l) => out.push(l))).toBe(0);
+    expect(out.at(-1)).toMatch(/^cli@example.test\tcli\tsupervisor\t-\tcapacity=default\tdisabled$/);
+  });
+
+  it('npm run migrate: applies the pending migrations, then says the schema is up to date; without DATABASE_URL says what to set', async () => {
+    const url = await pg.createDatabase(`npm_migrate_${++dbCount}`);
+    const out: string[] = [];
+    expect(await runMigrate({ DATABASE_URL: url }, (l) => out.push(l))).toBe(0);
+    expect(await runMigrate({ DATABASE_URL: url }, (l) => out.push(l))).toBe(0);
+    expect(await runMigrate({}, (l) => out.push(l))).toBe(2);
+    expect(out[0]).toMatch(/applied 1 \(initial schema\); schema version 1$/);
+    expect(out[1]).toMatch(/up to date at schema version 1$/);
+    expect(out[2]).toMatch(/DATABASE_URL is not set/);
+    await expect(runMigrate({ DATABASE_URL: `postgres://x@127.0.0.1:${await freePort()}/db`, DATABASE_CONNECT_TIMEOUT_MS: '1000' })).rejects.toMatchObject({ code: 'CB_ERR_STORE_UNREACHABLE' });
   });
 
   it('migrations: applied once, concurrently from two gateways, and a newer schema is refused', async () => {

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './log.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/types.ts';
 import { createRouter } from './routing/router.ts';
+import { routingConfigFrom } from './routing/config.ts';
 import type { RoutingSnapshot } from './routing/types.ts';
 import { Hub, type SocketData } from './channel/hub.ts';
 import { OriginRegistry } from './proxy/origin-registry.ts';
@@ -129,16 +130,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   );
   proxyState.attachRegistry(registry);
 
-  const routingConfig = {
-    mode: config.routingMode,
-    ringTimeoutMs: config.ringTimeoutSeconds * 1000,
-    agentGraceMs: config.agentGraceSeconds * 1000,
-    visitorGraceMs: config.visitorGraceSeconds * 1000,
-    maxQueueWaitMs: config.maxQueueWaitSeconds * 1000,
-    defaultCapacity: config.defaultAgentCapacity,
-    maxMissedOffers: config.maxMissedOffers,
-    departmentFallback: config.departmentFallback,
-  };
+  const routingConfig = routingConfigFrom(config);
   // One process restores its routing snapshot from SQLite; a cluster's lives in Redis.
   const savedRouting = redis ? null : store.getKv('routing');
   const cluster = redis

@@ -403,9 +403,11 @@ export class RoutingIndex {
   }
 
   /**
-   * Whether visitors of departments k and j wait for the same agents (positions.ts's rule): they
-   * share an eligible routable agent; with nobody eligible on one side, the general queue competes
-   * with everyone. Cached until who is routable, or their departments, changes.
+   * Whether visitors of departments k and j wait for the same agents. A visitor's position counts
+   * only the visitors ahead who compete for the same agents (a sales visitor does not wait behind
+   * support visitors): two departments compete when they share an eligible routable agent; with
+   * nobody eligible on one side, the best guess is that the same department and the general (null)
+   * queue compete. Cached until who is routable, or their departments, changes.
    */
   competes(k: string | null, j: string | null): boolean {
     if (k === j) return true;
@@ -433,7 +435,7 @@ export class RoutingIndex {
     return false;
   }
 
-  /** 1-based position among competing visitors ahead (positions.ts), or null if not queued. */
+  /** 1-based position: 1 + the competing visitors ahead (a rank query per department), or null if not queued. */
   position(sessionId: string): number | null {
     const key = this.#sessions.get(sessionId)?.key;
     if (!key) return null;

@@ -14,6 +14,7 @@ import type { Engine } from './channel/engine.ts';
 import { localEngine, savedRouting } from './channel/local-engine.ts';
 import { SessionWriter } from './channel/session-writer.ts';
 import { registerSocketRoute } from './channel/socket-route.ts';
+import { routingConfigFrom } from './routing/config.ts';
 import { OriginRegistry } from './proxy/origin-registry.ts';
 import { createProxyState } from './cluster/proxy-state.ts';
 import { createUpstreams } from './proxy/upstream.ts';
@@ -121,16 +122,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   );
   proxyState.attachRegistry(registry);
 
-  const routingConfig = {
-    mode: config.routingMode,
-    ringTimeoutMs: config.ringTimeoutSeconds * 1000,
-    agentGraceMs: config.agentGraceSeconds * 1000,
-    visitorGraceMs: config.visitorGraceSeconds * 1000,
-    maxQueueWaitMs: config.maxQueueWaitSeconds * 1000,
-    defaultCapacity: config.defaultAgentCapacity,
-    maxMissedOffers: config.maxMissedOffers,
-    departmentFallback: config.departmentFallback,
-  };
+  const routingConfig = routingConfigFrom(config);
   const writer = new SessionWriter(log);
   // One process restores its routing snapshot from the store; a cluster's lives in Redis.
   const engine: Engine = redis

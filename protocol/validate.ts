@@ -4,6 +4,7 @@ import { WireErrors, type WireErrorCode } from './errors.ts';
 import { MAX_FRAME_BYTES } from './limits.ts';
 import { ClientFrame, ServerFrame } from './messages.ts';
 import { FrameDown, FrameUp } from './frame.ts';
+import { fastSyncFrame } from './sync-fast-path.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; code: WireErrorCode; message: string };
 
@@ -11,16 +12,22 @@ function fail(code: WireErrorCode, detail?: string): { ok: false; code: WireErro
   return { ok: false, code, message: detail ? `${WireErrors[code]} (${detail})` : WireErrors[code] };
 }
 
-function parseWith<S extends v.GenericSchema>(schema: S, raw: unknown): Parsed<v.InferOutput<S>> {
-  let data = raw;
-  if (typeof raw === 'string') {
-    if (raw.length > MAX_FRAME_BYTES) return fail('CB_ERR_FRAME_TOO_LARGE');
-    try {
-      data = JSON.parse(raw);
-    } catch {
-      return fail('CB_ERR_FRAME_JSON');
-    }
+function decode(raw: unknown): Parsed<unknown> {
+  if (typeof raw !== 'string') return { ok: true, value: raw };
+  if (raw.length > MAX_FRAME_BYTES) return fail('CB_ERR_FRAME_TOO_LARGE');
+  try {
+    return { ok: true, value: JSON.parse(raw) };
+  } catch {
+    return fail('CB_ERR_FRAME_JSON');
   }
+}
+
+function parseWith<S extends v.GenericSchema>(schema: S, raw: unknown): Parsed<v.InferOutput<S>> {
+  const decoded = decode(raw);
+  return decoded.ok ? validate(schema, decoded.value) : decoded;
+}
+
+function validate<S extends v.GenericSchema>(schema: S, data: unknown): Parsed<v.InferOutput<S>> {
   const r = v.safeParse(schema, data);
   if (r.success) return { ok: true, value: r.output };
   const issue = r.issues[0];
@@ -28,8 +35,22 @@ function parseWith<S extends v.GenericSchema>(schema: S, raw: unknown): Parsed<v
   return fail('CB_ERR_FRAME_SCHEMA', `${where}: ${issue.message}`);
 }
 
-/** A frame from a visitor or agent socket (JSON text or an already-parsed object). */
-export const parseClientFrame = (raw: unknown) => parseWith(ClientFrame, raw);
+/**
+ * A frame from a visitor or agent socket (JSON text or an already-parsed object). One JSON parse
+ * and one validation pass: pointer and scroll frames, most of the traffic, take the exact fast
+ * path (sync-fast-path.ts); anything it does not accept goes to the full schema, which also gives
+ * the error.
+ */
+export function parseClientFrame(raw: unknown): Parsed<ClientFrame> {
+  const decoded = decode(raw);
+  if (!decoded.ok) return decoded;
+  const fast = fastSyncFrame(decoded.value);
+  if (fast !== null) return { ok: true, value: fast };
+  return validate(ClientFrame, decoded.value);
+}
+
+/** The full schema alone, without the fast path: the reference the fast path is tested against. */
+export const parseClientFrameFull = (raw: unknown) => parseWith(ClientFrame, raw);
 /** A frame from the gateway, as the shell and console receive it. */
 export const parseServerFrame = (raw: unknown) => parseWith(ServerFrame, raw);
 /** A postMessage from a proxied page's overlay to its embedding window. */

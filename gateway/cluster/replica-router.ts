@@ -31,6 +31,15 @@ export class ReplicaRouter implements Router {
   queueFor(agentId: string) {
     return this.#cur.queueFor(agentId);
   }
+  queueWindow(agentId: string, limit: number) {
+    return this.#cur.queueWindow(agentId, limit);
+  }
+  queueSize() {
+    return this.#cur.queueSize();
+  }
+  positions() {
+    return this.#cur.positions();
+  }
   canAccept(agentId: string, sessionId: string) {
     return this.#cur.canAccept(agentId, sessionId);
   }

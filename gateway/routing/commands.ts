@@ -1,11 +1,13 @@
 // Command handlers, deadline firing and auto-mode dispatch. Each function mutates the state of one
 // `Step` and appends the effects the shell must carry out; nothing here reads a clock or does I/O.
+// Every change to a record is followed by idx.session(s) / idx.agent(a), which re-files it in the
+// indexes (indexes.ts); the handlers ask the indexes instead of scanning the sessions.
 
 import type { AgentSpec, AgentStatus, Effect, RoutingConfig, SessionRecord } from './types.ts';
 import { isRoutable, type AgentState, type RouterState } from './state.ts';
-import { servingOrder } from './queue-order.ts';
-import { agentLoads, offerPool, pickAgent, servesDepartment, staffedDepartments } from './agent-selection.ts';
-import { dueDeadlines, maxWaitDeadline, type Deadline } from './deadlines.ts';
+import { compareKeys, type QueueKey } from './indexes.ts';
+import { pickAgent, servesDepartment } from './agent-selection.ts';
+import { maxWaitDeadline, type Deadline } from './deadlines.ts';
 
 export interface Step {
   state: RouterState;
@@ -24,23 +26,29 @@ function withdraw(step: Step, s: SessionRecord, reason: WithdrawReason): void {
   step.out.push({ type: 'offer.withdrawn', agentId: s.offeredTo, sessionId: s.sessionId, reason });
   s.offeredTo = null;
   s.offerExpiresAt = null;
+  step.state.idx.session(s);
 }
 
 function withdrawAllFrom(step: Step, agentId: string, reason: WithdrawReason): void {
-  for (const s of servingOrder(step.state.sessions.values())) if (s.offeredTo === agentId) withdraw(step, s, reason);
+  for (const s of step.state.idx.offersOf(agentId)) if (s.offeredTo === agentId) withdraw(step, s, reason);
 }
 
+/** Leaves s with agentId null; the caller re-files s. */
 function detach(step: Step, s: SessionRecord): void {
   if (s.agentId === null) return;
   const a = step.state.agents.get(s.agentId);
-  if (a) a.active = a.active.filter((id) => id !== s.sessionId);
   s.agentId = null;
+  if (a) {
+    a.active = a.active.filter((id) => id !== s.sessionId);
+    step.state.idx.agent(a);
+  }
 }
 
 function removeSession(step: Step, s: SessionRecord, reason: 'left' | 'grace-expired' | 'ended'): void {
   withdraw(step, s, 'visitor-left');
   detach(step, s);
   step.state.sessions.delete(s.sessionId);
+  step.state.idx.dropSession(s);
   step.out.push({ type: 'visitor.removed', sessionId: s.sessionId, reason });
 }
 
@@ -53,6 +61,8 @@ function assign(step: Step, s: SessionRecord, a: AgentState, previousAgentId: st
   s.overflowed = false;
   a.active.push(s.sessionId);
   a.lastAssignedAt = step.now;
+  step.state.idx.session(s);
+  step.state.idx.agent(a);
   step.out.push({ type: 'assigned', agentId: a.agentId, sessionId: s.sessionId, previousAgentId });
 }
 
@@ -65,12 +75,14 @@ function requeueAtHead(step: Step, s: SessionRecord, reason: 'agent-gone' | 'tra
   s.overflowed = false;
   // A transferring agent wants someone else; a vanished agent is offline and cannot be chosen anyway.
   s.passedBy = reason === 'transfer-to-department' ? [fromAgentId] : [];
+  step.state.idx.session(s);
   step.out.push({ type: 'requeued', sessionId: s.sessionId, fromAgentId, reason });
 }
 
 function setStatus(step: Step, a: AgentState, status: AgentStatus, reason: 'missed-offers' | 'grace-expired' | 'set' | 'connected'): void {
   a.status = status;
   if (status === 'online') a.missedOffers = 0;
+  step.state.idx.agent(a);
   step.out.push({ type: 'agent.status', agentId: a.agentId, status, reason });
   if (status !== 'online') withdrawAllFrom(step, a.agentId, 'agent-unavailable');
 }
@@ -89,22 +101,16 @@ function passOn(step: Step, s: SessionRecord, reason: 'timeout' | 'declined'): v
 
 /** Offers an agent can no longer honour after their departments or capacity changed. */
 function revalidateOffers(step: Step, a: AgentState): void {
-  const staffed = staffedDepartments(step.state.agents.values());
+  const { idx } = step.state;
   let load = a.active.length;
-  for (const s of servingOrder(step.state.sessions.values())) {
+  for (const s of idx.offersOf(a.agentId)) {
     if (s.offeredTo !== a.agentId) continue;
-    if (load >= a.capacity || !servesDepartment(a, s.department, staffed, step.config.departmentFallback)) {
+    if (load >= a.capacity || !idx.serves(a, s.department)) {
       withdraw(step, s, 'agent-unavailable');
     } else {
       load++;
     }
   }
-}
-
-function reservations(state: RouterState, agentId: string): number {
-  let n = 0;
-  for (const s of state.sessions.values()) if (s.agentId === null && s.offeredTo === agentId) n++;
-  return n;
 }
 
 // ---------------------------------------------------------------- queries shared with the router
@@ -119,8 +125,7 @@ export function acceptRefusal(state: RouterState, config: RoutingConfig, agentId
   // Manual mode still never hands out a visitor whose socket is down.
   if (!s.connected) return 'CB_ERR_NOT_OFFERED';
   if (!a || !isRoutable(a) || a.active.length >= a.capacity) return 'CB_ERR_AT_CAPACITY';
-  const staffed = staffedDepartments(state.agents.values());
-  return servesDepartment(a, s.department, staffed, config.departmentFallback) ? null : 'CB_ERR_AT_CAPACITY';
+  return servesDepartment(a, s.department, state.idx.staffed, config.departmentFallback) ? null : 'CB_ERR_AT_CAPACITY';
 }
 
 export function normalizeCapacity(capacity: number, config: RoutingConfig): number {
@@ -136,6 +141,7 @@ function fire(step: Step, d: Deadline): void {
       const a = agents.get(d.agentId);
       if (!a || a.graceExpiresAt !== d.at) return;
       a.graceExpiresAt = null;
+      step.state.idx.agent(a);
       for (const id of [...a.active]) requeueAtHead(step, sessions.get(id)!, 'agent-gone');
       setStatus(step, a, 'offline', 'grace-expired');
       return;
@@ -154,6 +160,7 @@ function fire(step: Step, d: Deadline): void {
       const s = sessions.get(d.sessionId);
       if (!s || maxWaitDeadline(s, step.config) !== d.at) return;
       s.overflowed = true;
+      step.state.idx.session(s);
       step.out.push({ type: 'visitor.overflow', sessionId: s.sessionId, reason: 'wait-exceeded' });
       return;
     }
@@ -166,10 +173,10 @@ function fire(step: Step, d: Deadline): void {
  * bound turns a future bug in that argument into an error instead of a frozen event loop.
  */
 export function fireDue(step: Step): void {
-  const { sessions, agents } = step.state;
+  const { sessions, agents, idx } = step.state;
   const maxPasses = 4 * (sessions.size + agents.size) + 1;
   for (let pass = 0; pass <= maxPasses; pass++) {
-    const due = dueDeadlines(sessions.values(), agents.values(), step.config, step.now);
+    const due = idx.dueDeadlines(step.now);
     if (due.length === 0) return;
     for (const d of due) fire(step, d);
   }
@@ -183,26 +190,31 @@ export function fireDue(step: Step): void {
  * eligible agent. Loads only grow during the pass, so afterwards no unoffered visitor has a free
  * eligible agent, which is the routing invariant. Existing offers are never moved: an agent whose
  * phone is ringing must not see it stop because someone else became free.
+ *
+ * The pass is taken from the indexes: the next visitor served is the earliest head among the
+ * departments' ready queues that some free agent serves. That is exactly the visitor a walk of the
+ * whole queue would reach next, because a department without a free agent keeps none for the rest
+ * of the pass (free agents only fill up). Cost: per offer, one step per department with visitors
+ * ready, instead of a walk over every queued visitor.
  */
 export function dispatch(step: Step): void {
   if (step.config.mode !== 'auto') return;
-  const { sessions, agents } = step.state;
-  const load = agentLoads(agents.values(), sessions.values());
-  const staffed = staffedDepartments(agents.values());
-  let free = [...agents.values()].filter((a) => isRoutable(a) && load.get(a.agentId)! < a.capacity);
-  for (const s of servingOrder(sessions.values())) {
-    if (free.length === 0) return;
-    if (s.offeredTo !== null || !s.connected) continue;
-    const candidates = free.filter((a) => servesDepartment(a, s.department, staffed, step.config.departmentFallback));
-    if (candidates.length === 0) continue;
-    const { pool, newRound } = offerPool(s, candidates);
+  const { idx } = step.state;
+  for (;;) {
+    if (!idx.anyFree) return;
+    let best: QueueKey | null = null;
+    for (const [department, ready] of idx.readyQueues()) {
+      if (idx.freeFor(department) === null) continue;
+      const head = ready.first()!;
+      if (best === null || compareKeys(head, best) < 0) best = head;
+    }
+    if (best === null) return;
+    const s = best.rec;
+    const { agent: a, newRound } = pickAgent(s, idx.freeFor(s.department)!);
     if (newRound) s.passedBy = [];
-    const a = pickAgent(pool, load)!;
     s.offeredTo = a.agentId;
     s.offerExpiresAt = step.now + step.config.ringTimeoutMs;
-    const l = load.get(a.agentId)! + 1;
-    load.set(a.agentId, l);
-    if (l >= a.capacity) free = free.filter((x) => x !== a);
+    idx.session(s);
     step.out.push({ type: 'offered', agentId: a.agentId, sessionId: s.sessionId, expiresAt: s.offerExpiresAt });
   }
 }
@@ -213,7 +225,7 @@ export function visitorJoin(step: Step, sessionId: string, department: string | 
   const { state, now } = step;
   // A retried join must not reset the visitor's place.
   if (state.sessions.has(sessionId)) return;
-  state.sessions.set(sessionId, {
+  const rec: SessionRecord = {
     sessionId,
     department: department ?? null,
     priority: Number.isFinite(priority) ? priority : 0,
@@ -228,7 +240,9 @@ export function visitorJoin(step: Step, sessionId: string, department: string | 
     waitSince: now,
     overflowed: false,
     passedBy: [],
-  });
+  };
+  state.sessions.set(sessionId, rec);
+  state.idx.session(rec);
   if (eligibleNow === 0) step.out.push({ type: 'visitor.overflow', sessionId, reason: 'no-agents' });
 }
 
@@ -242,6 +256,7 @@ export function visitorDisconnect(step: Step, sessionId: string): void {
   if (!s || !s.connected) return;
   s.connected = false;
   s.graceExpiresAt = step.now + step.config.visitorGraceMs;
+  step.state.idx.session(s);
   withdraw(step, s, 'visitor-left');
 }
 
@@ -250,6 +265,7 @@ export function visitorReconnect(step: Step, sessionId: string): void {
   if (!s || s.connected) return;
   s.connected = true;
   s.graceExpiresAt = null;
+  step.state.idx.session(s);
 }
 
 export function agentConnect(step: Step, spec: AgentSpec): void {
@@ -273,6 +289,7 @@ export function agentConnect(step: Step, spec: AgentSpec): void {
   a.capacity = normalizeCapacity(spec.capacity, step.config);
   a.connected = true;
   a.graceExpiresAt = null;
+  step.state.idx.agent(a);
   setStatus(step, a, 'online', 'connected');
   revalidateOffers(step, a);
 }
@@ -282,6 +299,7 @@ export function agentDisconnect(step: Step, agentId: string): void {
   if (!a || !a.connected) return;
   a.connected = false;
   a.graceExpiresAt = step.now + step.config.agentGraceMs;
+  step.state.idx.agent(a);
   withdrawAllFrom(step, agentId, 'agent-unavailable');
 }
 
@@ -339,7 +357,7 @@ export function transfer(
   if (toAgentId !== null) {
     if (toAgentId === fromAgentId) return;
     const to = state.agents.get(toAgentId);
-    if (!to || !isRoutable(to) || to.active.length + reservations(state, toAgentId) >= to.capacity) {
+    if (!to || !isRoutable(to) || to.active.length + state.idx.reservedOf(toAgentId) >= to.capacity) {
       step.out.push({ type: 'rejected', agentId: fromAgentId, sessionId, code: 'CB_ERR_AT_CAPACITY' });
       return;
     }
@@ -349,4 +367,5 @@ export function transfer(
   }
   requeueAtHead(step, s, 'transfer-to-department');
   s.department = toDepartment;
+  state.idx.session(s);
 }

@@ -1,6 +1,8 @@
 // Every timer of the router is a deadline derived from state, never stored separately: the shell
 // arms one timer for nextDeadline() and sends `tick`. A deadline is due when at <= now. Deriving
 // them means a restored snapshot carries its timers for free, and a late or spurious tick is harmless.
+// indexes.ts files them in firing order as the state changes; `deadlines` below derives them from
+// scratch, which the tests use to check the index.
 
 import type { RoutingConfig, SessionRecord } from './types.ts';
 import type { AgentState } from './state.ts';
@@ -48,26 +50,4 @@ export function* deadlines(
     const wait = maxWaitDeadline(s, config);
     if (wait !== null) yield { kind: 'max-wait', at: wait, sessionId: s.sessionId };
   }
-}
-
-export function earliestDeadline(
-  sessions: Iterable<SessionRecord>,
-  agents: Iterable<AgentState>,
-  config: RoutingConfig,
-): number | null {
-  let min: number | null = null;
-  for (const d of deadlines(sessions, agents, config)) if (min === null || d.at < min) min = d.at;
-  return min;
-}
-
-/** Due deadlines in firing order. */
-export function dueDeadlines(
-  sessions: Iterable<SessionRecord>,
-  agents: Iterable<AgentState>,
-  config: RoutingConfig,
-  now: number,
-): Deadline[] {
-  const due: Deadline[] = [];
-  for (const d of deadlines(sessions, agents, config)) if (d.at <= now) due.push(d);
-  return due.sort(compareDeadlines);
 }

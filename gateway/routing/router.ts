@@ -16,13 +16,21 @@
 // Each apply(): fire due deadlines, run the command, fire again (a reconnect can make a max-wait
 // deadline due that was paused while the visitor was away), dispatch offers (auto mode), then emit
 // queue.changed once if the queue as the shell shows it changed.
+//
+// Cost: every command and view is O(log n) in the queued visitors (or O(window) for a window), with
+// a factor for the departments that have visitors waiting; nothing sorts or walks the sessions
+// except the views that return the whole queue (queue(), queueFor(), snapshot()). The state is
+// indexed as it changes (indexes.ts); the old whole-queue router is kept as the reference model of
+// test/unit/routing/differential.test.ts, which proves both give the same effects.
+//
+// Configuration: the router has no defaults of its own. gateway/config.ts is the one validated set
+// of defaults (routingConfigFrom in ./config.ts maps it); a config the router cannot run with is
+// refused here rather than silently replaced.
 
-import type { Clock, Command, Effect, QueueEntryView, Router, RoutingConfig, RoutingSnapshot } from './types.ts';
-import { emptyState, isRoutable } from './state.ts';
-import { servingOrder } from './queue-order.ts';
-import { servesDepartment, staffedDepartments } from './agent-selection.ts';
-import { earliestDeadline } from './deadlines.ts';
-import { computePositions } from './positions.ts';
+import type { Clock, Command, Effect, QueueEntryView, QueueWindow, Router, RoutingConfig, RoutingSnapshot } from './types.ts';
+import { emptyState } from './state.ts';
+import type { QueueKey } from './indexes.ts';
+import { compareKeys } from './indexes.ts';
 import { agentView, queueEntryView, restoreState, takeSnapshot } from './snapshot.ts';
 import {
   accept,
@@ -42,62 +50,33 @@ import {
   type Step,
 } from './commands.ts';
 
-export const DEFAULT_ROUTING_CONFIG: RoutingConfig = {
-  mode: 'auto',
-  ringTimeoutMs: 30_000,
-  agentGraceMs: 60_000,
-  visitorGraceMs: 60_000,
-  maxQueueWaitMs: 5 * 60_000,
-  defaultCapacity: 3,
-  maxMissedOffers: 3,
-  departmentFallback: true,
-};
-
-function normalizeConfig(config: RoutingConfig): RoutingConfig {
-  const ms = (v: number, d: number) => (Number.isFinite(v) && v >= 0 ? v : d);
-  const d = DEFAULT_ROUTING_CONFIG;
+/** Refuses a config the router cannot run with, naming the field; never substitutes a default. */
+export function validateRoutingConfig(config: RoutingConfig): RoutingConfig {
+  const ms = (name: keyof RoutingConfig) => {
+    const v = config[name];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`routing config ${name} must be a finite number >= 0, got ${String(v)}`);
+    return v;
+  };
+  if (config.mode !== 'auto' && config.mode !== 'manual') throw new RangeError(`routing config mode must be 'auto' or 'manual', got ${String(config.mode)}`);
+  if (typeof config.departmentFallback !== 'boolean') throw new RangeError(`routing config departmentFallback must be a boolean, got ${String(config.departmentFallback)}`);
   return {
-    mode: config.mode === 'manual' ? 'manual' : 'auto',
-    ringTimeoutMs: ms(config.ringTimeoutMs, d.ringTimeoutMs),
-    agentGraceMs: ms(config.agentGraceMs, d.agentGraceMs),
-    visitorGraceMs: ms(config.visitorGraceMs, d.visitorGraceMs),
-    maxQueueWaitMs: ms(config.maxQueueWaitMs, d.maxQueueWaitMs),
-    defaultCapacity: Math.floor(ms(config.defaultCapacity, d.defaultCapacity)),
-    maxMissedOffers: Math.floor(ms(config.maxMissedOffers, d.maxMissedOffers)),
-    departmentFallback: config.departmentFallback !== false,
+    mode: config.mode,
+    ringTimeoutMs: ms('ringTimeoutMs'),
+    agentGraceMs: ms('agentGraceMs'),
+    visitorGraceMs: ms('visitorGraceMs'),
+    maxQueueWaitMs: ms('maxQueueWaitMs'),
+    defaultCapacity: Math.floor(ms('defaultCapacity')),
+    maxMissedOffers: Math.floor(ms('maxMissedOffers')),
+    departmentFallback: config.departmentFallback,
   };
 }
 
 export function createRouter(config: RoutingConfig, clock: Clock, restore?: RoutingSnapshot): Router {
-  const cfg = normalizeConfig(config);
-  const state = restore ? restoreState(restore, cfg, clock()) : emptyState();
-  let positions: Map<string, number> | null = null;
+  const cfg = validateRoutingConfig(config);
+  const state = restore ? restoreState(restore, cfg, clock()) : emptyState(cfg);
+  const { idx } = state;
 
-  const agentsSorted = () => [...state.agents.values()].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
-
-  function eligibleAgentCount(department: string | null): number {
-    const staffed = staffedDepartments(state.agents.values());
-    let n = 0;
-    for (const a of state.agents.values()) {
-      if (isRoutable(a) && servesDepartment(a, department, staffed, cfg.departmentFallback)) n++;
-    }
-    return n;
-  }
-
-  // What the shell renders from the queue: order, membership, offers, connection, and (only while
-  // someone waits) who can serve, since that moves positions and accept buttons.
-  // Computed twice per command, so it is built as one string without intermediate objects (a JSON
-  // round of the views was a fifth of the gateway's CPU in a 400-visitors-a-second storm).
-  function queueSignature(): string {
-    const order = servingOrder(state.sessions.values());
-    if (order.length === 0) return '';
-    let sig = '';
-    // Ids are base64url; department names are free text, so they are quoted.
-    for (const s of order) sig += `${s.sessionId}|${JSON.stringify(s.department)}|${s.priority}|${s.joinedAt}|${s.offeredTo}|${s.offerExpiresAt}|${s.connected};`;
-    sig += '#';
-    for (const a of agentsSorted()) if (isRoutable(a)) sig += `${a.agentId}:${JSON.stringify(a.departments)};`;
-    return sig;
-  }
+  const eligibleAgentCount = (department: string | null): number => idx.eligibleCount(department);
 
   function run(step: Step, cmd: Command): void {
     switch (cmd.type) {
@@ -130,36 +109,70 @@ export function createRouter(config: RoutingConfig, clock: Clock, restore?: Rout
 
   return {
     apply(cmd: Command): Effect[] {
-      positions = null;
       const step: Step = { state, config: cfg, now: clock(), out: [] };
-      const before = queueSignature();
-      fireDue(step);
-      run(step, cmd);
-      fireDue(step);
-      dispatch(step);
+      idx.beginCommand();
+      let changed: boolean;
+      try {
+        fireDue(step);
+        run(step, cmd);
+        fireDue(step);
+        dispatch(step);
+      } finally {
+        changed = idx.endCommand();
+      }
       // An offer can be withdrawn and renewed to the same agent within one command, leaving the
       // view identical; the shell still has to re-render the new ring, hence the effect check.
       const offersMoved = step.out.some((e) => e.type === 'offered' || e.type === 'offer.withdrawn');
-      if (offersMoved || queueSignature() !== before) step.out.push({ type: 'queue.changed' });
+      if (offersMoved || changed) step.out.push({ type: 'queue.changed' });
       return step.out;
     },
 
     position(sessionId: string): number | null {
-      positions ??= computePositions(servingOrder(state.sessions.values()), agentsSorted(), cfg.departmentFallback);
-      return positions.get(sessionId) ?? null;
+      return idx.position(sessionId);
+    },
+
+    positions(): Map<string, number> {
+      return idx.positions();
     },
 
     queue(): QueueEntryView[] {
-      return servingOrder(state.sessions.values()).map(queueEntryView);
+      return idx.queue().map(queueEntryView);
+    },
+
+    queueSize(): number {
+      return idx.queueSize;
     },
 
     queueFor(agentId: string): QueueEntryView[] {
       const a = state.agents.get(agentId);
       if (!a) return [];
-      const staffed = staffedDepartments(state.agents.values());
-      return servingOrder(state.sessions.values())
-        .filter((s) => servesDepartment(a, s.department, staffed, cfg.departmentFallback))
-        .map(queueEntryView);
+      return idx.queue().filter((s) => idx.serves(a, s.department)).map(queueEntryView);
+    },
+
+    queueWindow(agentId: string, limit: number): QueueWindow {
+      const a = state.agents.get(agentId);
+      if (!a) return { total: 0, entries: [] };
+      // Merge the heads of the department queues this agent serves: limit x departments steps.
+      const its: { it: Iterator<QueueKey>; head: QueueKey }[] = [];
+      let total = 0;
+      for (const [department, set] of idx.departmentQueues()) {
+        if (!idx.serves(a, department)) continue;
+        total += set.size;
+        const it = set[Symbol.iterator]();
+        const first = it.next();
+        if (!first.done) its.push({ it, head: first.value });
+      }
+      const entries: QueueEntryView[] = [];
+      while (entries.length < limit && its.length > 0) {
+        let bi = 0;
+        for (let i = 1; i < its.length; i++) if (compareKeys(its[i]!.head, its[bi]!.head) < 0) bi = i;
+        const best = its[bi]!;
+        entries.push(queueEntryView(best.head.rec));
+        const next = best.it.next();
+        if (next.done) its.splice(bi, 1);
+        else best.head = next.value;
+      }
+      return { total, entries };
     },
 
     canAccept(agentId: string, sessionId: string): boolean {
@@ -178,7 +191,7 @@ export function createRouter(config: RoutingConfig, clock: Clock, restore?: Rout
     eligibleAgentCount,
 
     nextDeadline(): number | null {
-      return earliestDeadline(state.sessions.values(), state.agents.values(), cfg);
+      return idx.earliestDeadline();
     },
 
     snapshot(): RoutingSnapshot {

@@ -1,9 +1,9 @@
 // Snapshot and restore. The snapshot is a deep copy in plain JSON types, sorted so two routers in
-// the same state produce identical snapshots regardless of insertion history.
+// the same state produce identical snapshots regardless of insertion history. The format is the one
+// main has always written (version 1): the indexes are derived, so restore rebuilds them.
 
 import type { AgentView, QueueEntryView, RoutingConfig, RoutingSnapshot, SessionRecord } from './types.ts';
 import { emptyState, type AgentState, type RouterState } from './state.ts';
-import { servingOrder } from './queue-order.ts';
 
 export function queueEntryView(s: SessionRecord): QueueEntryView {
   return {
@@ -42,6 +42,8 @@ const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => {
 
 export function takeSnapshot(state: RouterState): RoutingSnapshot {
   const agents = [...state.agents.values()].sort(byKey((a) => a.agentId));
+  // Already in seq order (joins append with a growing seq, restore inserts sorted), so this sort is
+  // one linear check.
   const sessions = [...state.sessions.values()].sort((a, b) => a.seq - b.seq);
   const assignments: Record<string, string> = {};
   for (const s of sessions) if (s.agentId !== null) assignments[s.sessionId] = s.agentId;
@@ -49,7 +51,7 @@ export function takeSnapshot(state: RouterState): RoutingSnapshot {
   for (const a of agents) if (a.graceExpiresAt !== null) agentGraceExpiresAt[a.agentId] = a.graceExpiresAt;
   return {
     version: 1,
-    queue: servingOrder(sessions).map(queueEntryView),
+    queue: state.idx.queue().map(queueEntryView),
     agents: agents.map(agentView),
     assignments,
     sessions: sessions.map(copyRecord),
@@ -60,7 +62,7 @@ export function takeSnapshot(state: RouterState): RoutingSnapshot {
 }
 
 export function restoreState(snap: RoutingSnapshot, config: RoutingConfig, now: number): RouterState {
-  const state = emptyState();
+  const state = emptyState(config);
   const graces = snap.agentGraceExpiresAt ?? {};
   for (const v of [...snap.agents].sort(byKey((a) => a.agentId))) {
     state.agents.set(v.agentId, {
@@ -97,6 +99,8 @@ export function restoreState(snap: RoutingSnapshot, config: RoutingConfig, now: 
       s.offerExpiresAt = null;
     }
   }
+  for (const a of state.agents.values()) state.idx.agent(a);
+  for (const s of state.sessions.values()) state.idx.session(s);
   return state;
 }
 

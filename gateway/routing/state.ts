@@ -1,7 +1,9 @@
 // The router's mutable state. Kept as plain records (no classes, no closures) so a snapshot is a
-// copy and the same shape could later live in Redis hashes.
+// copy and the same shape could later live in Redis hashes. `idx` is derived from the records
+// (indexes.ts): never persisted, rebuilt on restore.
 
-import type { AgentStatus, SessionRecord } from './types.ts';
+import type { AgentStatus, RoutingConfig, SessionRecord } from './types.ts';
+import { RoutingIndex } from './indexes.ts';
 
 export interface AgentState {
   agentId: string;
@@ -21,10 +23,12 @@ export interface RouterState {
   agents: Map<string, AgentState>;
   seq: number;
   headSeq: number;
+  idx: RoutingIndex;
 }
 
-export function emptyState(): RouterState {
-  return { sessions: new Map(), agents: new Map(), seq: 0, headSeq: 0 };
+export function emptyState(config: RoutingConfig): RouterState {
+  const agents = new Map<string, AgentState>();
+  return { sessions: new Map(), agents, seq: 0, headSeq: 0, idx: new RoutingIndex(config, agents) };
 }
 
 export function isQueued(s: SessionRecord): boolean {

@@ -134,14 +134,28 @@ export interface RoutingSnapshot {
   headSeq?: number;
 }
 
+/** The first entries of an agent's queue and how many there are in all. */
+export interface QueueWindow {
+  /** Eligible queued visitors for this agent (the length queueFor would return). */
+  total: number;
+  /** The first `limit` of them, in serving order. */
+  entries: QueueEntryView[];
+}
+
 export interface Router {
   apply(cmd: Command): Effect[];
-  /** 1-based position among the visitors an agent would take before this one; null if not queued. */
+  /** 1-based position among the visitors an agent would take before this one; null if not queued. O(departments x log n). */
   position(sessionId: string): number | null;
-  /** Queue entries, in the order they will be served. */
+  /** Every queued visitor's position, in one pass over the queue. */
+  positions(): Map<string, number>;
+  /** Queue entries, in the order they will be served. O(n): prefer queueSize() or queueWindow(). */
   queue(): QueueEntryView[];
-  /** Sessions visible to this agent: eligible by department, in serving order. */
+  /** Number of queued visitors. */
+  queueSize(): number;
+  /** Sessions visible to this agent: eligible by department, in serving order. O(n): prefer queueWindow(). */
   queueFor(agentId: string): QueueEntryView[];
+  /** The first `limit` entries of queueFor(agentId), and its length, without building the rest. */
+  queueWindow(agentId: string, limit: number): QueueWindow;
   /** Whether this agent may accept this visitor now (used to render accept buttons). */
   canAccept(agentId: string, sessionId: string): boolean;
   agent(agentId: string): AgentView | null;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { MAX_FRAME_BYTES, parseClientFrame, WireErrors } from '../protocol/index.ts';
 import { uws, type us_listen_socket, type TemplatedApp } from './uws.ts';
 import { publicOriginOf, type Config } from './config.ts';
+import { GatewayError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/types.ts';
@@ -27,6 +28,7 @@ import { newId } from './ids.ts';
 import { connectRedis, waitReady } from './cluster/redis.ts';
 import { createCluster } from './cluster/cluster.ts';
 import { storeEventLog } from './channel/event-log.ts';
+import { createThrottles } from './http/throttle/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -64,7 +66,7 @@ function listen(app: TemplatedApp, host: string, port: number, shared: boolean):
   return new Promise((resolve, reject) => {
     // The (host, port, options, cb) form exists in uWS but is missing from its type declarations.
     (app.listen as unknown as (h: string, p: number, o: number, cb: (t: us_listen_socket | false) => void) => void)(host, port, options, (token) => {
-      if (!token) return reject(new Error(`CB_ERR_LISTEN: could not listen on ${host}:${port} (in use, or not permitted); set another port`));
+      if (!token) return reject(new GatewayError('CB_ERR_LISTEN', `Could not listen on ${host}:${port}.`));
       resolve({ token, port: uws.us_socket_local_port(token) });
     });
   });
@@ -167,6 +169,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   });
   if (savedRouting) hub.restoreAfterRestart();
   const auth = new AgentAuth(store, scheme === 'https');
+  const throttles = createThrottles(config, redis);
 
   registerApiRoutes(app, {
     hub,
@@ -178,9 +181,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     proxyOriginSuffix: registry.hostSuffix,
     ready: () => following && (!redis || redis.ready()),
     instanceId,
+    throttles,
   });
 
-  registerConsoleRoutes(app, { hub, store, auth, log, webhooks, publicOrigin, maxAttachmentBytes: config.maxAttachmentBytes });
+  registerConsoleRoutes(app, { hub, store, auth, log, webhooks, publicOrigin, maxAttachmentBytes: config.maxAttachmentBytes, throttles, metrics });
 
   const serveFrom = (files: Map<string, StaticFile>, path: string, res: Parameters<Parameters<TemplatedApp['get']>[1]>[0], fallback?: string) => {
     const f = files.get(path) ?? (fallback ? files.get(fallback) : undefined);
@@ -296,6 +300,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       proxyApp.close();
       await upstreams.close();
       proxyState.close();
+      throttles.close();
       await redis?.close();
       if (!opts.store) store.close();
     },

@@ -9,6 +9,9 @@ import type { AgentRecord, Role, Store } from '../store/types.ts';
 import type { Hub } from '../channel/hub.ts';
 import type { Webhooks } from '../webhooks.ts';
 import { newId } from '../ids.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Throttles } from './throttle/index.ts';
+import { throttled } from './throttle/refusal.ts';
 import { readBody, send, sendError, sendFailure, sendJson, track, type ResState } from './respond.ts';
 
 export interface ConsoleRouteDeps {
@@ -19,6 +22,8 @@ export interface ConsoleRouteDeps {
   webhooks: Webhooks;
   publicOrigin: string;
   maxAttachmentBytes: number;
+  throttles: Throttles;
+  metrics: Metrics;
 }
 
 const ATTACHMENT_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf']);
@@ -137,17 +142,32 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
 
 /** Routes a visitor's shell calls (no login: the session id in the shell is the capability). */
 function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
+  /**
+   * The per-address limit of work-creating visitor requests: resolves when the request may go on,
+   * rejects with 429 CB_ERR_RATE_LIMITED (and its Retry-After) when the address is over its limit.
+   */
+  const admit = async (address: string, endpoint: string): Promise<void> => {
+    const v = await d.throttles.visitor.take(address);
+    if (v.ok) return;
+    d.metrics.throttled.inc({ endpoint });
+    throw throttled('CB_ERR_RATE_LIMITED', v.retryAfterMs);
+  };
+
   app.post('/api/offline-messages', (res, req) => {
     const state = track(res);
     if (req.getHeader('origin') !== d.publicOrigin) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
-    readBody(res, state, 16 * 1024)
+    const address = d.throttles.addressOf(res, req);
+    const body = readBody(res, state, 16 * 1024);
+    body.catch(() => {}); // answered below; a refused request's body is not read further
+    admit(address, 'offline-message')
+      .then(() => body)
       .then((body) => {
         const m = parse(Offline, body);
         const rec = { id: newId(), sessionId: m.sessionId ?? null, siteId: m.siteId, name: m.name, email: m.email, message: m.message, createdAt: Date.now(), handledBy: null };
         d.store.saveOfflineMessage(rec);
         d.webhooks.emit('offline.message', rec);
         if (m.sessionId && d.hub.sessionLive(m.sessionId)) d.hub.endSession(m.sessionId, 'visitor', 'ended: the visitor left a message');
-        d.log.info({ event: 'offline.message', id: rec.id, sessionId: rec.sessionId }, 'offline message stored');
+        d.log.child({ sessionId: rec.sessionId }).info({ event: 'offline.message', id: rec.id }, 'offline message stored');
         sendJson(res, state, 201, { ok: true, id: rec.id });
       })
       .catch((err) => sendFailure(res, state, err, d.log, 'visitor route'));
@@ -167,7 +187,13 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
     if (!s || !from) return sendError(res, state, 'CB_ERR_SESSION_UNKNOWN');
     if (s.state === 'ended') return sendError(res, state, new GatewayError('CB_ERR_BAD_REQUEST', 'The session has ended.'));
     if (!ATTACHMENT_TYPES.has(type)) return sendError(res, state, new GatewayError('CB_ERR_BAD_REQUEST', 'Only images (PNG, JPEG, GIF, WebP) and PDFs can be attached.'));
-    readBody(res, state, d.maxAttachmentBytes)
+    // onData must be attached synchronously: the body is read while the limit is asked.
+    const address = d.throttles.addressOf(res, req);
+    const body = readBody(res, state, d.maxAttachmentBytes);
+    body.catch(() => {});
+    // Only the visitor's uploads count: agents are signed in, and an office's agents share an address.
+    (from === 'visitor' ? admit(address, 'attachment') : Promise.resolve())
+      .then(() => body)
       .then((data) => {
         if (!data.length) throw new GatewayError('CB_ERR_BAD_REQUEST', 'The file is empty.');
         const name = rawName.replace(/[\r\n"\\/]/g, '_').slice(0, 200);

@@ -25,6 +25,12 @@ const fields = {
   port: [Port, 8080, 'PORT'],
   proxyPort: [Port, 8081, 'PROXY_PORT'],
   demoPort: [Port, 8082, 'DEMO_PORT'],
+  /**
+   * Liveness and readiness answered from a worker thread with its own event loop, so they answer in
+   * milliseconds however busy the gateway is (and say what is degraded); 0 = off (the main port's
+   * /healthz and /readyz still answer, from the main loop).
+   */
+  healthPort: [Port, 8083, 'HEALTH_PORT'],
   /** Origin browsers use for the console, shell and API. Empty = http://<proxyDomain>:<port>. */
   publicUrl: [v.union([v.literal(''), Origin]), '', 'PUBLIC_URL'],
   /**
@@ -145,6 +151,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     out[key] = r.output;
   }
   const cfg = out as Config;
+  if (cfg.healthPort !== 0 && (cfg.healthPort === cfg.port || cfg.healthPort === cfg.proxyPort)) {
+    throw new GatewayError('CB_ERR_CONFIG', 'healthPort (HEALTH_PORT) must differ from port (PORT) and proxyPort (PROXY_PORT), or be 0 (off)');
+  }
   if (cfg.port !== 0 && cfg.port === cfg.proxyPort) {
     throw new GatewayError('CB_ERR_CONFIG', 'proxyPort (PROXY_PORT) must differ from port (PORT): proxied content never shares an origin with the console');
   }

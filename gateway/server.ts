@@ -29,6 +29,10 @@ import { connectRedis, waitReady } from './cluster/redis.ts';
 import { createCluster } from './cluster/cluster.ts';
 import { storeEventLog } from './channel/event-log.ts';
 import { createThrottles } from './http/throttle/index.ts';
+import { newHealthBuffer, readHealth } from './http/health/health-state.ts';
+import { startHeartbeat } from './http/health/heartbeat.ts';
+import { assess, DEFAULT_THRESHOLDS } from './http/health/assess.ts';
+import { startHealthServer, type HealthServer } from './http/health/health-server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -40,6 +44,8 @@ export interface Gateway {
   proxyHostSuffix: string;
   port: number;
   proxyPort: number;
+  /** Port of the health worker (HEALTH_PORT), or null when it is off. */
+  healthPort: number | null;
   store: Store;
   auth: AgentAuth;
   hub: Hub;
@@ -170,6 +176,18 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   if (savedRouting) hub.restoreAfterRestart();
   const auth = new AgentAuth(store, scheme === 'https');
   const throttles = createThrottles(config, redis);
+  // Health: the main loop stamps a shared buffer; a worker thread answers from it on the health port.
+  const healthBuf = newHealthBuffer();
+  const heartbeat = startHeartbeat(healthBuf, { redisReady: redis ? () => redis.ready() : null, following: () => following, probeStore: () => store.getKv('health.probe') });
+  let health: HealthServer | null = null;
+  if (config.healthPort) {
+    try {
+      health = await startHealthServer({ buf: healthBuf, host: config.host, port: config.healthPort, instanceId, thresholds: DEFAULT_THRESHOLDS });
+    } catch (err) {
+      heartbeat.stop();
+      throw err;
+    }
+  }
 
   registerApiRoutes(app, {
     hub,
@@ -182,6 +200,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     ready: () => following && (!redis || redis.ready()),
     instanceId,
     throttles,
+    health: () => assess(readHealth(healthBuf), Date.now(), DEFAULT_THRESHOLDS),
   });
 
   registerConsoleRoutes(app, { hub, store, auth, log, webhooks, publicOrigin, maxAttachmentBytes: config.maxAttachmentBytes, throttles, metrics });
@@ -285,12 +304,16 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     proxyHostSuffix: registry.hostSuffix,
     port: main.port,
     proxyPort: proxy.port,
+    healthPort: health?.port ?? null,
     store,
     auth,
     hub,
     log,
     webhooks,
     async close() {
+      heartbeat.stopping();
+      await health?.close();
+      heartbeat.stop();
       hub.close();
       await cluster?.close();
       await webhooks.flush();

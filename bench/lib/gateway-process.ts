@@ -107,6 +107,8 @@ export async function spawnGateway(opts: { env: Record<string, string>; port?: n
     MAX_QUEUE_WAIT_SECONDS: '0',
     // Every bench visitor comes from 127.0.0.1: the per-address limit on /start would refuse them.
     VISITOR_REQUESTS_PER_MINUTE: '0',
+    // The health worker's port is off unless asked for (env HEALTH_PORT): gateways run side by side.
+    HEALTH_PORT: '0',
     ...opts.env,
     PORT: String(port),
     PROXY_PORT: String(proxyPort),

@@ -15,7 +15,9 @@ import type { BenchContext } from '../lib/context.ts';
 import { chunk } from '../lib/context.ts';
 import type { Child } from '../lib/rpc.ts';
 import { epochMs, mergeHists, summarize } from '../lib/hdr.ts';
-import { cpuSecondsOf, sleep } from '../lib/proc-stats.ts';
+import { cpuSecondsOf, freePort, sleep } from '../lib/proc-stats.ts';
+import http from 'node:http';
+import { httpRequest } from '../lib/http-request.ts';
 import { emptyResult, fig, fmt, latencyFigures, logNotes, mib, type ScenarioResult } from '../lib/results.ts';
 import type { LoadPlan, RecorderReport } from '../clients/traffic.ts';
 
@@ -32,7 +34,29 @@ interface Sample {
   eldMaxMs: number;
   /** Gateway CPU over the interval, % of one core. */
   cpuPercent: number;
+  /** Time for GET /healthz on the health worker's port and on the main port (fresh connections), ms. */
+  healthWorkerMs: number;
+  healthMainMs: number;
 }
+
+/** No keep-alive: each probe is a fresh connection, as an orchestrator's usually is. */
+const freshConnections = new http.Agent({ keepAlive: false });
+
+/** Milliseconds one GET takes on a fresh connection (NaN when it fails). */
+async function timeGet(url: string): Promise<number> {
+  const t0 = performance.now();
+  try {
+    const r = await httpRequest(url, { agent: freshConnections, timeoutMs: 10_000 });
+    return r.status === 200 ? performance.now() - t0 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+const median = (xs: number[]) => {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return v.length ? v[Math.floor(v.length / 2)] : NaN;
+};
 
 /** The goal from the issue: RSS grows less than 5% after warm-up. */
 const GOAL_GROWTH = 0.05;
@@ -48,7 +72,8 @@ export async function runSoak(ctx: BenchContext): Promise<ScenarioResult> {
   const warmupMs = Math.max(sampleMs, durationMs / 5);
 
   progress.start(`soak: ${S} sessions, ${opts.soakSyncHz} Hz sync, chat ${opts.soakChatRate}/s per party, for ${fmt(opts.minutes)} min`, durationMs / 1000 + 10);
-  const gw = await ctx.gateway(agentsNeeded);
+  const healthPort = opts.target ? 0 : await freePort();
+  const gw = await ctx.gateway(agentsNeeded, healthPort ? { HEALTH_PORT: String(healthPort) } : undefined);
   const clients: Child[] = [];
   try {
     const groups = chunk(gw.agents, procs);
@@ -75,6 +100,7 @@ export async function runSoak(ctx: BenchContext): Promise<ScenarioResult> {
     // One plan for the whole run: every client process sends from t0 for durationMs.
     const plan: LoadPlan = { t0: epochMs() + 500, warmupMs: 0, durationMs, syncHz: opts.soakSyncHz, chatPerSec: opts.soakChatRate, drainMs: 1000 };
     const running = Promise.all(clients.map((c) => c.call<LoadReport>('load', plan)));
+    running.catch(() => {}); // awaited below; a failure while sampling must not be an unhandled rejection
     await sleep(plan.t0 - epochMs());
     await gw.metrics(); // resets the event-loop histogram: the first sample covers the first interval
     const samples: Sample[] = [];
@@ -84,6 +110,8 @@ export async function runSoak(ctx: BenchContext): Promise<ScenarioResult> {
     const end = plan.t0 + durationMs;
     while (epochMs() + sampleMs <= end + 50) {
       await sleep(plan.t0 + (samples.length + 1) * sampleMs - epochMs());
+      const healthWorkerMs = healthPort ? await timeGet(`http://127.0.0.1:${healthPort}/healthz`) : NaN;
+      const healthMainMs = await timeGet(`${gw.url}/healthz`);
       const m = await gw.metrics();
       const now = epochMs();
       const cpu = gw.pid ? cpuSecondsOf(gw.pid) : NaN;
@@ -94,6 +122,8 @@ export async function runSoak(ctx: BenchContext): Promise<ScenarioResult> {
         eldP99Ms: (m.get('nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000,
         eldMaxMs: (m.get('nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000,
         cpuPercent: ((cpu - cpuPrev) / ((now - tPrev) / 1000)) * 100,
+        healthWorkerMs,
+        healthMainMs,
       });
       cpuPrev = cpu;
       tPrev = now;
@@ -151,6 +181,10 @@ export async function runSoak(ctx: BenchContext): Promise<ScenarioResult> {
       'soak sync frames delivered / sent': [syncReceived / Math.max(1, syncSent), 'fraction'],
       'soak chat messages delivered': [chatReceived, 'messages'],
       'soak sockets closed by the gateway': [Object.values(closes).reduce((a, n) => a + n, 0), 'sockets'],
+      'soak /healthz on the health port, median sample': [median(samples.map((x) => x.healthWorkerMs)), 'ms'],
+      'soak /healthz on the health port, worst sample': [Math.max(...samples.map((x) => x.healthWorkerMs)), 'ms'],
+      'soak /healthz on the main port, median sample': [median(samples.map((x) => x.healthMainMs)), 'ms'],
+      'soak /healthz on the main port, worst sample': [Math.max(...samples.map((x) => x.healthMainMs)), 'ms'],
     });
     r.ratios.push({ scenario: r.name, name: 'soak RSS at the end / after warm-up (forced GC both)', value: rssEnd / rssAfterWarmup, unit: 'x', goal: `< ${1 + GOAL_GROWTH} (RSS growth < 5% after warm-up)`, met: growth < GOAL_GROWTH });
     r.series.push(
@@ -162,8 +196,8 @@ export async function runSoak(ctx: BenchContext): Promise<ScenarioResult> {
     const rows = samples.filter((_, i) => i % step === 0 || i === samples.length - 1);
     r.tables.push({
       title: `Soak: ${S} sessions, sync ${opts.soakSyncHz} Hz visitor → agent, chat ${opts.soakChatRate}/s per party, ${fmt(opts.minutes)} min (gateway process, raw samples every ${fmt(sampleMs / 1000)} s)`,
-      headers: ['minute', 'RSS (MiB)', 'V8 heap used (MiB)', 'event-loop delay p99 / max (ms)', 'gateway CPU (% of one core)'],
-      rows: rows.map((s) => [fmt(s.t / 60), fmt(mib(s.rss)), fmt(mib(s.heapUsed)), `${fmt(s.eldP99Ms)} / ${fmt(s.eldMaxMs)}`, fmt(s.cpuPercent)]),
+      headers: ['minute', 'RSS (MiB)', 'V8 heap used (MiB)', 'event-loop delay p99 / max (ms)', 'gateway CPU (% of one core)', '/healthz health port / main port (ms)'],
+      rows: rows.map((s) => [fmt(s.t / 60), fmt(mib(s.rss)), fmt(mib(s.heapUsed)), `${fmt(s.eldP99Ms)} / ${fmt(s.eldMaxMs)}`, fmt(s.cpuPercent), `${fmt(s.healthWorkerMs)} / ${fmt(s.healthMainMs)}`]),
     });
     r.tables.push({
       title: `Soak summary (RSS after a forced full GC; warm-up = first ${fmt(warmupMs / 60_000)} min)`,

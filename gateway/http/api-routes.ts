@@ -10,6 +10,7 @@ import type { Hub } from '../channel/hub.ts';
 import type { Store } from '../store/types.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Throttles } from './throttle/index.ts';
+import type { HealthReport } from './health/assess.ts';
 import { throttled } from './throttle/refusal.ts';
 import { retryAfterSeconds } from './throttle/policy.ts';
 import { escapeHtml, readBody, send, sendError, sendFailure, sendJson, track } from './respond.ts';
@@ -25,6 +26,8 @@ export interface ApiDeps {
   ready: () => boolean;
   instanceId: string;
   throttles: Throttles;
+  /** The same report the health worker answers (http/health/assess.ts). */
+  health: () => HealthReport;
 }
 
 const PAGE_HEADERS = {
@@ -185,9 +188,18 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
     sendJson(res, null, 200, { session: d.hub.info(s), events });
   });
 
-  // `instance` tells which gateway answered behind a load balancer (INSTANCE_ID).
-  app.get('/healthz', (res) => sendJson(res, null, 200, { ok: true, instance: d.instanceId }));
-  app.get('/readyz', (res) => sendJson(res, null, d.ready() ? 200 : 503, { ready: d.ready(), instance: d.instanceId }));
+  // `instance` tells which gateway answered behind a load balancer (INSTANCE_ID). These answer from
+  // the main loop, so under load they wait their turn; orchestrators should probe the health port
+  // (HEALTH_PORT), whose worker thread answers the same report at once.
+  app.get('/healthz', (res) => {
+    const r = d.health();
+    sendJson(res, null, r.live ? 200 : 503, { ok: r.live, instance: d.instanceId, answeredBy: 'main', ...r });
+  });
+  app.get('/readyz', (res) => {
+    const r = d.health();
+    const ready = r.ready && d.ready();
+    sendJson(res, null, ready ? 200 : 503, { ok: ready, instance: d.instanceId, answeredBy: 'main', ...r, ready });
+  });
   app.get('/metrics', (res) => {
     const state = track(res);
     d.metrics.registry.metrics().then((text) => send(res, state, 200, { 'content-type': d.metrics.registry.contentType }, text));

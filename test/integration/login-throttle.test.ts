@@ -38,7 +38,7 @@ async function loggedGateway(overrides: Partial<Config>): Promise<{ gw: Gateway;
       cb();
     },
   });
-  const config = loadConfig({}, { port: 0, proxyPort: 0, databasePath: ':memory:', logLevel: 'info', visitorRequestsPerMinute: 0, ...overrides });
+  const config = loadConfig({}, { port: 0, proxyPort: 0, healthPort: 0, databasePath: ':memory:', logLevel: 'info', visitorRequestsPerMinute: 0, ...overrides });
   const gw = await createGateway(config, { log: createLogger('info', { destination: sink }) });
   open.push(gw);
   return { gw, lines };

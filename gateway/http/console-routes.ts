@@ -62,7 +62,7 @@ function parse<S extends v.GenericSchema>(schema: S, body: Buffer): v.InferOutpu
 }
 
 export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): void {
-  type Handler = (ctx: { res: HttpResponse; state: ResState; agent: AgentRecord; params: string[]; query: URLSearchParams; body: () => Promise<Buffer>; headers: Record<string, string> }) => void | Promise<void>;
+  type Handler = (ctx: { res: HttpResponse; state: ResState; agent: AgentRecord; params: string[]; query: URLSearchParams; body: () => Promise<Buffer>; headers: Record<string, string>; log: Logger }) => void | Promise<void>;
 
   /** Wraps a handler: auth (role), Origin check for writes, body reading, error mapping. */
   const route = (method: 'get' | 'post' | 'patch' | 'del', path: string, roles: Role[] | null, handler: Handler) => {
@@ -82,9 +82,12 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
         bodyP = readBody(res, state, 64 * 1024);
         bodyP.catch(() => {});
       }
+      // The acting agent's logger: made on first use (most requests log nothing).
+      let log: Logger | null = null;
+      const ctx = { res, state, agent, params, query, body, headers, get log() { return (log ??= d.log.child({ agentId: agent.id })); } };
       Promise.resolve()
-        .then(() => handler({ res, state, agent, params, query, body, headers }))
-        .catch((err) => sendFailure(res, state, err, d.log, path));
+        .then(() => handler(ctx))
+        .catch((err) => sendFailure(res, state, err, ctx.log, path));
     });
   };
 
@@ -92,10 +95,10 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
   route('get', '/api/agents', null, ({ res, state }) => {
     sendJson(res, state, 200, { agents: d.store.listAgents().map((a) => ({ ...publicAgent(a), departments: a.departments, capacity: a.capacity, disabled: a.disabled })) });
   });
-  route('post', '/api/admin/agents', ['admin'], async ({ res, state, body }) => {
+  route('post', '/api/admin/agents', ['admin'], async ({ res, state, body, log }) => {
     const input = parse(NewAgent, await body());
     const a = await d.auth.createAgent({ ...input, role: input.role as Role | undefined });
-    d.log.info({ event: 'agent.created', agentId: a.id }, 'agent created');
+    log.info({ event: 'agent.created', createdAgentId: a.id }, 'agent created');
     sendJson(res, state, 201, { agent: { ...publicAgent(a), departments: a.departments, capacity: a.capacity, disabled: a.disabled } });
   });
   route('patch', '/api/admin/agents/:id', ['admin'], async ({ res, state, params, body, agent: admin }) => {
@@ -170,7 +173,7 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
         d.log.child({ sessionId: rec.sessionId }).info({ event: 'offline.message', id: rec.id }, 'offline message stored');
         sendJson(res, state, 201, { ok: true, id: rec.id });
       })
-      .catch((err) => sendFailure(res, state, err, d.log, 'visitor route'));
+      .catch((err) => sendFailure(res, state, err, d.log, 'offline message'));
   });
 
   // Attachments: either party uploads (raw body; content-type must be an image or a PDF).
@@ -202,7 +205,7 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
         d.hub.attachmentAdded(sessionId, from, from === 'agent' ? agent!.name : 'Visitor', att);
         sendJson(res, state, 201, { attachment: att });
       })
-      .catch((err) => sendFailure(res, state, err, d.log, 'visitor route'));
+      .catch((err) => sendFailure(res, state, err, d.log.child({ sessionId }), 'attachment'));
   });
 
   // Served only to the session's parties: the visitor (?sid=) or the assigned agent / supervisors.

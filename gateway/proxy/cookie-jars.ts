@@ -199,7 +199,7 @@ export class RedisCookieJars implements CookieJars {
     if (!redisReady(this.#r)) return { jar: rep?.jar ?? newJar(), replica: rep ?? null };
     const key = PROXY_KEYS.jar(sessionId);
     const reply = await withTimeout(this.#cmd.cbJarRead(key, rep?.version ?? ''), this.#timeoutMs, null).catch((err: Error) => {
-      this.#log.warn({ sessionId, err: err.message }, 'cookie jar: read from Redis failed; using the local copy');
+      this.#log.child({ sessionId }).warn({ err: err.message }, 'cookie jar: read from Redis failed; using the local copy');
       return null;
     });
     if (!reply) return { jar: rep?.jar ?? newJar(), replica: rep ?? null };
@@ -243,7 +243,7 @@ export class RedisCookieJars implements CookieJars {
     const held = replica?.version ?? '';
     const write = this.#cmd.cbJarWrite(PROXY_KEYS.jar(sessionId), PROXY_KEYS.jarVersions, String(this.#ttlMs), http ? '1' : '0', held || '-', ...args);
     const reply = await withTimeout(write, this.#timeoutMs, null).catch((err: Error) => {
-      this.#log.warn({ sessionId, err: err.message }, 'cookie jar: write to Redis failed');
+      this.#log.child({ sessionId }).warn({ err: err.message }, 'cookie jar: write to Redis failed');
       return null;
     });
     if (!replica) return;
@@ -272,7 +272,7 @@ export class RedisCookieJars implements CookieJars {
   drop(sessionId: string): void {
     this.#replicas.delete(sessionId);
     // Other instances see the version change on their next check and drop their copies.
-    this.#r.cmd.del(PROXY_KEYS.jar(sessionId)).catch((err: Error) => this.#log.warn({ sessionId, err: err.message }, 'cookie jar: delete in Redis failed'));
+    this.#r.cmd.del(PROXY_KEYS.jar(sessionId)).catch((err: Error) => this.#log.child({ sessionId }).warn({ err: err.message }, 'cookie jar: delete in Redis failed'));
   }
 
   close(): void {

@@ -16,7 +16,7 @@ export const GatewayErrors = {
   CB_ERR_NOT_FOUND: { status: 404, message: 'Not found.' },
   CB_ERR_SESSION_UNKNOWN: { status: 404, message: 'No such session; start a new one from the site.' },
   CB_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; slow down and retry.' },
-  CB_ERR_LOGIN_THROTTLED: { status: 429, message: 'Too many sign-in attempts; wait before trying again.' },
+  CB_ERR_LOGIN_THROTTLED: { status: 429, message: 'Too many sign-in attempts for this account or from this network; wait, then sign in again.' },
   CB_ERR_TARGET_REFUSED: { status: 403, message: 'This address is not allowed as a co-browse target.' },
   CB_ERR_URL_INVALID: { status: 400, message: 'Not a valid http(s) URL.' },
   CB_ERR_PROXY_TOKEN: { status: 404, message: 'This co-browse link has expired or never existed; ask the agent to lead you again.' },

@@ -8,7 +8,9 @@
 //    mistyped waits a second or two. An attempt is counted (and the lock it would earn set) before
 //    its password is checked, in one atomic step, so parallel guesses cannot all slip in before the
 //    first failure is recorded; a right password then takes its count back. Attempts refused while
-//    locked are not counted, so hammering cannot keep an agent out for longer than the cap.
+//    locked are not counted, so hammering does not lengthen a lock. The known cost of per-account
+//    locks: someone guessing one guess per cap period can keep that account locked; the address
+//    limit stops them after its own free attempts, and the lockout log line names the account.
 //  - Work-creating visitor requests: a fixed-window counter (N per address per minute). It is one
 //    atomic INCR (+ PEXPIRE on the first hit) in Redis, so every instance shares it in one round trip;
 //    its known flaw, up to 2N across a window boundary, is acceptable for an abuse limit, where a

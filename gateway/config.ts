@@ -25,6 +25,12 @@ const fields = {
   port: [Port, 8080, 'PORT'],
   proxyPort: [Port, 8081, 'PROXY_PORT'],
   demoPort: [Port, 8082, 'DEMO_PORT'],
+  /**
+   * Liveness and readiness answered from a worker thread with its own event loop, so they answer in
+   * milliseconds however busy the gateway is (and say what is degraded); 0 = off (the main port's
+   * /healthz and /readyz still answer, from the main loop).
+   */
+  healthPort: [Port, 8083, 'HEALTH_PORT'],
   /** Origin browsers use for the console, shell and API. Empty = http://<proxyDomain>:<port>. */
   publicUrl: [v.union([v.literal(''), Origin]), '', 'PUBLIC_URL'],
   /**
@@ -85,6 +91,23 @@ const fields = {
   instanceId: [v.pipe(v.string(), v.regex(/^[\w.-]{0,64}$/, 'expected letters, digits, dot, dash or underscore')), '', 'INSTANCE_ID'],
   /** How long a session's live transcript stream stays in Redis after the session ends (it is archived to the store at end). */
   transcriptRetentionDays: [v.pipe(v.number(), v.minValue(0), v.maxValue(3650)), 30, 'TRANSCRIPT_RETENTION_DAYS'],
+  /**
+   * Client address behind proxies: 0 = the socket's peer address (X-Forwarded-For ignored, since any
+   * client can send one); N = the N-th address from the right of X-Forwarded-For, for N trusted
+   * proxies (load balancers) in front that each append the address they saw.
+   */
+  trustProxyHops: [v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10)), 0, 'TRUST_PROXY_HOPS'],
+  /** Wrong passwords per account before each further one locks it (exponential back-off). */
+  loginAccountFreeAttempts: [v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 5, 'LOGIN_ACCOUNT_FREE_ATTEMPTS'],
+  /** Wrong passwords per client address, over all accounts, before it is locked the same way. */
+  loginAddressFreeAttempts: [v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)), 20, 'LOGIN_ADDRESS_FREE_ATTEMPTS'],
+  /** First lockout; each further wrong password doubles it, up to loginLockoutMaxSeconds. */
+  loginLockoutBaseSeconds: [v.pipe(v.number(), v.minValue(0.1), v.maxValue(3600)), 1, 'LOGIN_LOCKOUT_BASE_SECONDS'],
+  loginLockoutMaxSeconds: [v.pipe(v.number(), v.minValue(1), v.maxValue(86_400)), 900, 'LOGIN_LOCKOUT_MAX_SECONDS'],
+  /** Failures are forgotten after this long without another one (and an account's on a successful login). */
+  loginFailureWindowSeconds: [v.pipe(v.number(), v.minValue(1), v.maxValue(86_400)), 900, 'LOGIN_FAILURE_WINDOW_SECONDS'],
+  /** Requests per client address per minute to the visitor endpoints that create work (/start, offline messages, attachments); 0 = no limit. */
+  visitorRequestsPerMinute: [v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)), 30, 'VISITOR_REQUESTS_PER_MINUTE'],
   demoAgentEmail: [v.pipe(v.string(), v.email()), 'agent@demo.test', 'DEMO_AGENT_EMAIL'],
   demoAgentPassword: [v.pipe(v.string(), v.minLength(8)), 'demo-agent-pass', 'DEMO_AGENT_PASSWORD'],
 } as const;
@@ -140,6 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     out[key] = r.output;
   }
   const cfg = out as Config;
+  if (cfg.healthPort !== 0 && (cfg.healthPort === cfg.port || cfg.healthPort === cfg.proxyPort)) {
+    throw new GatewayError('CB_ERR_CONFIG', 'healthPort (HEALTH_PORT) must differ from port (PORT) and proxyPort (PROXY_PORT), or be 0 (off)');
+  }
   if (cfg.port !== 0 && cfg.port === cfg.proxyPort) {
     throw new GatewayError('CB_ERR_CONFIG', 'proxyPort (PROXY_PORT) must differ from port (PORT): proxied content never shares an origin with the console');
   }
@@ -149,6 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       'CB_ERR_CONFIG',
       `publicUrl (PUBLIC_URL) host ${host} and proxyDomain (PROXY_DOMAIN) ${cfg.proxyDomain} must share a registrable domain, e.g. PUBLIC_URL=https://app.cobrowse.example.net and PROXY_DOMAIN=cobrowse.example.net`,
     );
+  }
+  if (cfg.loginLockoutMaxSeconds < cfg.loginLockoutBaseSeconds) {
+    throw new GatewayError('CB_ERR_CONFIG', 'loginLockoutMaxSeconds (LOGIN_LOCKOUT_MAX_SECONDS) must be at least loginLockoutBaseSeconds (LOGIN_LOCKOUT_BASE_SECONDS)');
   }
   return cfg;
 }

@@ -5,6 +5,7 @@ export { WireErrors, type WireErrorCode } from '../protocol/errors.ts';
 export const GatewayErrors = {
   CB_ERR_CONFIG: { status: 500, message: 'Invalid configuration' },
   CB_ERR_UWS_LOAD: { status: 500, message: 'uWebSockets.js could not be loaded' },
+  CB_ERR_LISTEN: { status: 500, message: 'The gateway could not listen on its address (in use, or not permitted); set another HOST, PORT or PROXY_PORT.' },
   CB_ERR_BAD_REQUEST: { status: 400, message: 'The request is malformed; check the parameters.' },
   CB_ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   CB_ERR_AUTH_REQUIRED: { status: 401, message: 'Sign in first.' },
@@ -15,6 +16,7 @@ export const GatewayErrors = {
   CB_ERR_NOT_FOUND: { status: 404, message: 'Not found.' },
   CB_ERR_SESSION_UNKNOWN: { status: 404, message: 'No such session; start a new one from the site.' },
   CB_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; slow down and retry.' },
+  CB_ERR_LOGIN_THROTTLED: { status: 429, message: 'Too many sign-in attempts for this account or from this network; wait, then sign in again.' },
   CB_ERR_TARGET_REFUSED: { status: 403, message: 'This address is not allowed as a co-browse target.' },
   CB_ERR_URL_INVALID: { status: 400, message: 'Not a valid http(s) URL.' },
   CB_ERR_PROXY_TOKEN: { status: 404, message: 'This co-browse link has expired or never existed; ask the agent to lead you again.' },
@@ -40,10 +42,13 @@ export type GatewayErrorCode = keyof typeof GatewayErrors;
 export class GatewayError extends Error {
   readonly code: GatewayErrorCode;
   readonly status: number;
-  constructor(code: GatewayErrorCode, detail?: string, options?: { cause?: unknown }) {
+  /** For 429 and 503 answers: the Retry-After header, whole seconds. */
+  readonly retryAfterSeconds?: number;
+  constructor(code: GatewayErrorCode, detail?: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(detail ? `${GatewayErrors[code].message} ${detail}` : GatewayErrors[code].message, options);
     this.name = 'GatewayError';
     this.code = code;
     this.status = GatewayErrors[code].status;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

@@ -3,6 +3,7 @@
 import { loadConfig, publicOriginOf } from './config.ts';
 import { GatewayError } from './errors.ts';
 import { createGateway } from './server.ts';
+import { createLogger } from './log.ts';
 
 async function main() {
   const demo = process.argv.includes('--demo');
@@ -14,7 +15,8 @@ async function main() {
     demoSite = await startDemoSite({ port: config.demoPort, host: config.host, gatewayUrl: publicUrl, siteId: 'demo' });
     config = { ...config, allowedTargets: [...new Set([...config.allowedTargets, new URL(demoSite.url).origin])] };
   }
-  const gw = await createGateway(config);
+  // `npm start` on a terminal reads as text; `npm run gateway` (production) stays JSON for log shippers.
+  const gw = await createGateway(config, { log: createLogger(config.logLevel, { pretty: demo && !!process.stdout.isTTY }) });
   if (demo) {
     // Seeded into whichever store is configured (PostgreSQL with DATABASE_URL).
     if (!(await gw.store.agentByEmail(config.demoAgentEmail))) {

@@ -23,6 +23,8 @@ export function createMetrics() {
     relayed: new Counter({ name: 'cobrowse_relayed_frames_total', help: 'Sync frames relayed', labelNames: ['type'], registers: [registry] }),
     proxyRequests: new Counter({ name: 'cobrowse_proxy_requests_total', help: 'Proxy requests', labelNames: ['kind', 'status'], registers: [registry] }),
     badFrames: new Counter({ name: 'cobrowse_bad_frames_total', help: 'Frames refused by the validator', labelNames: ['code'], registers: [registry] }),
+    loginLockouts: new Counter({ name: 'cobrowse_login_lockouts_total', help: 'Sign-in lockouts started (an account or a client address locked after too many attempts)', labelNames: ['scope'], registers: [registry] }),
+    throttled: new Counter({ name: 'cobrowse_throttled_requests_total', help: 'Requests answered 429 by a per-account or per-address limit', labelNames: ['endpoint'], registers: [registry] }),
   };
   return m;
 }

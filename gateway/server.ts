@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { uws, type us_listen_socket, type TemplatedApp } from './uws.ts';
 import { publicOriginOf, type Config } from './config.ts';
+import { GatewayError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openStore } from './store/open-store.ts';
 import type { StorePorts } from './store/ports.ts';
@@ -30,6 +31,11 @@ import { createMetrics, registerClusterMetrics } from './metrics.ts';
 import { newId } from './ids.ts';
 import { connectRedis, waitReady } from './cluster/redis.ts';
 import { createClusterEngine, type ClusterEngine } from './cluster/cluster-engine.ts';
+import { createThrottles } from './http/throttle/index.ts';
+import { newHealthBuffer, readHealth } from './http/health/health-state.ts';
+import { startHeartbeat } from './http/health/heartbeat.ts';
+import { assess, DEFAULT_THRESHOLDS } from './http/health/assess.ts';
+import { startHealthServer, type HealthServer } from './http/health/health-server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -41,6 +47,8 @@ export interface Gateway {
   proxyHostSuffix: string;
   port: number;
   proxyPort: number;
+  /** Port of the health worker (HEALTH_PORT), or null when it is off. */
+  healthPort: number | null;
   store: Store;
   auth: AgentAuth;
   hub: Hub;
@@ -74,7 +82,7 @@ function listen(app: TemplatedApp, host: string, port: number, shared: boolean):
   return new Promise((resolve, reject) => {
     // The (host, port, options, cb) form exists in uWS but is missing from its type declarations.
     (app.listen as unknown as (h: string, p: number, o: number, cb: (t: us_listen_socket | false) => void) => void)(host, port, options, (token) => {
-      if (!token) return reject(new Error(`CB_ERR_LISTEN: could not listen on ${host}:${port} (in use, or not permitted); set another port`));
+      if (!token) return reject(new GatewayError('CB_ERR_LISTEN', `Could not listen on ${host}:${port}.`));
       resolve({ token, port: uws.us_socket_local_port(token) });
     });
   });
@@ -167,6 +175,19 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const auth = new AgentAuth(store, scheme === 'https');
   /** Sockets and new chats are taken once the hub has loaded its sessions and follows the engine (below). */
   let started = false;
+  const throttles = createThrottles(config, redis);
+  // Health: the main loop stamps a shared buffer; a worker thread answers from it on the health port.
+  const healthBuf = newHealthBuffer();
+  const heartbeat = startHeartbeat(healthBuf, { redisReady: redis ? () => redis.ready() : null, following: () => started && engine.ready(), probeStore: () => store.getKv('health.probe') });
+  let health: HealthServer | null = null;
+  if (config.healthPort) {
+    try {
+      health = await startHealthServer({ buf: healthBuf, host: config.host, port: config.healthPort, instanceId, thresholds: DEFAULT_THRESHOLDS });
+    } catch (err) {
+      heartbeat.stop();
+      throw err;
+    }
+  }
 
   registerApiRoutes(app, {
     hub,
@@ -178,9 +199,11 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     proxyOriginSuffix: registry.hostSuffix,
     ready: () => started && engine.ready() && store.healthy?.() !== false,
     instanceId,
+    throttles,
+    health: () => assess(readHealth(healthBuf), Date.now(), DEFAULT_THRESHOLDS),
   });
 
-  registerConsoleRoutes(app, { hub, store, auth, log, webhooks, publicOrigin, maxAttachmentBytes: config.maxAttachmentBytes });
+  registerConsoleRoutes(app, { hub, store, auth, log, webhooks, publicOrigin, maxAttachmentBytes: config.maxAttachmentBytes, throttles, metrics });
 
   const serveFrom = (files: Map<string, StaticFile>, path: string, res: Parameters<Parameters<TemplatedApp['get']>[1]>[0], fallback?: string) => {
     const f = files.get(path) ?? (fallback ? files.get(fallback) : undefined);
@@ -219,12 +242,16 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     proxyHostSuffix: registry.hostSuffix,
     port: main.port,
     proxyPort: proxy.port,
+    healthPort: health?.port ?? null,
     store,
     auth,
     hub,
     log,
     webhooks,
     async close() {
+      heartbeat.stopping();
+      await health?.close();
+      heartbeat.stop();
       hub.close();
       await engine.close();
       await webhooks.flush();
@@ -234,6 +261,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       proxyApp.close();
       await upstreams.close();
       proxyState.close();
+      throttles.close();
       await redis?.close();
       // Writes still being retried get a moment to land before the store closes.
       await Promise.race([writer.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);

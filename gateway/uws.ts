@@ -3,6 +3,7 @@
 // `npm:uwebsockets@3.0.6`, a repack of the official binaries that loads on glibc 2.36 with Node 20.
 import { createRequire } from 'node:module';
 import type * as UWS from 'uWebSockets.js';
+import { GatewayError } from './errors.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -11,14 +12,13 @@ function load(): typeof UWS {
     return require('uWebSockets.js') as typeof UWS;
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    const e = new Error(
-      `CB_ERR_UWS_LOAD: uWebSockets.js could not be loaded on Node ${process.version} ` +
-        `(${process.platform}-${process.arch}, ABI ${process.versions.modules}): ${why}\n` +
+    throw new GatewayError(
+      'CB_ERR_UWS_LOAD',
+      `on Node ${process.version} (${process.platform}-${process.arch}, ABI ${process.versions.modules}): ${why}\n` +
         `Install dependencies with \`npm ci\` (package.json pins "uWebSockets.js": "npm:uwebsockets@3.0.6"). ` +
         `Supported: Linux x64/arm64 with glibc >= 2.36 and Node 20 or 22.`,
+      { cause: err },
     );
-    (e as Error & { code: string }).code = 'CB_ERR_UWS_LOAD';
-    throw e;
   }
 }
 

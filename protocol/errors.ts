@@ -18,3 +18,15 @@ export const WireErrors = {
 } as const;
 
 export type WireErrorCode = keyof typeof WireErrors;
+
+/**
+ * Problems a proxied page reports about itself (the overlay's FrameUp `problem`, shown to both
+ * parties with an "open it directly" way out). Not errors of the gateway: the page works, only not
+ * through the proxy.
+ */
+export const PageProblems = {
+  CB_ERR_SIGNIN_REFUSES_PROXY: 'This sign-in page does not work in co-browsing. Open it directly, sign in, then come back.',
+  CB_ERR_PAGE_BLANK: 'This page did not render in co-browsing; it may refuse proxies. Open it directly.',
+} as const;
+
+export type PageProblemCode = keyof typeof PageProblems;

@@ -1,7 +1,7 @@
 // Writes docs/ERRORS.md from the two error catalogues, so the docs cannot drift from the code
 // (test/unit/protocol/errors-doc.test.ts fails when they do).
 import { writeFileSync } from 'node:fs';
-import { WireErrors } from '../protocol/errors.ts';
+import { PageProblems, WireErrors } from '../protocol/errors.ts';
 import { GatewayErrors } from '../gateway/errors.ts';
 
 export function renderErrorsDoc(): string {
@@ -21,6 +21,12 @@ export function renderErrorsDoc(): string {
     '| code | status | meaning and what to do |',
     '|---|---|---|',
     ...Object.entries(GatewayErrors).map(([k, v]) => `| \`${k}\` | ${v.status} | ${v.message} |`),
+    '',
+    '## Page problems (the overlay\'s `problem` frames, `protocol/errors.ts`)',
+    '',
+    '| code | meaning and what to do |',
+    '|---|---|',
+    ...Object.entries(PageProblems).map(([k, v]) => `| \`${k}\` | ${v} |`),
     '',
   ];
   return rows.join('\n');

@@ -105,6 +105,10 @@ export async function spawnGateway(opts: { env: Record<string, string>; port?: n
     RING_TIMEOUT_SECONDS: '10',
     // Bench visitors arrive in bursts; they must not be told "no agents" or be dropped for slowness.
     MAX_QUEUE_WAIT_SECONDS: '0',
+    // Every bench visitor comes from 127.0.0.1: the per-address limit on /start would refuse them.
+    VISITOR_REQUESTS_PER_MINUTE: '0',
+    // The health worker's port is off unless asked for (env HEALTH_PORT): gateways run side by side.
+    HEALTH_PORT: '0',
     ...opts.env,
     PORT: String(port),
     PROXY_PORT: String(proxyPort),

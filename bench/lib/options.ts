@@ -2,8 +2,10 @@
 // --quick shrinks everything so the run takes under 30 seconds (checks the harness, not speed).
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['queue', 'chat', 'proxy', 'injector'] as const;
+export const SCENARIOS = ['queue', 'chat', 'proxy', 'injector', 'soak'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** What runs without --only: the soak holds its load for minutes, so it runs only when asked for. */
+export const DEFAULT_SCENARIOS: ScenarioName[] = ['queue', 'chat', 'proxy', 'injector'];
 
 export interface Options {
   quick: boolean;
@@ -31,12 +33,18 @@ export interface Options {
   proxyRate: number;
   proxyDuration: number;
   proxyConnections: number;
+  // soak
+  minutes: number;
+  soakSessions: number;
+  soakSyncHz: number;
+  soakChatRate: number;
+  sampleSeconds: number;
 }
 
 export const USAGE = `npm run bench -- [options]
 
   --quick                 tiny sizes, < 30 s: checks the harness works (CI), not speed
-  --only LIST             scenarios to run: queue,chat,proxy,injector (default: all)
+  --only LIST             scenarios to run: queue,chat,proxy,injector,soak (default: all but soak)
   --json FILE             write every figure, ratio, check and the machine as JSON
   --html FILE             self-contained HTML report (default bench/results/report.html)
 
@@ -45,6 +53,8 @@ export const USAGE = `npm run bench -- [options]
                           --duration SEC (10) --warmup SEC (5; the same for every relay: the gateway has more code to warm up than the peers)
   proxy                   --proxy-rate REQ_S for the fixed-rate rows (100) --proxy-duration SEC (3, at least 1)
                           --proxy-connections C for the max-throughput rows (16)
+  soak                    --minutes N held load (10) --soak-sessions S (500) --soak-sync-hz HZ (5)
+                          --soak-chat-rate PER_S per party (0.2) --sample-seconds SEC (30)
 
   --target URL            run the clients against a gateway that is already running (its public
                           origin, e.g. http://cobrowse.localhost:8080); none is started. Needs:
@@ -82,6 +92,11 @@ export function parseOptions(argv: string[]): Options {
       'proxy-rate': { type: 'string' },
       'proxy-duration': { type: 'string' },
       'proxy-connections': { type: 'string' },
+      minutes: { type: 'string' },
+      'soak-sessions': { type: 'string' },
+      'soak-sync-hz': { type: 'string' },
+      'soak-chat-rate': { type: 'string' },
+      'sample-seconds': { type: 'string' },
     },
   });
   if (values.help) {
@@ -95,7 +110,7 @@ export function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(v) || v < min) throw new Error(`--${name} must be a number >= ${min}, got ${raw}`);
     return v;
   };
-  const only = (values.only ?? SCENARIOS.join(','))
+  const only = (values.only ?? DEFAULT_SCENARIOS.join(','))
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -123,6 +138,11 @@ export function parseOptions(argv: string[]): Options {
     proxyRate: num('proxy-rate', 100, 50, 1),
     proxyDuration: num('proxy-duration', 3, 1, 1),
     proxyConnections: num('proxy-connections', 16, 4, 1),
+    minutes: num('minutes', 10, 0.25, 0.05),
+    soakSessions: num('soak-sessions', 500, 20, 1),
+    soakSyncHz: num('soak-sync-hz', 5, 5, 0),
+    soakChatRate: num('soak-chat-rate', 0.2, 0.5, 0),
+    sampleSeconds: num('sample-seconds', 30, 2, 1),
   };
   if (o.target && o.agents > 1 && !o.agentEmail.includes('{i}')) {
     throw new Error('--agent-email needs {i} when more than one agent logs in (each agent must be its own account)');

@@ -13,6 +13,7 @@
 //   cb:toks:<sid>         set of the session's tokens, so the end can delete them. TTL 48 h.
 //   cb:proxy-token-key    the HMAC key of proxy tokens (no TTL; mirrored in the store's kv).
 // Channels: cb:px:sf ('<key>': a flight finished), cb:px:tok ('x <sid> <sender>': a session ended).
+import { GatewayError } from '../errors.ts';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -140,12 +141,12 @@ export async function sharedTokenKey(cmd: Redis, store: KvStore, timeoutMs = 10_
       await cmd.set(PROXY_KEYS.tokenKey, candidate, 'NX');
       key = await cmd.get(PROXY_KEYS.tokenKey);
     }
-    if (!key) throw new Error('CB_ERR_REDIS_UNAVAILABLE: proxy token key missing after SET NX');
+    if (!key) throw new GatewayError('CB_ERR_REDIS_UNREACHABLE', 'The proxy token key was missing after SET NX.');
     if (store.getKv(STORE_TOKEN_KEY) !== key) store.setKv(STORE_TOKEN_KEY, key);
     return Buffer.from(key, 'base64url');
   })();
   const got = await withTimeout(work, timeoutMs, null);
-  if (!got) throw new Error(`CB_ERR_REDIS_UNAVAILABLE: could not read the proxy token key from Redis within ${timeoutMs / 1000} s`);
+  if (!got) throw new GatewayError('CB_ERR_REDIS_UNREACHABLE', `Could not read the proxy token key within ${timeoutMs / 1000} s.`);
   return got;
 }
 

@@ -10,6 +10,10 @@ import type { Hub } from '../channel/hub.ts';
 import type { SessionRecord, Store } from '../store/types.ts';
 import type { SessionStore } from '../store/ports.ts';
 import type { Metrics } from '../metrics.ts';
+import type { Throttles } from './throttle/index.ts';
+import type { HealthReport } from './health/assess.ts';
+import { throttled } from './throttle/refusal.ts';
+import { retryAfterSeconds } from './throttle/policy.ts';
 import { escapeHtml, readBody, send, sendError, sendFailure, sendJson, track, type ResState } from './respond.ts';
 
 export interface ApiDeps {
@@ -22,6 +26,9 @@ export interface ApiDeps {
   proxyOriginSuffix: string;
   ready: () => boolean;
   instanceId: string;
+  throttles: Throttles;
+  /** The same report the health worker answers (http/health/assess.ts). */
+  health: () => HealthReport;
 }
 
 const PAGE_HEADERS = {
@@ -45,11 +52,13 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
   const agentOf = (req: HttpRequest) => d.auth.agentFor(authCookieFrom(req.getHeader('cookie')));
 
   app.get('/start', (res, req) => {
+    const state = track(res);
     const q = new URLSearchParams(req.getQuery() ?? '');
     const siteId = q.get('site') ?? '';
     const url = q.get('url') ?? '';
     const department = q.get('department') || null;
     const ua = req.getHeader('user-agent') || null;
+    const address = d.throttles.addressOf(res, req);
     let entryOk = false;
     try {
       entryOk = /^https?:$/.test(new URL(url).protocol);
@@ -57,18 +66,29 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
       /* reported below */
     }
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(siteId) || !entryOk || (department && department.length > 64)) {
-      return send(res, null, 400, PAGE_HEADERS, simplePage('This link is incomplete', 'The "Talk to a live agent" link needs a site id (site=) and the page address (url=). Ask the site owner to check the button.'));
+      return send(res, state, 400, PAGE_HEADERS, simplePage('This link is incomplete', 'The "Talk to a live agent" link needs a site id (site=) and the page address (url=). Ask the site owner to check the button.'));
     }
     if (!d.ready()) {
       // A session created now could not be queued: say so instead of leaving the visitor waiting.
-      return send(res, null, 503, { ...PAGE_HEADERS, 'retry-after': '5', 'x-cb-error': 'CB_ERR_NOT_READY' }, simplePage('Chat is briefly unavailable', `${GatewayErrors.CB_ERR_NOT_READY.message} (CB_ERR_NOT_READY)`));
+      return send(res, state, 503, { ...PAGE_HEADERS, 'retry-after': '5', 'x-cb-error': 'CB_ERR_NOT_READY' }, simplePage('Chat is briefly unavailable', `${GatewayErrors.CB_ERR_NOT_READY.message} (CB_ERR_NOT_READY)`));
     }
-    const s = d.hub.startSession({ siteId, entryUrl: url, department, userAgent: ua });
-    const headers = { location: `/v/${s.id}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
-    if (!s.queued) return send(res, null, 303, headers);
-    // A cluster commits the join through Redis: answer once the visitor is really in the queue.
-    const state = track(res);
-    void s.queued.then(() => send(res, state, 303, headers));
+    const start = () => {
+      const s = d.hub.startSession({ siteId, entryUrl: url, department, userAgent: ua });
+      const headers = { location: `/v/${s.id}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+      if (!s.queued) return send(res, state, 303, headers);
+      // A cluster commits the join through Redis: answer once the visitor is really in the queue.
+      void s.queued.then(() => send(res, state, 303, headers));
+    };
+    if (!d.throttles.visitor.enabled) return start();
+    d.throttles.visitor.take(address).then(
+      (v) => {
+        if (v.ok) return start();
+        d.metrics.throttled.inc({ endpoint: 'start' });
+        const wait = retryAfterSeconds(v.retryAfterMs);
+        send(res, state, 429, { ...PAGE_HEADERS, 'retry-after': String(wait), 'x-cb-error': 'CB_ERR_RATE_LIMITED' }, simplePage('Too many chats started', `Too many chats were started from your network just now. Try again in ${wait} s. (CB_ERR_RATE_LIMITED)`));
+      },
+      (err) => sendFailure(res, state, err, d.log, '/start'),
+    );
   });
 
   app.get('/v/:sid', (res, req) => {
@@ -94,6 +114,7 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
   app.post('/api/login', (res, req) => {
     const state = track(res);
     if (!sameOrigin(req.getHeader('origin'))) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
+    const address = d.throttles.addressOf(res, req);
     readBody(res, state, 16 * 1024)
       .then(async (body) => {
         let email = '';
@@ -105,8 +126,30 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
         } catch {
           throw new GatewayError('CB_ERR_BAD_REQUEST', 'Send JSON {email, password}.');
         }
-        const { agent, cookie } = await d.auth.login(email, password);
-        d.log.info({ event: 'agent.login', agentId: agent.id }, 'agent logged in');
+        const gate = await d.throttles.login.begin(email, address);
+        if (!gate.ok) {
+          d.metrics.throttled.inc({ endpoint: 'login' });
+          throw throttled('CB_ERR_LOGIN_THROTTLED', gate.retryAfterMs);
+        }
+        let result: Awaited<ReturnType<AgentAuth['login']>>;
+        try {
+          result = await d.auth.login(email, password);
+        } catch (err) {
+          // This attempt stays counted; when it earned a lockout, say so now (with the wait) rather
+          // than on the next try.
+          const lockouts = gate.attempt.failed();
+          for (const l of lockouts) {
+            d.metrics.loginLockouts.inc({ scope: l.scope });
+            d.log.warn({ event: 'auth.lockout', scope: l.scope, account: email.slice(0, 254), address, attempts: l.attempts, lockSeconds: l.ms / 1000 }, 'sign-in locked after too many attempts');
+          }
+          if (lockouts.length && err instanceof GatewayError && err.code === 'CB_ERR_AUTH_INVALID') {
+            throw throttled('CB_ERR_LOGIN_THROTTLED', Math.max(...lockouts.map((l) => l.ms)));
+          }
+          throw err;
+        }
+        await gate.attempt.succeeded();
+        const { agent, cookie } = result;
+        d.log.child({ agentId: agent.id }).info({ event: 'agent.login' }, 'agent logged in');
         sendJson(res, state, 200, { agent: publicAgent(agent) }, { 'set-cookie': cookie });
       })
       .catch((err) => sendFailure(res, state, err, d.log, '/api/login'));
@@ -157,9 +200,18 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
     })().catch((err) => sendFailure(res, state, err, d.log, '/api/sessions/:id/transcript'));
   });
 
-  // `instance` tells which gateway answered behind a load balancer (INSTANCE_ID).
-  app.get('/healthz', (res) => sendJson(res, null, 200, { ok: true, instance: d.instanceId }));
-  app.get('/readyz', (res) => sendJson(res, null, d.ready() ? 200 : 503, { ready: d.ready(), instance: d.instanceId }));
+  // `instance` tells which gateway answered behind a load balancer (INSTANCE_ID). These answer from
+  // the main loop, so under load they wait their turn; orchestrators should probe the health port
+  // (HEALTH_PORT), whose worker thread answers the same report at once.
+  app.get('/healthz', (res) => {
+    const r = d.health();
+    sendJson(res, null, r.live ? 200 : 503, { ok: r.live, instance: d.instanceId, answeredBy: 'main', ...r });
+  });
+  app.get('/readyz', (res) => {
+    const r = d.health();
+    const ready = r.ready && d.ready();
+    sendJson(res, null, ready ? 200 : 503, { ok: ready, instance: d.instanceId, answeredBy: 'main', ...r, ready });
+  });
   app.get('/metrics', (res) => {
     const state = track(res);
     d.metrics.registry.metrics().then((text) => send(res, state, 200, { 'content-type': d.metrics.registry.contentType }, text));

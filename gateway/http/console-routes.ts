@@ -10,6 +10,9 @@ import type { AgentStore, ContentStore, SessionStore } from '../store/ports.ts';
 import type { Hub } from '../channel/hub.ts';
 import type { Webhooks } from '../webhooks.ts';
 import { newId } from '../ids.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Throttles } from './throttle/index.ts';
+import { throttled } from './throttle/refusal.ts';
 import { readBody, send, sendError, sendFailure, sendJson, track, type ResState } from './respond.ts';
 
 export interface ConsoleRouteDeps {
@@ -20,6 +23,8 @@ export interface ConsoleRouteDeps {
   webhooks: Webhooks;
   publicOrigin: string;
   maxAttachmentBytes: number;
+  throttles: Throttles;
+  metrics: Metrics;
 }
 
 const ATTACHMENT_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf']);
@@ -58,7 +63,7 @@ function parse<S extends v.GenericSchema>(schema: S, body: Buffer): v.InferOutpu
 }
 
 export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): void {
-  type Handler = (ctx: { res: HttpResponse; state: ResState; agent: AgentRecord; params: string[]; query: URLSearchParams; body: () => Promise<Buffer>; headers: Record<string, string> }) => void | Promise<void>;
+  type Handler = (ctx: { res: HttpResponse; state: ResState; agent: AgentRecord; params: string[]; query: URLSearchParams; body: () => Promise<Buffer>; headers: Record<string, string>; log: Logger }) => void | Promise<void>;
 
   /** Wraps a handler: auth (role), Origin check for writes, body reading, error mapping. */
   const route = (method: 'get' | 'post' | 'patch' | 'del', path: string, roles: Role[] | null, handler: Handler) => {
@@ -81,7 +86,9 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
         .then((agent) => {
           if (!agent) throw new GatewayError('CB_ERR_AUTH_REQUIRED');
           if (roles && !roles.includes(agent.role)) throw new GatewayError('CB_ERR_FORBIDDEN');
-          return handler({ res, state, agent, params, query, body, headers });
+          // The acting agent's logger: made on first use (most requests log nothing).
+          let log: Logger | null = null;
+          return handler({ res, state, agent, params, query, body, headers, get log() { return (log ??= d.log.child({ agentId: agent.id })); } });
         })
         .catch((err) => sendFailure(res, state, err, d.log, path));
     });
@@ -91,10 +98,10 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
   route('get', '/api/agents', null, async ({ res, state }) => {
     sendJson(res, state, 200, { agents: (await d.store.listAgents()).map((a) => ({ ...publicAgent(a), departments: a.departments, capacity: a.capacity, disabled: a.disabled })) });
   });
-  route('post', '/api/admin/agents', ['admin'], async ({ res, state, body }) => {
+  route('post', '/api/admin/agents', ['admin'], async ({ res, state, body, log }) => {
     const input = parse(NewAgent, await body());
     const a = await d.auth.createAgent({ ...input, role: input.role as Role | undefined });
-    d.log.info({ event: 'agent.created', agentId: a.id }, 'agent created');
+    log.info({ event: 'agent.created', createdAgentId: a.id }, 'agent created');
     sendJson(res, state, 201, { agent: { ...publicAgent(a), departments: a.departments, capacity: a.capacity, disabled: a.disabled } });
   });
   route('patch', '/api/admin/agents/:id', ['admin'], async ({ res, state, params, body, agent: admin }) => {
@@ -143,20 +150,35 @@ export function registerConsoleRoutes(app: TemplatedApp, d: ConsoleRouteDeps): v
 
 /** Routes a visitor's shell calls (no login: the session id in the shell is the capability). */
 function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
+  /**
+   * The per-address limit of work-creating visitor requests: resolves when the request may go on,
+   * rejects with 429 CB_ERR_RATE_LIMITED (and its Retry-After) when the address is over its limit.
+   */
+  const admit = async (address: string, endpoint: string): Promise<void> => {
+    const v = await d.throttles.visitor.take(address);
+    if (v.ok) return;
+    d.metrics.throttled.inc({ endpoint });
+    throw throttled('CB_ERR_RATE_LIMITED', v.retryAfterMs);
+  };
+
   app.post('/api/offline-messages', (res, req) => {
     const state = track(res);
     if (req.getHeader('origin') !== d.publicOrigin) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
-    readBody(res, state, 16 * 1024)
+    const address = d.throttles.addressOf(res, req);
+    const body = readBody(res, state, 16 * 1024);
+    body.catch(() => {}); // answered below; a refused request's body is not read further
+    admit(address, 'offline-message')
+      .then(() => body)
       .then(async (body) => {
         const m = parse(Offline, body);
         const rec = { id: newId(), sessionId: m.sessionId ?? null, siteId: m.siteId, name: m.name, email: m.email, message: m.message, createdAt: Date.now(), handledBy: null };
         await d.store.saveOfflineMessage(rec);
         d.webhooks.emit('offline.message', rec);
         if (m.sessionId && d.hub.sessionLive(m.sessionId)) d.hub.endSession(m.sessionId, 'visitor', 'ended: the visitor left a message');
-        d.log.info({ event: 'offline.message', id: rec.id, sessionId: rec.sessionId }, 'offline message stored');
+        d.log.child({ sessionId: rec.sessionId }).info({ event: 'offline.message', id: rec.id }, 'offline message stored');
         sendJson(res, state, 201, { ok: true, id: rec.id });
       })
-      .catch((err) => sendFailure(res, state, err, d.log, 'visitor route'));
+      .catch((err) => sendFailure(res, state, err, d.log, 'offline message'));
   });
 
   // Attachments: either party uploads (raw body; content-type must be an image or a PDF).
@@ -169,7 +191,9 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
     const cookie = authCookieFrom(req.getHeader('cookie'));
     if (req.getHeader('origin') !== d.publicOrigin) return sendError(res, state, 'CB_ERR_FORBIDDEN_ORIGIN');
     if (!ATTACHMENT_TYPES.has(type)) return sendError(res, state, new GatewayError('CB_ERR_BAD_REQUEST', 'Only images (PNG, JPEG, GIF, WebP) and PDFs can be attached.'));
-    // onData must be attached now; the body is used only once the sender is known to be a party.
+    // onData must be attached now; the body is used only once the sender is known to be a party
+    // and, for a visitor, the address is within its limit.
+    const address = d.throttles.addressOf(res, req);
     const bodyP = readBody(res, state, d.maxAttachmentBytes);
     bodyP.catch(() => {});
     Promise.resolve(d.auth.agentFor(cookie))
@@ -178,6 +202,8 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
         const from = agent && s?.agentId === agent.id ? 'agent' : q.get('sid') === sessionId && s ? 'visitor' : null;
         if (!s || !from) throw new GatewayError('CB_ERR_SESSION_UNKNOWN');
         if (s.state === 'ended') throw new GatewayError('CB_ERR_BAD_REQUEST', 'The session has ended.');
+        // Only the visitor's uploads count: agents are signed in, and an office's agents share an address.
+        if (from === 'visitor') await admit(address, 'attachment');
         const data = await bodyP;
         if (!data.length) throw new GatewayError('CB_ERR_BAD_REQUEST', 'The file is empty.');
         const name = rawName.replace(/[\r\n"\\/]/g, '_').slice(0, 200);
@@ -186,7 +212,7 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
         d.hub.attachmentAdded(sessionId, from, from === 'agent' ? agent!.name : 'Visitor', att);
         sendJson(res, state, 201, { attachment: att });
       })
-      .catch((err) => sendFailure(res, state, err, d.log, 'visitor route'));
+      .catch((err) => sendFailure(res, state, err, d.log.child({ sessionId }), 'attachment'));
   });
 
   // Served only to the session's parties: the visitor (?sid=) or the assigned agent / supervisors.

@@ -44,9 +44,10 @@ export function sendJson(res: HttpResponse, state: ResState | null, status: numb
   send(res, state, status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }, JSON.stringify(body));
 }
 
-export function sendError(res: HttpResponse, state: ResState | null, err: GatewayError | GatewayErrorCode) {
+export function sendError(res: HttpResponse, state: ResState | null, err: GatewayError | GatewayErrorCode, headers: Record<string, string> = {}) {
   const e = typeof err === 'string' ? new GatewayError(err) : err;
-  sendJson(res, state, e.status, { code: e.code, message: e.message });
+  const retry: Record<string, string> = e.retryAfterSeconds !== undefined ? { 'retry-after': String(e.retryAfterSeconds) } : {};
+  sendJson(res, state, e.status, { code: e.code, message: e.message }, { ...retry, ...headers });
 }
 
 export { GatewayErrors };

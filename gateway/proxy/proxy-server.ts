@@ -98,6 +98,9 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
     }
   };
 
+  /** A request's logger, carrying its sessionId (made only on the paths that log: failures). */
+  const logOf = (pr: ProxyRequest) => log.child({ sessionId: pr.sessionId });
+
   function fail(res: HttpResponse, state: ResState, code: GatewayErrorCode, pr: ProxyRequest | null, detail?: string, url?: string) {
     const e = GatewayErrors[code];
     deps.metrics?.proxyRequest('error', e.status);
@@ -109,7 +112,7 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
       return;
     }
     const wantsHtml = !pr || (pr.method === 'GET' && /html|\*\/\*/.test(pr.headers.accept ?? 'text/html'));
-    if (pr) log.info({ sessionId: pr.sessionId, code, url, detail }, 'proxy refused or failed');
+    if (pr) logOf(pr).info({ code, url, detail }, 'proxy refused or failed');
     if (!wantsHtml) {
       return send(res, state, e.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, `${code}: ${e.message}${detail ? ' ' + detail : ''}`);
     }
@@ -302,7 +305,7 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
       send(res, state, r.status, r.headers, r.body);
     } catch (err) {
       const e = err instanceof GatewayError ? err : upstreamError(err);
-      if (e.code === 'CB_ERR_INTERNAL' || e.code === 'CB_ERR_UPSTREAM_BAD_RESPONSE') log.warn({ err, url: targetUrl }, 'proxy failure');
+      if (e.code === 'CB_ERR_INTERNAL' || e.code === 'CB_ERR_UPSTREAM_BAD_RESPONSE') logOf(pr).warn({ err, url: targetUrl }, 'proxy failure');
       const base = GatewayErrors[e.code].message;
       const detail = e.message === base ? undefined : e.message.replace(base, '').trim();
       if (!state.aborted) fail(res, state, e.code, pr, detail, targetUrl);
@@ -395,7 +398,7 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
     const body = early !== undefined ? early : method === 'GET' || method === 'HEAD' ? null : requestBodyStream(res, state, deps.maxUploadBytes, headers['content-length']);
     if (!limiter.take(entry.sessionId)) return fail(res, state, 'CB_ERR_RATE_LIMITED', pr);
     handle(res, state, pr, body).catch((err) => {
-      log.error({ err }, 'proxy handler crashed');
+      logOf(pr).error({ err }, 'proxy handler crashed');
       if (!state.aborted) fail(res, state, 'CB_ERR_INTERNAL', pr);
     });
   }

@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import type { TemplatedApp, WebSocket as UwsSocket } from '../uws.ts';
 import { checkTarget, type TargetPolicy } from './target-policy.ts';
 import { guardedLookup } from './guarded-lookup.ts';
+import { GatewayErrors, type GatewayErrorCode } from '../errors.ts';
+import { statusLine } from '../http/respond.ts';
 import type { OriginRegistry, ProxyOriginEntry } from './origin-registry.ts';
 import type { CookieJars } from './cookie-jars.ts';
 
@@ -24,6 +26,8 @@ export interface WsProxyDeps {
   policy: TargetPolicy;
   log: Logger;
   sessionLive: (sessionId: string) => boolean;
+  /** Resolver for targets that are not operator-allowed (tests inject one); default the guarded dns.lookup. */
+  lookup?: typeof guardedLookup;
 }
 
 const MAX_BUFFERED = 4 * 1024 * 1024;
@@ -55,13 +59,17 @@ export function attachWsProxy(app: TemplatedApp, d: WsProxyDeps): void {
       res.onAborted(() => {
         aborted = true;
       });
-      const refuse = (status: string, why: string) => {
-        if (!aborted) res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain').end(why));
+      // Refusals answer like every other entry point: the catalogue's status and a JSON {code, message}.
+      const refuse = (code: GatewayErrorCode, detail?: string) => {
+        if (aborted) return;
+        aborted = true; // answered: the response must not be touched again
+        const body = JSON.stringify({ code, message: detail ? `${GatewayErrors[code].message} ${detail}` : GatewayErrors[code].message });
+        res.cork(() => res.writeStatus(statusLine(GatewayErrors[code].status)).writeHeader('content-type', 'application/json; charset=utf-8').end(body));
       };
       const go = (entry: ProxyOriginEntry | null) => {
         if (aborted) return;
         const target = entry ? upstreamUrl(entry.origin, path, query) : null;
-        if (!entry || !target || !d.sessionLive(entry.sessionId)) return refuse('404 Not Found', 'CB_ERR_PROXY_TOKEN');
+        if (!entry || !target || !d.sessionLive(entry.sessionId)) return refuse('CB_ERR_PROXY_TOKEN');
         void open(entry, target);
       };
       // A token another instance minted (cluster mode) is looked up; a known one goes on at once.
@@ -69,16 +77,17 @@ export function attachWsProxy(app: TemplatedApp, d: WsProxyDeps): void {
       if (known) return go(known);
       d.registry().resolveHost(host).then(go, () => go(null));
       async function open(entry: ProxyOriginEntry, target: string) {
+        const log = d.log.child({ sessionId: entry.sessionId });
         let httpEquivalent: string;
         try {
           const u = new URL(target);
-          if (u.protocol !== 'ws:' && u.protocol !== 'wss:') return refuse('400 Bad Request', 'CB_ERR_URL_INVALID');
+          if (u.protocol !== 'ws:' && u.protocol !== 'wss:') return refuse('CB_ERR_URL_INVALID');
           httpEquivalent = target.replace(/^ws/, 'http');
         } catch {
-          return refuse('400 Bad Request', 'CB_ERR_URL_INVALID');
+          return refuse('CB_ERR_URL_INVALID');
         }
         const check = checkTarget(httpEquivalent, d.policy);
-        if (!check.ok) return refuse('403 Forbidden', `${check.code}: ${check.reason}`);
+        if (!check.ok) return refuse(check.code, `(${check.reason})`);
         const headers: Record<string, string> = { 'user-agent': ua };
         const cookie = await d.jars.cookieHeader(entry.sessionId, httpEquivalent);
         if (cookie) headers.cookie = cookie;
@@ -87,7 +96,7 @@ export function attachWsProxy(app: TemplatedApp, d: WsProxyDeps): void {
         const up = new WebSocket(target, protocols ? protocols.split(',').map((p) => p.trim()) : [], {
           headers,
           origin: realOrigin ?? entry.origin,
-          lookup: check.trusted ? undefined : (guardedLookup as never),
+          lookup: check.trusted ? undefined : ((d.lookup ?? guardedLookup) as never),
           handshakeTimeout: 10_000,
           perMessageDeflate: false,
         });
@@ -103,9 +112,13 @@ export function attachWsProxy(app: TemplatedApp, d: WsProxyDeps): void {
             up.resume();
           });
         });
-        up.once('error', (err) => {
-          d.log.info({ sessionId: entry.sessionId, target, err: err.message }, 'proxied websocket failed');
-          if (up.readyState !== WebSocket.OPEN) refuse('502 Bad Gateway', `CB_ERR_UPSTREAM_UNREACHABLE: ${err.message}`);
+        up.once('error', (err: NodeJS.ErrnoException) => {
+          log.info({ target, err: err.message }, 'proxied websocket failed');
+          if (up.readyState === WebSocket.OPEN) return;
+          // The guarded lookup refuses a name that resolves to a private address: that is a refused
+          // target (403), as on every other entry point, not an unreachable one.
+          if (err.code === 'CB_ERR_TARGET_REFUSED') refuse('CB_ERR_TARGET_REFUSED', `(${err.message})`);
+          else refuse('CB_ERR_UPSTREAM_UNREACHABLE', `(${err.code ?? err.message})`);
         });
       }
     },

@@ -16,7 +16,10 @@ export { freePort };
 export async function startTestGateway(overrides: Partial<Config> = {}, opts: { demo?: boolean } = {}): Promise<TestGateway> {
   const demoPort = opts.demo ? await freePort() : 0;
   const demoOrigins = opts.demo ? [`http://localhost:${demoPort}`, `http://127.0.0.1:${demoPort}`] : [];
-  const base = loadConfig({}, { port: 0, proxyPort: 0, databasePath: ':memory:', logLevel: 'silent', ...overrides });
+  // Tests start many sessions from one loopback address: the per-address visitor limit is off unless
+  // a test sets it (test/integration/login-throttle.test.ts does). The health worker's port is off
+  // unless a test gives one (test/integration/health-under-load.test.ts).
+  const base = loadConfig({}, { port: 0, proxyPort: 0, healthPort: 0, databasePath: ':memory:', logLevel: 'silent', visitorRequestsPerMinute: 0, ...overrides });
   const config = { ...base, allowedTargets: [...base.allowedTargets, ...demoOrigins] };
   const gw = await createGateway(config, { log: createLogger(process.env.TEST_LOG ?? 'silent') });
   let demo: { url: string; close(): Promise<void> } | null = null;

@@ -21,7 +21,7 @@ describe('listening', () => {
   it('one process refuses a port another gateway holds', async () => {
     const [port, p1, p2] = [await freePort(), await freePort(), await freePort()];
     open.push(await startTestGateway({ port, proxyPort: p1 }));
-    await expect(startTestGateway({ port, proxyPort: p2 })).rejects.toThrow(/CB_ERR_LISTEN/);
+    await expect(startTestGateway({ port, proxyPort: p2 })).rejects.toMatchObject({ code: 'CB_ERR_LISTEN', message: expect.stringContaining(`:${port}`) });
   });
 
   it('cluster instances share PORT and PROXY_PORT; connections reach both', async () => {

@@ -9,6 +9,9 @@
 // Posted after `ready`, because the embedding window clears problems when a page reports ready.
 import { config, post, realUrl, safe } from './env.ts';
 import { refusesProxySignIn } from './sign-in-hosts.ts';
+import { PageProblems, type PageProblemCode } from '../../../protocol/errors.ts';
+
+const problem = (code: PageProblemCode) => ({ cb: 1 as const, type: 'problem' as const, code, message: PageProblems[code], url: realUrl() });
 
 const BLANK_AFTER_LOAD_MS = 4000;
 
@@ -35,13 +38,7 @@ export function looksBlank(doc: Document = document): boolean {
 
 function signInProblem(): void {
   if (!refusesProxySignIn(config().realOrigin)) return;
-  post({
-    cb: 1,
-    type: 'problem',
-    code: 'CB_ERR_SIGNIN_REFUSES_PROXY',
-    message: 'This sign-in page does not work in co-browsing. Open it directly, sign in, then come back.',
-    url: realUrl(),
-  });
+  post(problem('CB_ERR_SIGNIN_REFUSES_PROXY'));
 }
 
 /** Call after installNav, so the sign-in notice follows the `ready` it would otherwise be cleared by. */
@@ -52,13 +49,7 @@ export function installProblemChecks(): void {
   window.addEventListener('pageshow', safe((ev: PageTransitionEvent) => ev.persisted && signInProblem()));
   const check = safe(() => {
     if (!looksBlank()) return;
-    post({
-      cb: 1,
-      type: 'problem',
-      code: 'CB_ERR_PAGE_BLANK',
-      message: 'This page did not render in co-browsing; it may refuse proxies. Open it directly.',
-      url: realUrl(),
-    });
+    post(problem('CB_ERR_PAGE_BLANK'));
   });
   const arm = () => setTimeout(check, BLANK_AFTER_LOAD_MS);
   if (document.readyState === 'complete') arm();

@@ -121,7 +121,7 @@ export class Hub {
    * is committed (at once with one process): answering the visitor only then makes queue order the
    * order in which visitors were answered, whichever instance each one reached.
    */
-  startSession(input: { siteId: string; entryUrl: string; department: string | null; userAgent: string | null; priority?: number }): SessionRecord & { queued?: Promise<void> } {
+  startSession(input: { siteId: string; entryUrl: string; department: string | null; userAgent: string | null; language?: string | null; priority?: number }): SessionRecord & { queued?: Promise<void> } {
     const now = this.#d.clock();
     const rec: SessionRecord = {
       id: newId(),
@@ -130,6 +130,7 @@ export class Hub {
       priority: input.priority ?? 0,
       entryUrl: input.entryUrl,
       userAgent: input.userAgent,
+      language: input.language ?? null,
       state: 'queued',
       agentId: null,
       url: checkTarget(input.entryUrl, this.#d.policy).ok ? new URL(input.entryUrl).href : null,
@@ -216,6 +217,7 @@ export class Hub {
       proxyUrl: s.url && s.state !== 'ended' ? this.#d.registry.proxyUrl(s.id, s.url) : null,
       agent: agent ? { id: agent.id, name: agent.name } : null,
       userAgent: s.userAgent ?? undefined,
+      language: s.language ?? undefined,
       createdAt: s.createdAt,
       acceptedAt: s.acceptedAt,
       lastSeq: s.lastSeq,

@@ -296,7 +296,7 @@ export class ChatPanel {
     row.className = `cb-row cb-from-${e.from}${e.pending ? ' cb-pending' : ''}`;
     row.dataset.from = e.from;
     const who = e.from === 'visitor' ? t('chat.you') : e.from === 'agent' ? e.name || this.#agentName : '';
-    const msg = e.attachment ? this.#attachmentBubble(e) : h('div', { class: 'cb-bubble', 'data-testid': 'chat-message', 'data-from': e.from }, e.text);
+    const msg = e.attachment ? this.#attachmentBubble(e) : h('div', { class: 'cb-bubble', 'data-testid': 'chat-message', 'data-from': e.from, dir: 'auto' }, e.text);
     if (e.seq !== null) msg.dataset.seq = String(e.seq);
     const when = e.ts ? h('time', { class: 'cb-time', datetime: new Date(e.ts).toISOString() }, i18n().time(e.ts)) : null;
     const parts: Node[] = [];

@@ -151,4 +151,43 @@ describe('accessibility of every view (axe-core, WCAG 2.1 AA)', () => {
       }
     }
   });
+
+  it('console login throttled (429 CB_ERR_LOGIN_THROTTLED, Retry-After): announced, localized wait, form disabled until then', async () => {
+    // Issue 14's gateway answer, served here by the browser (that throttling lives on the harden branch);
+    // after the wait the real gateway signs the agent in.
+    const ctx = await browser.newContext({ locale: 'de-DE' });
+    const page = await ctx.newPage();
+    try {
+      let refused = 0;
+      await page.route('**/api/login', (route) => {
+        if (refused++ > 0) return route.fallback();
+        return route.fulfill({
+          status: 429,
+          headers: { 'retry-after': '3', 'content-type': 'application/json' },
+          body: JSON.stringify({ code: 'CB_ERR_LOGIN_THROTTLED', message: 'Too many sign-in attempts. Wait and try again.' }),
+        });
+      });
+      await page.goto(`${t.gw.url}/agent/`);
+      await page.fill('[data-testid="login-email"]', 'ada@demo.test');
+      await page.fill('[data-testid="login-password"]', 'ada-pass-123');
+      await page.press('[data-testid="login-password"]', 'Enter');
+      const wait = page.locator('[data-testid="login-throttled"]');
+      await wait.waitFor();
+      expect(await wait.textContent()).toMatch(/^Zu viele Versuche, erneut versuchen in [1-3] s$/);
+      await expect.poll(() => page.locator('[data-testid="login-announcer"]').textContent()).toMatch(/Zu viele Versuche, erneut versuchen in [1-3] s/);
+      expect(await page.locator('[data-testid="login-announcer"]').getAttribute('role')).toBe('status');
+      for (const id of ['login-email', 'login-password', 'login-submit']) expect(await page.locator(`[data-testid="${id}"]`).isDisabled(), id).toBe(true);
+      await clean(page, 'console login throttled');
+      // The countdown ends: the form is usable again and says so.
+      await wait.waitFor({ state: 'detached', timeout: 6000 });
+      expect(await page.locator('[data-testid="login-announcer"]').textContent()).toBe('Sie können es jetzt erneut versuchen.');
+      expect(await page.locator('[data-testid="login-submit"]').isDisabled()).toBe(false);
+      await page.fill('[data-testid="login-password"]', 'ada-pass-123');
+      await page.press('[data-testid="login-password"]', 'Enter');
+      await page.locator('[data-testid="queue-list"]').waitFor();
+      expect(await page.locator('[data-testid="nav-conversations"]').textContent()).toContain('Gespräche');
+    } finally {
+      await ctx.close();
+    }
+  });
 });

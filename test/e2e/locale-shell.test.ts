@@ -133,4 +133,32 @@ describe('the shell in the visitor language', () => {
       await ctx.close();
     }
   });
+
+  it('the embed snippet carries data-lang, data-accent and data-t-<key> into the link', async () => {
+    const ctx = await browser.newContext({ locale: 'de-DE' });
+    try {
+      const page = await ctx.newPage();
+      await page.goto(`${de.demoUrl}/products`);
+      await page.setContent(
+        `<!doctype html><html><body><h1>Shop</h1><script src="${de.gw.url}/embed.js" data-site="demo" data-lang="es" data-accent="#a30" data-t-queue.title="¡Ya casi estamos!" data-t-evil="x"></script></body></html>`,
+      );
+      const link = page.locator('[data-testid="talk-to-agent-embed"]');
+      await link.waitFor();
+      const href = new URL((await link.getAttribute('href'))!);
+      expect(href.searchParams.get('lang')).toBe('es');
+      expect(href.searchParams.get('accent')).toBe('#aa3300');
+      expect(href.searchParams.get('t.queue.title')).toBe('¡Ya casi estamos!');
+      expect(href.searchParams.has('t.evil')).toBe(true); // forwarded, but the shell ignores unknown keys
+      // The button itself takes the accent, with readable text.
+      expect(await link.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(170, 51, 0)');
+      await link.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/v\/[A-Za-z0-9_-]{22}\?/);
+      await page.locator('#cb-queue-title').getByText('¡Ya casi estamos!').waitFor();
+      expect(await page.getAttribute('html', 'lang')).toBe('es');
+      expect(await page.locator('[data-testid="chat-send"]').textContent()).toBe('Enviar');
+    } finally {
+      await ctx.close();
+    }
+  });
 });

@@ -137,3 +137,26 @@ describe('dates and times', () => {
     expect(tr('de').time(ts)).not.toBe(tr('en').time(ts));
   });
 });
+
+describe("the gateway's system messages", () => {
+  it('are recognised in the wording the hub writes, and shown in the visitor language', async () => {
+    const { readFileSync } = await import('node:fs');
+    const hub = readFileSync(new URL('../../../gateway/channel/hub.ts', import.meta.url), 'utf8');
+    const { SYSTEM_TEXTS, localizeSystemText } = await import('../../../visitor-shell/src/shell/system-texts.ts');
+    const { useTranslator } = await import('../../../visitor-shell/src/i18n/current.ts');
+    // Each sentence (without its name) is still in the hub's source: a reworded gateway message is caught here.
+    for (const { re } of SYSTEM_TEXTS) {
+      const literal = re.source.replace(/^\^|\$$/g, '').replace(/\(\?<name>[^)]*\)/, '').replace(/\\\./g, '.').trim();
+      expect(hub, literal).toContain(literal);
+    }
+    try {
+      useTranslator(tr('de'));
+      expect(localizeSystemText('Dana joined the chat.')).toBe('Dana ist dem Chat beigetreten.');
+      expect(localizeSystemText('Waiting for an agent…')).toBe('Warten auf einen Mitarbeiter…');
+      expect(localizeSystemText('Chat ended by the agent.')).toBe('Chat ended by the agent.'); // unknown: as written
+    } finally {
+      useTranslator(tr('en'));
+    }
+    expect(localizeSystemText('Dana joined the chat.')).toBe('Dana joined the chat.');
+  });
+});

@@ -114,4 +114,13 @@ export const ar: Catalogue = {
   'offline.errMessageLong': 'رسالتك طويلة جدًا (٤٠٠٠ حرف على الأكثر).',
   'offline.failed': 'تعذّر إرسال رسالتك. يُرجى المحاولة مرة أخرى.',
   'offline.network': 'تعذّر إرسال رسالتك: تحقق من اتصالك وحاول مرة أخرى.',
+
+  // The gateway's system messages (shell/system-texts.ts recognises their English wording).
+  'sys.waiting': 'في انتظار موظف…',
+  'sys.joined': 'انضم {name} إلى المحادثة.',
+  'sys.agentLost': 'فقد {name} الاتصال. في انتظار عودته…',
+  'sys.requeued': 'انقطع اتصال الموظف. أنت الأول في الدور للموظف التالي.',
+  'sys.transferred': 'يجري تحويلك إلى قسم آخر.',
+  'sys.noAgents': 'لا يوجد موظف متصل الآن. يمكنك البقاء في قائمة الانتظار، أو إنهاء المحادثة ومراسلتنا.',
+  'sys.waitLong': 'يستغرق الأمر وقتًا أطول من المعتاد. يمكنك مواصلة الانتظار، أو إنهاء المحادثة ومراسلتنا.',
 };

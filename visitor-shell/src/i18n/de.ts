@@ -113,4 +113,13 @@ export const de: Catalogue = {
   'offline.errMessageLong': 'Ihre Nachricht ist zu lang (höchstens 4000 Zeichen).',
   'offline.failed': 'Ihre Nachricht konnte nicht gesendet werden. Bitte versuchen Sie es erneut.',
   'offline.network': 'Ihre Nachricht konnte nicht gesendet werden: Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
+
+  // The gateway's system messages (shell/system-texts.ts recognises their English wording).
+  'sys.waiting': 'Warten auf einen Mitarbeiter…',
+  'sys.joined': '{name} ist dem Chat beigetreten.',
+  'sys.agentLost': '{name} hat die Verbindung verloren. Wir warten, bis er oder sie zurück ist…',
+  'sys.requeued': 'Die Verbindung zum Mitarbeiter wurde getrennt. Sie sind als Erste(r) für den nächsten Mitarbeiter an der Reihe.',
+  'sys.transferred': 'Sie werden an eine andere Abteilung weitergeleitet.',
+  'sys.noAgents': 'Gerade ist kein Mitarbeiter online. Sie können in der Warteschlange bleiben oder den Chat beenden und uns schreiben.',
+  'sys.waitLong': 'Es dauert länger als üblich. Sie können weiter warten oder den Chat beenden und uns schreiben.',
 };

@@ -114,6 +114,15 @@ export const en = {
   'offline.errMessageLong': 'Your message is too long (4000 characters at most).',
   'offline.failed': 'Your message could not be sent. Please try again.',
   'offline.network': 'Your message could not be sent: check your connection and try again.',
+
+  // The gateway's system messages (shell/system-texts.ts recognises their English wording).
+  'sys.waiting': 'Waiting for an agent…',
+  'sys.joined': '{name} joined the chat.',
+  'sys.agentLost': '{name} lost their connection. Waiting for them to come back…',
+  'sys.requeued': 'The agent was disconnected. You are first in line for the next agent.',
+  'sys.transferred': 'You are being transferred to another department.',
+  'sys.noAgents': 'No agent is online right now. You can stay in the queue, or end the chat and write to us.',
+  'sys.waitLong': 'This is taking longer than usual. You can keep waiting, or end the chat and write to us.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -113,4 +113,13 @@ export const es: Catalogue = {
   'offline.errMessageLong': 'Su mensaje es demasiado largo (4000 caracteres como máximo).',
   'offline.failed': 'No se pudo enviar su mensaje. Inténtelo de nuevo.',
   'offline.network': 'No se pudo enviar su mensaje: compruebe su conexión e inténtelo de nuevo.',
+
+  // The gateway's system messages (shell/system-texts.ts recognises their English wording).
+  'sys.waiting': 'Esperando a un agente…',
+  'sys.joined': '{name} se ha unido al chat.',
+  'sys.agentLost': '{name} ha perdido la conexión. Esperando a que vuelva…',
+  'sys.requeued': 'El agente se ha desconectado. Es el primero para el próximo agente.',
+  'sys.transferred': 'Le estamos transfiriendo a otro departamento.',
+  'sys.noAgents': 'Ahora mismo no hay ningún agente conectado. Puede seguir en la cola, o finalizar el chat y escribirnos.',
+  'sys.waitLong': 'Está tardando más de lo habitual. Puede seguir esperando, o finalizar el chat y escribirnos.',
 };

@@ -113,4 +113,13 @@ export const fr: Catalogue = {
   'offline.errMessageLong': 'Votre message est trop long (4000 caractères au maximum).',
   'offline.failed': 'Votre message n’a pas pu être envoyé. Veuillez réessayer.',
   'offline.network': 'Votre message n’a pas pu être envoyé : vérifiez votre connexion et réessayez.',
+
+  // The gateway's system messages (shell/system-texts.ts recognises their English wording).
+  'sys.waiting': 'En attente d’un conseiller…',
+  'sys.joined': '{name} a rejoint la discussion.',
+  'sys.agentLost': '{name} a perdu la connexion. En attente de son retour…',
+  'sys.requeued': 'Le conseiller a été déconnecté. Vous êtes le premier pour le prochain conseiller.',
+  'sys.transferred': 'Vous êtes transféré vers un autre service.',
+  'sys.noAgents': 'Aucun conseiller n’est en ligne pour le moment. Vous pouvez rester dans la file, ou terminer la discussion et nous écrire.',
+  'sys.waitLong': 'L’attente est plus longue que d’habitude. Vous pouvez continuer d’attendre, ou terminer la discussion et nous écrire.',
 };

@@ -8,6 +8,7 @@ import { ATTACHMENT_ACCEPT, formatBytes } from './api.ts';
 import { ChatModel, type ChatChange, type ChatEntry } from './chat-model.ts';
 import { h, show } from './dom.ts';
 import { i18n, t } from '../i18n/current.ts';
+import { localizeSystemText } from './system-texts.ts';
 
 export interface ChatPanelOptions {
   onSend: (text: string) => void;
@@ -254,7 +255,7 @@ export class ChatPanel {
     if (change && ev.from === 'agent') this.#scheduleRead();
     if (change?.kind === 'insert' && ev.from !== 'visitor' && ev.ts >= this.#liveSince) {
       const e = change.entry;
-      this.#o.announce(ev.from === 'agent' ? t('chat.newMessage', { name: e.name || this.#agentName, text: e.text }) : e.text);
+      this.#o.announce(ev.from === 'agent' ? t('chat.newMessage', { name: e.name || this.#agentName, text: e.text }) : localizeSystemText(e.text));
     }
     if (change && ev.from === 'visitor' && this.#peerReadSeq > 0) this.#renderSeen();
   }
@@ -296,7 +297,7 @@ export class ChatPanel {
     row.className = `cb-row cb-from-${e.from}${e.pending ? ' cb-pending' : ''}`;
     row.dataset.from = e.from;
     const who = e.from === 'visitor' ? t('chat.you') : e.from === 'agent' ? e.name || this.#agentName : '';
-    const msg = e.attachment ? this.#attachmentBubble(e) : h('div', { class: 'cb-bubble', 'data-testid': 'chat-message', 'data-from': e.from, dir: 'auto' }, e.text);
+    const msg = e.attachment ? this.#attachmentBubble(e) : h('div', { class: 'cb-bubble', 'data-testid': 'chat-message', 'data-from': e.from, dir: 'auto' }, e.from === 'system' ? localizeSystemText(e.text) : e.text);
     if (e.seq !== null) msg.dataset.seq = String(e.seq);
     const when = e.ts ? h('time', { class: 'cb-time', datetime: new Date(e.ts).toISOString() }, i18n().time(e.ts)) : null;
     const parts: Node[] = [];

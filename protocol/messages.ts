@@ -149,6 +149,8 @@ export const SessionInfo = v.object({
   proxyUrl: v.nullable(v.string()),
   agent: v.nullable(AgentInfo),
   userAgent: v.optional(v.string()),
+  /** The visitor's language, BCP 47 (e.g. 'de-DE'). */
+  language: v.optional(v.pipe(v.string(), v.maxLength(35))),
   createdAt: v.number(),
   acceptedAt: v.optional(v.nullable(v.number())),
   lastSeq: Seq,

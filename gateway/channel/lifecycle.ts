@@ -11,6 +11,8 @@ export interface StartInput {
   entryUrl: string;
   department: string | null;
   userAgent: string | null;
+  /** The visitor's language (BCP 47), shown to the agent. */
+  language?: string | null;
   priority?: number;
 }
 
@@ -37,6 +39,7 @@ export class Lifecycle {
       priority: input.priority ?? 0,
       entryUrl: input.entryUrl,
       userAgent: input.userAgent,
+      language: input.language ?? null,
       state: 'queued',
       agentId: null,
       url: checkTarget(input.entryUrl, d.policy).ok ? new URL(input.entryUrl).href : null,

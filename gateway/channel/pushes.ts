@@ -38,6 +38,7 @@ export class Pushes {
       // A record still loading (a networked store) shows as "An agent" this once.
       agent: s.agentId ? { id: s.agentId, name: agent?.name ?? 'An agent' } : null,
       userAgent: s.userAgent ?? undefined,
+      language: s.language ?? undefined,
       createdAt: s.createdAt,
       acceptedAt: s.acceptedAt,
       lastSeq: s.lastSeq,

@@ -4,6 +4,8 @@
 import type { TemplatedApp, HttpRequest } from '../uws.ts';
 import type { Logger } from 'pino';
 import { renderShellPage } from '../../visitor-shell/src/shell-page.ts';
+import { CUSTOM_PARAM } from '../../visitor-shell/src/i18n/customize.ts';
+import { canonicalTag, parseAcceptLanguage } from '../../visitor-shell/src/i18n/negotiate.ts';
 import { GatewayError, GatewayErrors } from '../errors.ts';
 import { authCookieFrom, publicAgent, type AgentAuth } from '../auth/agent-auth.ts';
 import type { Hub } from '../channel/hub.ts';
@@ -46,6 +48,18 @@ function simplePage(title: string, message: string): string {
 </head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></main></body></html>`;
 }
 
+/**
+ * The site owner's shell customisation (lang, accent, t.<key>) carried from the hyperlink to the
+ * shell's URL, which validates each value (visitor-shell/src/i18n/customize.ts). Only those names,
+ * at most 8 KiB: the rest of the link (site, url, department) stays on the server.
+ */
+function shellQuery(q: URLSearchParams): string {
+  const out = new URLSearchParams();
+  for (const [k, v] of q) if (CUSTOM_PARAM.test(k)) out.append(k, v);
+  const s = out.toString();
+  return s && s.length <= 8192 ? `?${s}` : '';
+}
+
 export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
   const sameOrigin = (origin: string) => origin === d.publicOrigin;
 
@@ -59,6 +73,7 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
     const department = q.get('department') || null;
     const ua = req.getHeader('user-agent') || null;
     const address = d.throttles.addressOf(res, req);
+    const acceptLanguageHeader = req.getHeader('accept-language');
     let entryOk = false;
     try {
       entryOk = /^https?:$/.test(new URL(url).protocol);
@@ -73,8 +88,10 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
       return send(res, state, 503, { ...PAGE_HEADERS, 'retry-after': '5', 'x-cb-error': 'CB_ERR_NOT_READY' }, simplePage('Chat is briefly unavailable', `${GatewayErrors.CB_ERR_NOT_READY.message} (CB_ERR_NOT_READY)`));
     }
     const start = () => {
-      const s = d.hub.startSession({ siteId, entryUrl: url, department, userAgent: ua });
-      const headers = { location: `/v/${s.id}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+      // The visitor's language for the agent: the link's `lang`, else the browser's first choice.
+      const language = canonicalTag(q.get('lang')) ?? parseAcceptLanguage(acceptLanguageHeader)[0] ?? null;
+      const s = d.hub.startSession({ siteId, entryUrl: url, department, userAgent: ua, language });
+      const headers = { location: `/v/${s.id}${shellQuery(q)}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
       if (!s.queued) return send(res, state, 303, headers);
       // A cluster commits the join through Redis: answer once the visitor is really in the queue.
       void s.queued.then(() => send(res, state, 303, headers));
@@ -93,6 +110,8 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
 
   app.get('/v/:sid', (res, req) => {
     const sid = req.getParameter(0) ?? '';
+    const lang = new URLSearchParams(req.getQuery() ?? '').get('lang');
+    const acceptLanguage = req.getHeader('accept-language') || null;
     const page = (s: SessionRecord | null, state: ResState | null) => {
       if (!s) return send(res, state, 404, PAGE_HEADERS, simplePage('This chat link is not valid', 'Start a new chat from the website.'));
       const wsUrl = `${d.publicOrigin.replace(/^http/, 'ws')}/ws/visitor?sid=${encodeURIComponent(sid)}`;
@@ -101,7 +120,7 @@ export function registerApiRoutes(app: TemplatedApp, d: ApiDeps): void {
         state,
         200,
         PAGE_HEADERS,
-        renderShellPage({ sessionId: sid, wsUrl, assetBase: '/assets', proxyOriginSuffix: d.proxyOriginSuffix, siteId: s.siteId, entryUrl: s.entryUrl }),
+        renderShellPage({ sessionId: sid, wsUrl, assetBase: '/assets', proxyOriginSuffix: d.proxyOriginSuffix, siteId: s.siteId, entryUrl: s.entryUrl, lang, acceptLanguage }),
       );
     };
     const s = d.hub.session(sid);

@@ -137,4 +137,9 @@ END
 $$;
 `,
   },
+  {
+    version: 2,
+    name: 'the visitor language of a session',
+    sql: `ALTER TABLE sessions ADD COLUMN language TEXT;`,
+  },
 ];

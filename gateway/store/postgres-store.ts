@@ -56,6 +56,7 @@ const sessionFromRow = (r: Row): SessionRecord => ({
   priority: r.priority as number,
   entryUrl: r.entry_url as string,
   userAgent: (r.user_agent as string | null) ?? null,
+  language: (r.language as string | null) ?? null,
   state: r.state as SessionRecord['state'],
   agentId: (r.agent_id as string | null) ?? null,
   url: (r.url as string | null) ?? null,
@@ -98,6 +99,7 @@ const SESSION_COLS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
   priority: 'priority',
   entryUrl: 'entry_url',
   userAgent: 'user_agent',
+  language: 'language',
   state: 'state',
   agentId: 'agent_id',
   url: 'url',
@@ -306,9 +308,9 @@ export async function openPostgresStore(o: PostgresStoreOptions): Promise<StoreP
     async createSession(s) {
       await query(
         `INSERT INTO sessions (id, site_id, department, priority, entry_url, user_agent, state, agent_id, url, created_at,
-           accepted_at, ended_at, ended_by, end_reason, rating, last_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-        [s.id, s.siteId, s.department, s.priority, s.entryUrl, s.userAgent, s.state, s.agentId, s.url, s.createdAt, s.acceptedAt, s.endedAt, s.endedBy, s.endReason, s.rating, s.lastSeq],
+           accepted_at, ended_at, ended_by, end_reason, rating, last_seq, language)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+        [s.id, s.siteId, s.department, s.priority, s.entryUrl, s.userAgent, s.state, s.agentId, s.url, s.createdAt, s.acceptedAt, s.endedAt, s.endedBy, s.endReason, s.rating, s.lastSeq, s.language ?? null],
         'createSession',
       );
     },

@@ -92,4 +92,5 @@ CREATE TABLE IF NOT EXISTS kv (
 /** Columns added after version 1, for stores created by an older gateway. */
 export const MIGRATIONS: { table: string; column: string; ddl: string }[] = [
   { table: 'events', column: 'attachment', ddl: 'ALTER TABLE events ADD COLUMN attachment TEXT' },
+  { table: 'sessions', column: 'language', ddl: 'ALTER TABLE sessions ADD COLUMN language TEXT' },
 ];

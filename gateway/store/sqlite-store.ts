@@ -29,6 +29,7 @@ const sessionFromRow = (r: Row): SessionRecord => ({
   priority: r.priority as number,
   entryUrl: r.entry_url as string,
   userAgent: (r.user_agent as string | null) ?? null,
+  language: (r.language as string | null) ?? null,
   state: r.state as SessionRecord['state'],
   agentId: (r.agent_id as string | null) ?? null,
   url: (r.url as string | null) ?? null,
@@ -63,6 +64,7 @@ const SESSION_COLS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
   priority: 'priority',
   entryUrl: 'entry_url',
   userAgent: 'user_agent',
+  language: 'language',
   state: 'state',
   agentId: 'agent_id',
   url: 'url',
@@ -105,9 +107,9 @@ export function openSqliteStore(path: string): Store & StorePorts {
     ),
     deleteToken: db.prepare('DELETE FROM auth_tokens WHERE token_hash = ?'),
     insertSession: db.prepare(
-      `INSERT INTO sessions (id, site_id, department, priority, entry_url, user_agent, state, agent_id, url, created_at,
+      `INSERT INTO sessions (id, site_id, department, priority, entry_url, user_agent, language, state, agent_id, url, created_at,
          accepted_at, ended_at, ended_by, end_reason, rating, last_seq)
-       VALUES (@id, @siteId, @department, @priority, @entryUrl, @userAgent, @state, @agentId, @url, @createdAt,
+       VALUES (@id, @siteId, @department, @priority, @entryUrl, @userAgent, @language, @state, @agentId, @url, @createdAt,
          @acceptedAt, @endedAt, @endedBy, @endReason, @rating, @lastSeq)`,
     ),
     session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
@@ -197,7 +199,7 @@ export function openSqliteStore(path: string): Store & StorePorts {
       return r ? { agent: agentFromRow(r), expiresAt: r.token_expires_at as number } : null;
     },
     deleteAuthToken: (h) => void q.deleteToken.run(h),
-    createSession: (s) => void q.insertSession.run(s),
+    createSession: (s) => void q.insertSession.run({ ...s, language: s.language ?? null }),
     session: (id) => {
       const r = q.session.get(id) as Row | undefined;
       return r ? sessionFromRow(r) : null;

@@ -23,6 +23,8 @@ export interface SessionRecord {
   priority: number;
   entryUrl: string;
   userAgent: string | null;
+  /** The visitor's language (BCP 47, from the hyperlink's `lang` or Accept-Language), shown to the agent. */
+  language?: string | null;
   state: SessionState;
   agentId: string | null;
   url: string | null;

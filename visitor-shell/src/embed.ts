@@ -1,7 +1,11 @@
 // The site-owner snippet: <script src="https://GATEWAY/embed.js" data-site="SITE" async></script>
 // Renders a fixed "Talk to a live agent" button linking to GATEWAY/start?site=…&url=<this page>.
-// Optional: data-department, data-label. The link's url is refreshed on interaction so SPA routes
-// are right. Nothing else: no cookies, no requests, no globals besides a double-load guard.
+// Optional: data-department, data-label, and the shell's customisation carried in the link:
+// data-lang (e.g. "de"), data-accent ("#0f7b5f") and data-t-<key> (any shell string, README
+// "Customising the visitor shell"); the shell validates them. The link's url is refreshed on
+// interaction so SPA routes are right. Nothing else: no cookies, no requests, no globals besides a double-load guard.
+import { CUSTOM_PARAM, accentPalette, parseAccent } from './i18n/customize.ts';
+
 (() => {
   try {
     const w = window as Window & { __cbEmbed?: boolean; __cbFrame?: unknown };
@@ -19,13 +23,24 @@
     const gateway = new URL(script.src, location.href).origin;
     const department = script.getAttribute('data-department');
     const label = script.getAttribute('data-label') || 'Talk to a live agent';
+    const custom = new URLSearchParams();
+    const lang = script.getAttribute('data-lang');
+    if (lang) custom.set('lang', lang);
+    const accent = parseAccent(script.getAttribute('data-accent'));
+    if (accent) custom.set('accent', accent);
+    for (const attr of Array.from(script.attributes)) {
+      if (attr.name.startsWith('data-t-') && CUSTOM_PARAM.test(`t.${attr.name.slice(7)}`)) custom.set(`t.${attr.name.slice(7)}`, attr.value);
+    }
+    const extra = custom.toString();
 
     const a = document.createElement('a');
     a.setAttribute('data-testid', 'talk-to-agent-embed');
     a.setAttribute('aria-label', label);
+    if (lang) a.setAttribute('lang', lang);
     const update = () => {
       let href = `${gateway}/start?site=${encodeURIComponent(site)}`;
       if (department) href += `&department=${encodeURIComponent(department)}`;
+      if (extra) href += `&${extra}`;
       a.href = `${href}&url=${encodeURIComponent(location.href)}`;
     };
     update();
@@ -49,8 +64,8 @@
       gap: '10px',
       padding: '12px 18px',
       'border-radius': '999px',
-      background: '#0f7b5f',
-      color: '#fff',
+      background: accent ?? '#0f7b5f',
+      color: accent ? accentPalette(accent).ink : '#fff',
       font: '600 15px/1.2 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif',
       'text-decoration': 'none',
       'box-shadow': '0 8px 24px rgba(0,0,0,.22)',

@@ -17,11 +17,16 @@ import { OfflineForm } from './shell/offline-form.ts';
 import { makeProxyOriginCheck, resolveWsUrl } from './shell/origin.ts';
 import { QueueBanner } from './shell/queue-banner.ts';
 import { ViewportReporter } from './shell/viewport.ts';
+import { Announcer } from './shell/announcer.ts';
+import { applyLocale } from './shell/locale.ts';
+import { t } from './i18n/current.ts';
 
 const FRAME_SANDBOX = 'allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads';
 
 function start(): void {
   const cfg = readClientConfig(document);
+  // Before any widget is built: every string comes from the chosen catalogue.
+  applyLocale(document, cfg);
   const app = document.getElementById('cb-app') ?? document.body;
   const sid = cfg.sessionId;
 
@@ -39,7 +44,7 @@ function start(): void {
   let endedWhileSending: string | null = null;
   let offlineReason: 'no-agents' | 'wait-exceeded' = 'no-agents';
 
-  const agentName = () => agent?.name || 'The agent';
+  const agentName = () => agent?.name || t('agent.fallback');
   const send = (f: ClientFrame) => {
     if (!ended) ws.send(f);
   };
@@ -48,7 +53,7 @@ function start(): void {
   const iframe = h('iframe', {
     class: 'cb-frame',
     'data-testid': 'cobrowse-frame',
-    title: 'The page you are sharing',
+    title: t('frame.title'),
     sandbox: FRAME_SANDBOX,
     referrerpolicy: 'no-referrer',
     src: 'about:blank',
@@ -61,7 +66,7 @@ function start(): void {
     iframe,
     role: 'visitor',
     isProxyOrigin: makeProxyOriginCheck(location.protocol, cfg.proxyOriginSuffix),
-    peerLabel: 'Agent',
+    peerLabel: t('agent.label'),
     send: (f) => {
       if (!sharing || ended) return;
       // Until an agent is with us only the page address matters (the gateway records it).
@@ -85,9 +90,10 @@ function start(): void {
 
   // ---------------------------------------------------------------- widgets
   const notices = new Notices(() => setSharing(true, true));
-  const queue = new QueueBanner();
-  const sharingBtn = h('button', { type: 'button', class: 'cb-tool', 'data-testid': 'stop-sharing', 'aria-pressed': 'false', onclick: () => setSharing(!sharing, true) }, 'Stop sharing');
-  const endBtn = h('button', { type: 'button', class: 'cb-tool cb-tool-danger', 'data-testid': 'end-session', onclick: () => end.openConfirm() }, 'End chat');
+  const announcer = new Announcer();
+  const queue = new QueueBanner((text) => announcer.say(text));
+  const sharingBtn = h('button', { type: 'button', class: 'cb-tool', 'data-testid': 'stop-sharing', 'aria-pressed': 'false', onclick: () => setSharing(!sharing, true) }, t('tool.stopSharing'));
+  const endBtn = h('button', { type: 'button', class: 'cb-tool cb-tool-danger', 'data-testid': 'end-session', onclick: () => end.openConfirm() }, t('tool.end'));
   const offline = new OfflineForm({
     sessionId: sid,
     siteId: cfg.siteId,
@@ -124,6 +130,7 @@ function start(): void {
     onAttach: (file) => void attach(file),
     attachmentHref: (id) => attachmentHref(id, sid),
     onRead: (seq) => send({ type: 'read', sessionId: sid, seq }),
+    announce: (text) => announcer.say(text),
   });
   const consent = new Consent({
     onAnswer: (allow) => {
@@ -141,7 +148,7 @@ function start(): void {
     onConfirm: (rating) => {
       if (ended) return;
       ws.send({ type: 'end', sessionId: sid, ...(rating ? { rating } : {}) });
-      showEnded('You ended the chat. Thanks for getting in touch.', rating);
+      showEnded(t('ended.byVisitor'), rating);
     },
   });
 
@@ -151,15 +158,19 @@ function start(): void {
     send: ({ w, h: height }) => send({ type: 'viewport', sessionId: sid, w, h: height }),
   });
 
+  // Focus order follows the layout: a skip link, the notices at the top, the page, the chat.
+  const skip = h('a', { class: 'cb-skip', href: '#cb-chat-title', 'data-testid': 'skip-to-chat', onclick: (ev: MouseEvent) => (ev.preventDefault(), chat.focusInput()) }, t('skip.chat'));
   app.append(
-    iframe,
+    skip,
     h('div', { class: 'cb-top' }, queue.el, queue.joined, consent.banner, notices.paused, notices.problem, notices.error),
+    iframe,
     notices.connection,
     chat.el,
     chat.launcher,
     consent.dialog,
     end.confirm,
     end.screen,
+    announcer.el,
   );
   chat.setEnabled(true);
 
@@ -167,7 +178,7 @@ function start(): void {
   function setSharing(on: boolean, tell: boolean): void {
     if (sharing === on) return;
     sharing = on;
-    sharingBtn.textContent = on ? 'Stop sharing' : 'Resume sharing';
+    sharingBtn.textContent = on ? t('tool.stopSharing') : t('tool.resumeSharing');
     sharingBtn.setAttribute('aria-pressed', String(!on));
     notices.setPaused(!on);
     if (!on && control) {
@@ -188,10 +199,10 @@ function start(): void {
   }
 
   function updateHeader(): void {
-    if (ended) return chat.setHeader('Live help', 'Chat ended');
+    if (ended) return chat.setHeader(t('header.title'), t('header.ended'));
     if (state === 'active' && agent) {
-      chat.setHeader(agent.name, sharing ? 'Sees this page with you' : 'Sharing paused');
-    } else chat.setHeader('Live help', 'Waiting for an agent');
+      chat.setHeader(agent.name, sharing ? t('header.seesPage') : t('header.paused'));
+    } else chat.setHeader(t('header.title'), t('header.waiting'));
   }
 
   /** The session is over for this shell: no more frames, the composer is disabled. */
@@ -243,7 +254,7 @@ function start(): void {
     if (ended) return;
     const problem = attachmentProblem(file);
     if (problem) return chat.setUploadStatus(problem, 'error');
-    chat.setUploadStatus(`Sending “${file.name}”…`);
+    chat.setUploadStatus(t('attach.sending', { name: file.name }));
     const r = await uploadAttachment(sid, file);
     // On success the file shows in the log when the gateway's `event` arrives.
     if (r.ok) chat.setUploadStatus(null);
@@ -264,11 +275,11 @@ function start(): void {
     if (s.proxyUrl && s.url) bridge.navigate(s.url, s.proxyUrl);
     else if (!s.url && s.state !== 'ended' && !bridge.frameUrl) {
       // The gateway would not proxy the page the visitor came from (not an allowed target).
-      notices.showProblem('The page you came from can’t be shown here, but you can still chat with an agent.', cfg.entryUrl);
+      notices.showProblem(t('problem.entryBlocked'), cfg.entryUrl);
     }
     if (s.url) pageUrl = safeHttpUrl(s.url) ?? pageUrl;
     if (s.state === 'ended') {
-      endedByGateway('This chat has ended.');
+      endedByGateway(t('ended.generic'));
       return;
     }
     queue.showWaiting(s.state === 'queued' || s.state === 'ringing');
@@ -291,6 +302,7 @@ function start(): void {
     switch (f.type) {
       case 'welcome':
         welcomed = true;
+        chat.setLiveSince(f.serverTime);
         viewportDue = true;
         return;
       case 'session':
@@ -325,12 +337,12 @@ function start(): void {
         return;
       case 'ended':
         if (f.sessionId !== sid) return;
-        endedByGateway(f.by === 'agent' ? `${agentName()} ended the chat.` : f.reason ? `The chat has ended (${f.reason}).` : 'The chat has ended.');
+        endedByGateway(f.by === 'agent' ? t('ended.byAgent', { name: agentName() }) : f.reason ? t('ended.withReason', { reason: f.reason }) : t('ended.plain'));
         closeSoon(offlineSending ? 2000 : 300);
         return;
       case 'error':
-        if (f.code === 'CB_ERR_SESSION_ENDED') return endedByGateway('This chat has ended.');
-        if (f.code === 'CB_ERR_SESSION_UNKNOWN') return showEnded('This chat link is no longer valid. Start a new chat from the website.');
+        if (f.code === 'CB_ERR_SESSION_ENDED') return endedByGateway(t('ended.generic'));
+        if (f.code === 'CB_ERR_SESSION_UNKNOWN') return showEnded(t('ended.invalidLink'));
         return notices.showError(f.message);
       case 'history':
       case 'scroll':
@@ -362,7 +374,7 @@ function start(): void {
     },
     onFatal: (code) => {
       if (ended) return;
-      endedByGateway(code === 4404 ? 'This chat link is no longer valid. Start a new chat from the website.' : 'This chat has ended.');
+      endedByGateway(code === 4404 ? t('ended.invalidLink') : t('ended.generic'));
     },
   });
 

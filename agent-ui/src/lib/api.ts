@@ -3,14 +3,18 @@
 // (valibot) before the UI trusts it; every failure becomes an ApiError with a message fit to show.
 import * as v from 'valibot';
 import { AgentInfo, Attachment } from '../../../protocol/index.ts';
+import { parseRetryAfter } from './login-throttle.ts';
 
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** Seconds from a 429's Retry-After header (null when absent). */
+  readonly retryAfter: number | null;
+  constructor(status: number, code: string, message: string, retryAfter: number | null = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -42,7 +46,7 @@ async function request(method: Method, path: string, init: { json?: unknown; bod
             : res.status === 429
               ? 'Too many attempts. Wait a minute and try again.'
               : `The gateway answered ${res.status}. Try again in a moment.`;
-    throw new ApiError(res.status, code, message);
+    throw new ApiError(res.status, code, message, res.status === 429 ? parseRetryAfter(res.headers.get('retry-after'), Date.now()) : null);
   }
   return data;
 }

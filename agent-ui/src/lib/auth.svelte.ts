@@ -1,6 +1,8 @@
 // Sign-in state. The cookie is HttpOnly, so "signed in" means /api/me or /api/login said so.
 import type { AgentInfo } from '../../../protocol/index.ts';
 import { ApiError, login, logout, me } from './api.ts';
+import { t } from './i18n.ts';
+import { LoginThrottle } from './login-throttle.ts';
 
 export type AuthPhase = 'checking' | 'signed-out' | 'signed-in';
 
@@ -10,6 +12,10 @@ export class AuthState {
   /** Shown on the login screen (wrong password, gateway unreachable, sign-in expired). */
   error = $state<string | null>(null);
   busy = $state(false);
+  /** Seconds until the gateway accepts another attempt (0: not throttled); counts down each second. */
+  throttleSeconds = $state(0);
+  #throttle = new LoginThrottle();
+  #tick: ReturnType<typeof setInterval> | null = null;
 
   /** On load: skip the login screen when the cookie is still valid. */
   async check(): Promise<void> {
@@ -25,9 +31,9 @@ export class AuthState {
   }
 
   async login(email: string, password: string): Promise<boolean> {
-    if (this.busy) return false;
+    if (this.busy || this.#throttle.active) return false;
     if (!email.trim() || !password) {
-      this.error = 'Enter your email and password.';
+      this.error = t('login.missing');
       return false;
     }
     this.busy = true;
@@ -36,7 +42,13 @@ export class AuthState {
       this.#signedIn(await login(email.trim(), password));
       return true;
     } catch (e) {
-      this.error = e instanceof ApiError ? e.message : 'Sign-in failed. Try again.';
+      if (e instanceof ApiError && e.status === 429) {
+        // CB_ERR_LOGIN_THROTTLED: the login screen shows the wait, with the form disabled.
+        this.error = null;
+        this.#startThrottle(e.retryAfter);
+        return false;
+      }
+      this.error = e instanceof ApiError ? e.message : t('login.failed');
       return false;
     } finally {
       this.busy = false;
@@ -62,6 +74,19 @@ export class AuthState {
     this.agent = null;
     this.error = message;
     this.phase = 'signed-out';
+  }
+
+  #startThrottle(seconds: number | null): void {
+    this.#throttle.hit(seconds);
+    this.throttleSeconds = this.#throttle.remaining();
+    if (this.#tick) return;
+    this.#tick = setInterval(() => {
+      this.throttleSeconds = this.#throttle.remaining();
+      if (this.throttleSeconds === 0 && this.#tick) {
+        clearInterval(this.#tick);
+        this.#tick = null;
+      }
+    }, 250);
   }
 
   #signedIn(agent: AgentInfo) {

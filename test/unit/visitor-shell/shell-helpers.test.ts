@@ -39,7 +39,8 @@ describe('resolveWsUrl', () => {
 
 describe('wording', () => {
   it('queue position always contains the number', () => {
-    expect(queuePositionText(2)).toBe('You are number 2 in the queue');
+    expect(queuePositionText(2)).toBe('You are number 2 in the queue, 1 person ahead of you');
+    expect(queuePositionText(5)).toBe('You are number 5 in the queue, 4 people ahead of you');
     expect(queuePositionText(1)).toContain('number 1');
     expect(queuePositionText(0)).toContain('next');
   });

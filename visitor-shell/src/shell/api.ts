@@ -2,6 +2,7 @@
 // attachment. Same-origin fetches (the gateway checks Origin on both); the session id is the
 // visitor's capability, as on the socket. The checks and URL builders are pure so they can be unit
 // tested; the fetch wrappers turn every failure into a sentence the visitor can act on.
+import { t } from '../i18n/current.ts';
 
 /** What the gateway accepts as an attachment (gateway/http/console-routes.ts). */
 export const ATTACHMENT_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf'] as const;
@@ -24,9 +25,9 @@ export function attachmentHref(attachmentId: string, sessionId: string): string 
 /** null when the file can be sent, else why not (in words for the visitor). */
 export function attachmentProblem(file: { type: string; size: number }, maxBytes = MAX_ATTACHMENT_BYTES): string | null {
   const type = file.type.toLowerCase();
-  if (!(ATTACHMENT_TYPES as readonly string[]).includes(type)) return 'Only images (PNG, JPEG, GIF, WebP) and PDF files can be sent.';
-  if (file.size === 0) return 'That file is empty.';
-  if (file.size > maxBytes) return `That file is too large: the limit is ${formatBytes(maxBytes)}.`;
+  if (!(ATTACHMENT_TYPES as readonly string[]).includes(type)) return t('attach.types');
+  if (file.size === 0) return t('attach.empty');
+  if (file.size > maxBytes) return t('attach.tooLargeLimit', { limit: formatBytes(maxBytes) });
   return null;
 }
 
@@ -57,11 +58,11 @@ export function offlinePayload(sessionId: string, siteId: string, input: Offline
   const name = input.name.trim();
   const email = input.email.trim();
   const message = input.message.trim();
-  if (!name) return { ok: false, field: 'name', message: 'Please tell us your name.' };
-  if (name.length > 120) return { ok: false, field: 'name', message: 'Your name is too long (120 characters at most).' };
-  if (!EMAIL_RE.test(email)) return { ok: false, field: 'email', message: 'Please enter an email address we can reply to.' };
-  if (!message) return { ok: false, field: 'message', message: 'Please write a message.' };
-  if (message.length > 4000) return { ok: false, field: 'message', message: 'Your message is too long (4000 characters at most).' };
+  if (!name) return { ok: false, field: 'name', message: t('offline.errName') };
+  if (name.length > 120) return { ok: false, field: 'name', message: t('offline.errNameLong') };
+  if (!EMAIL_RE.test(email)) return { ok: false, field: 'email', message: t('offline.errEmail') };
+  if (!message) return { ok: false, field: 'message', message: t('offline.errMessage') };
+  if (message.length > 4000) return { ok: false, field: 'message', message: t('offline.errMessageLong') };
   return { ok: true, payload: { sessionId, siteId, name, email, message } };
 }
 
@@ -73,7 +74,7 @@ async function failure(res: Response, fallback: string): Promise<Result> {
   } catch {
     /* not JSON */
   }
-  if (res.status === 413) return { ok: false, message: 'That file is too large to send.' };
+  if (res.status === 413) return { ok: false, message: t('attach.tooLarge') };
   return { ok: false, message: detail || fallback };
 }
 
@@ -85,9 +86,9 @@ export async function postOfflineMessage(payload: OfflinePayload): Promise<Resul
       body: JSON.stringify(payload),
       credentials: 'same-origin',
     });
-    return res.ok ? { ok: true } : await failure(res, 'Your message could not be sent. Please try again.');
+    return res.ok ? { ok: true } : await failure(res, t('offline.failed'));
   } catch {
-    return { ok: false, message: 'Your message could not be sent: check your connection and try again.' };
+    return { ok: false, message: t('offline.network') };
   }
 }
 
@@ -99,8 +100,8 @@ export async function uploadAttachment(sessionId: string, file: File): Promise<R
       body: file,
       credentials: 'same-origin',
     });
-    return res.ok ? { ok: true } : await failure(res, `“${file.name}” could not be sent. Please try again.`);
+    return res.ok ? { ok: true } : await failure(res, t('attach.failed', { name: file.name }));
   } catch {
-    return { ok: false, message: `“${file.name}” could not be sent: check your connection and try again.` };
+    return { ok: false, message: t('attach.offline', { name: file.name }) };
   }
 }

@@ -7,6 +7,8 @@ import { MAX_CHAT_CHARS, type SessionEvent } from '../../../protocol/index.ts';
 import { ATTACHMENT_ACCEPT, formatBytes } from './api.ts';
 import { ChatModel, type ChatChange, type ChatEntry } from './chat-model.ts';
 import { h, show } from './dom.ts';
+import { i18n, t } from '../i18n/current.ts';
+import { localizeSystemText } from './system-texts.ts';
 
 export interface ChatPanelOptions {
   onSend: (text: string) => void;
@@ -20,6 +22,8 @@ export interface ChatPanelOptions {
   attachmentHref: (attachmentId: string) => string;
   /** Debounced: the visitor has seen the agent's messages up to `seq` (panel open, page visible). */
   onRead: (seq: number) => void;
+  /** Screen-reader announcement of a message that just arrived. */
+  announce: (text: string) => void;
 }
 
 const TYPING_IDLE_MS = 3000;
@@ -46,7 +50,7 @@ export class ChatPanel {
   #typingSentAt = 0;
   #typingTimer: ReturnType<typeof setTimeout> | null = null;
   #peerTypingTimer: ReturnType<typeof setTimeout> | null = null;
-  #agentName = 'Agent';
+  #agentName = t('agent.label');
   #attach: HTMLButtonElement;
   #file: HTMLInputElement;
   #uploadStatus: HTMLElement;
@@ -60,28 +64,32 @@ export class ChatPanel {
   /** Highest seq the agent has read, and the row that shows "Seen" for it. */
   #peerReadSeq = 0;
   #seenKey: string | null = null;
+  /** Messages stamped (server time) before this are history being replayed: not announced. */
+  #liveSince = Infinity;
 
   constructor(opts: ChatPanelOptions) {
     this.#o = opts;
-    this.#title = h('h2', { class: 'cb-chat-title', id: 'cb-chat-title' }, 'Live help');
-    this.#subtitle = h('p', { class: 'cb-chat-sub', 'data-testid': 'chat-status' }, 'Waiting for an agent');
+    this.#title = h('h2', { class: 'cb-chat-title', id: 'cb-chat-title' }, t('header.title'));
+    this.#subtitle = h('p', { class: 'cb-chat-sub', 'data-testid': 'chat-status' }, t('header.waiting'));
     const minimise = h(
       'button',
-      { type: 'button', class: 'cb-icon-btn', 'aria-label': 'Minimise chat', 'data-testid': 'chat-minimise', onclick: () => this.setMinimised(true) },
+      { type: 'button', class: 'cb-icon-btn', 'aria-label': t('chat.minimise'), 'data-testid': 'chat-minimise', onclick: () => this.setMinimised(true) },
       h('span', { 'aria-hidden': 'true', class: 'cb-min-icon' }),
     );
-    this.#log = h('ol', { class: 'cb-log', 'data-testid': 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Chat messages' });
-    this.#typing = h('p', { class: 'cb-typing', 'data-testid': 'typing-indicator', hidden: true, 'aria-live': 'polite' }, 'Agent is typing…');
+    // Not a live region itself: on load it fills with the whole history. New messages are announced
+    // one by one through the shell's Announcer (see #announce).
+    this.#log = h('ol', { class: 'cb-log', 'data-testid': 'chat-log', 'aria-label': t('chat.log'), 'data-empty': t('chat.empty'), tabindex: 0 });
+    this.#typing = h('p', { class: 'cb-typing', 'data-testid': 'typing-indicator', hidden: true }, t('chat.typing', { name: t('agent.label') }));
     this.#input = h('textarea', {
       class: 'cb-input',
       'data-testid': 'chat-input',
       rows: 1,
       maxlength: MAX_CHAT_CHARS,
-      placeholder: 'Type a message…',
-      'aria-label': 'Message',
+      placeholder: t('chat.placeholder'),
+      'aria-label': t('chat.inputLabel'),
       enterkeyhint: 'send',
     });
-    this.#send = h('button', { type: 'submit', class: 'cb-send', 'data-testid': 'chat-send', 'aria-label': 'Send message' }, 'Send');
+    this.#send = h('button', { type: 'submit', class: 'cb-send', 'data-testid': 'chat-send', 'aria-label': t('chat.sendLabel') }, t('chat.send'));
     this.#file = h('input', {
       type: 'file',
       class: 'cb-file',
@@ -93,7 +101,7 @@ export class ChatPanel {
     });
     this.#attach = h(
       'button',
-      { type: 'button', class: 'cb-attach', 'data-testid': 'attach', 'aria-label': 'Send an image or PDF', title: 'Send an image or PDF', onclick: () => this.#file.click() },
+      { type: 'button', class: 'cb-attach', 'data-testid': 'attach', 'aria-label': t('chat.attach'), title: t('chat.attach'), onclick: () => this.#file.click() },
       h('span', { class: 'cb-clip', 'aria-hidden': 'true' }),
     );
     this.#uploadStatus = h('p', { class: 'cb-upload', 'data-testid': 'attach-status', role: 'status', 'aria-live': 'polite', hidden: true });
@@ -118,7 +126,7 @@ export class ChatPanel {
       'section',
       { class: 'cb-chat', 'data-testid': 'chat-panel', 'aria-labelledby': 'cb-chat-title' },
       h('header', { class: 'cb-chat-head' }, h('div', { class: 'cb-chat-heading' }, this.#title, this.#subtitle), minimise),
-      h('div', { class: 'cb-toolbar', role: 'toolbar', 'aria-label': 'Co-browsing controls' }, ...opts.toolbar),
+      h('div', { class: 'cb-toolbar', role: 'group', 'aria-label': t('tool.label') }, ...opts.toolbar),
       this.#slot,
       this.#log,
       this.#typing,
@@ -132,12 +140,12 @@ export class ChatPanel {
         type: 'button',
         class: 'cb-launcher',
         'data-testid': 'chat-launcher',
-        'aria-label': 'Open chat',
+        'aria-label': t('chat.open'),
         hidden: true,
         onclick: () => this.setMinimised(false),
       },
       h('span', { class: 'cb-launcher-icon', 'aria-hidden': 'true' }),
-      h('span', { class: 'cb-launcher-text' }, 'Chat'),
+      h('span', { class: 'cb-launcher-text' }, t('chat.launcher')),
       this.#badge,
     );
     document.addEventListener('visibilitychange', () => this.#scheduleRead());
@@ -201,14 +209,20 @@ export class ChatPanel {
     } else this.launcher.focus({ preventScroll: true });
   }
 
+  /** The skip link's target: open the panel and put the cursor in the composer. */
+  focusInput(): void {
+    if (this.#minimised) this.setMinimised(false);
+    else this.#input.focus();
+  }
+
   setHeader(title: string, subtitle: string): void {
     this.#title.textContent = title;
     this.#subtitle.textContent = subtitle;
   }
 
   setAgentName(name: string): void {
-    this.#agentName = name || 'Agent';
-    this.#typing.textContent = `${this.#agentName} is typing…`;
+    this.#agentName = name || t('agent.label');
+    this.#typing.textContent = t('chat.typing', { name: this.#agentName });
   }
 
   /** Disable the composer (session over). */
@@ -239,7 +253,16 @@ export class ChatPanel {
     if (change?.kind === 'insert' && ev.from === 'agent') this.setPeerTyping(false);
     this.#apply(change, change?.kind === 'insert' && ev.from !== 'visitor');
     if (change && ev.from === 'agent') this.#scheduleRead();
+    if (change?.kind === 'insert' && ev.from !== 'visitor' && ev.ts >= this.#liveSince) {
+      const e = change.entry;
+      this.#o.announce(ev.from === 'agent' ? t('chat.newMessage', { name: e.name || this.#agentName, text: e.text }) : localizeSystemText(e.text));
+    }
     if (change && ev.from === 'visitor' && this.#peerReadSeq > 0) this.#renderSeen();
+  }
+
+  /** The socket was welcomed at server time `ts`: what arrives from then on is news. */
+  setLiveSince(ts: number): void {
+    if (this.#liveSince === Infinity) this.#liveSince = ts;
   }
 
   setPeerTyping(on: boolean): void {
@@ -273,15 +296,15 @@ export class ChatPanel {
   #fill(row: HTMLLIElement, e: ChatEntry): void {
     row.className = `cb-row cb-from-${e.from}${e.pending ? ' cb-pending' : ''}`;
     row.dataset.from = e.from;
-    const who = e.from === 'visitor' ? 'You' : e.from === 'agent' ? e.name || this.#agentName : '';
-    const msg = e.attachment ? this.#attachmentBubble(e) : h('div', { class: 'cb-bubble', 'data-testid': 'chat-message', 'data-from': e.from }, e.text);
+    const who = e.from === 'visitor' ? t('chat.you') : e.from === 'agent' ? e.name || this.#agentName : '';
+    const msg = e.attachment ? this.#attachmentBubble(e) : h('div', { class: 'cb-bubble', 'data-testid': 'chat-message', 'data-from': e.from, dir: 'auto' }, e.from === 'system' ? localizeSystemText(e.text) : e.text);
     if (e.seq !== null) msg.dataset.seq = String(e.seq);
-    if (e.ts) msg.title = new Date(e.ts).toLocaleTimeString();
+    const when = e.ts ? h('time', { class: 'cb-time', datetime: new Date(e.ts).toISOString() }, i18n().time(e.ts)) : null;
     const parts: Node[] = [];
-    if (who) parts.push(h('span', { class: 'cb-who' }, who));
+    if (who || when) parts.push(h('span', { class: 'cb-who' }, who, who && when ? ' · ' : '', when));
     parts.push(msg);
-    if (e.pending) parts.push(h('span', { class: 'cb-state', 'aria-label': 'Sending' }, 'Sending…'));
-    else if (e.key === this.#seenKey) parts.push(h('span', { class: 'cb-state cb-seen', 'data-testid': 'read-receipt' }, 'Seen'));
+    if (e.pending) parts.push(h('span', { class: 'cb-state' }, t('chat.sending')));
+    else if (e.key === this.#seenKey) parts.push(h('span', { class: 'cb-state cb-seen', 'data-testid': 'read-receipt' }, t('chat.seen')));
     row.replaceChildren(...parts);
   }
 
@@ -297,7 +320,7 @@ export class ChatPanel {
         { class: 'cb-bubble cb-file-bubble', ...common },
         h(
           'a',
-          { class: 'cb-thumb-link', href, target: '_blank', rel: 'noopener noreferrer', 'aria-label': `Open image ${a.name}` },
+          { class: 'cb-thumb-link', href, target: '_blank', rel: 'noopener noreferrer', 'aria-label': t('chat.openImage', { name: a.name }) },
           h('img', { class: 'cb-thumb', src: href, alt: a.name, loading: 'lazy', decoding: 'async' }),
         ),
         h('span', { class: 'cb-file-name' }, a.name),
@@ -350,7 +373,7 @@ export class ChatPanel {
   #renderBadge(): void {
     this.#badge.textContent = this.#unread > 9 ? '9+' : String(this.#unread);
     show(this.#badge, this.#unread > 0);
-    this.launcher.setAttribute('aria-label', this.#unread > 0 ? `Open chat, ${this.#unread} new message${this.#unread === 1 ? '' : 's'}` : 'Open chat');
+    this.launcher.setAttribute('aria-label', this.#unread > 0 ? t('chat.openUnread', { count: this.#unread }) : t('chat.open'));
   }
 
   #scrollToEnd(): void {

@@ -1,6 +1,7 @@
 // Remote-control consent: a modal asking whether the agent may click and type on the visitor's
 // page, and while granted, a banner with a "Take back control" button.
-import { h, show } from './dom.ts';
+import { h, show, trapFocus } from './dom.ts';
+import { t } from '../i18n/current.ts';
 
 export interface ConsentOptions {
   onAnswer: (allow: boolean) => void;
@@ -18,9 +19,9 @@ export class Consent {
 
   constructor(opts: ConsentOptions) {
     this.#o = opts;
-    this.#text = h('p', { id: 'cb-consent-text' }, 'The agent would like to control this page.');
-    this.#deny = h('button', { type: 'button', class: 'cb-btn cb-btn-light', 'data-testid': 'consent-deny', onclick: () => this.#answer(false) }, 'Don’t allow');
-    const allow = h('button', { type: 'button', class: 'cb-btn', 'data-testid': 'consent-allow', onclick: () => this.#answer(true) }, 'Allow control');
+    this.#text = h('p', { id: 'cb-consent-text' }, t('consent.ask', { name: t('agent.fallback') }));
+    this.#deny = h('button', { type: 'button', class: 'cb-btn cb-btn-light', 'data-testid': 'consent-deny', onclick: () => this.#answer(false) }, t('consent.deny'));
+    const allow = h('button', { type: 'button', class: 'cb-btn', 'data-testid': 'consent-allow', onclick: () => this.#answer(true) }, t('consent.allow'));
     this.dialog = h(
       'div',
       { class: 'cb-modal-backdrop', hidden: true },
@@ -33,25 +34,28 @@ export class Consent {
           'aria-labelledby': 'cb-consent-title',
           'aria-describedby': 'cb-consent-text',
           'data-testid': 'consent-dialog',
-          onkeydown: (ev: KeyboardEvent) => ev.key === 'Escape' && this.#answer(false),
+          onkeydown: (ev: KeyboardEvent) => {
+            if (ev.key === 'Escape') this.#answer(false);
+            else trapFocus(ev.currentTarget as HTMLElement, ev);
+          },
         },
-        h('h2', { id: 'cb-consent-title' }, 'Allow remote control?'),
+        h('h2', { id: 'cb-consent-title' }, t('consent.title')),
         this.#text,
-        h('p', { class: 'cb-muted' }, 'They will be able to click and type on this page. Passwords and card numbers stay hidden, and you can take back control at any time.'),
+        h('p', { class: 'cb-muted' }, t('consent.detail')),
         h('div', { class: 'cb-actions' }, this.#deny, allow),
       ),
     );
-    this.#bannerText = h('span', {}, 'The agent can click and type on this page.');
+    this.#bannerText = h('span', {}, t('consent.granted', { name: t('agent.fallback') }));
     this.banner = h(
       'div',
       { class: 'cb-banner cb-control', 'data-testid': 'control-banner', role: 'status', hidden: true },
       this.#bannerText,
-      h('button', { type: 'button', class: 'cb-btn cb-btn-small', 'data-testid': 'control-revoke', onclick: () => this.#o.onRevoke() }, 'Take back control'),
+      h('button', { type: 'button', class: 'cb-btn cb-btn-small', 'data-testid': 'control-revoke', onclick: () => this.#o.onRevoke() }, t('consent.revoke')),
     );
   }
 
   ask(agentName: string): void {
-    this.#text.textContent = `${agentName} would like to control this page to help you.`;
+    this.#text.textContent = t('consent.ask', { name: agentName });
     this.#restoreFocus = document.activeElement;
     show(this.dialog, true);
     this.#deny.focus();
@@ -68,7 +72,7 @@ export class Consent {
   }
 
   setGranted(granted: boolean, agentName: string): void {
-    this.#bannerText.textContent = `${agentName} can click and type on this page.`;
+    this.#bannerText.textContent = t('consent.granted', { name: agentName });
     show(this.banner, granted);
   }
 

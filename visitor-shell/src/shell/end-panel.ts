@@ -1,8 +1,9 @@
 // Ending the chat: a small confirm panel with an optional 1–5 rating (sent with the one `end`
 // frame), then the end screen with the transcript download and a way back to the real page. The
 // same screen confirms an offline message ("Message sent").
-import { h, show } from './dom.ts';
+import { h, show, trapFocus } from './dom.ts';
 import { transcriptHref } from './format.ts';
+import { i18n, t } from '../i18n/current.ts';
 
 export interface EndPanelOptions {
   sessionId: string;
@@ -18,6 +19,7 @@ export class EndPanel {
   #screenTitle: HTMLElement;
   #screenText: HTMLElement;
   #thanks: HTMLElement;
+  #when: HTMLElement;
   #sent: HTMLElement;
   #back: HTMLAnchorElement;
   #restoreFocus: Element | null = null;
@@ -37,9 +39,9 @@ export class EndPanel {
       });
       this.#stars.push(input);
       // The (transparent) radio covers its star: clicks, taps and keyboard all hit the real input.
-      stars.append(h('label', { class: 'cb-star', title: `${n} of 5` }, input, h('span', { class: 'cb-sr' }, `${n} star${n === 1 ? '' : 's'}`)));
+      stars.append(h('label', { class: 'cb-star', title: t('end.starTitle', { n }) }, input, h('span', { class: 'cb-sr' }, t('end.star', { n }))));
     }
-    const confirmBtn = h('button', { type: 'button', class: 'cb-btn cb-btn-danger', 'data-testid': 'end-confirm', onclick: () => this.#o.onConfirm(this.#rating) }, 'End chat');
+    const confirmBtn = h('button', { type: 'button', class: 'cb-btn cb-btn-danger', 'data-testid': 'end-confirm', onclick: () => this.#o.onConfirm(this.#rating) }, t('end.confirm'));
     this.confirm = h(
       'div',
       { class: 'cb-modal-backdrop', hidden: true },
@@ -50,29 +52,43 @@ export class EndPanel {
           role: 'dialog',
           'aria-modal': 'true',
           'aria-labelledby': 'cb-end-title',
+          'aria-describedby': 'cb-end-detail',
           'data-testid': 'end-panel',
-          onkeydown: (ev: KeyboardEvent) => ev.key === 'Escape' && this.closeConfirm(),
+          onkeydown: (ev: KeyboardEvent) => {
+            if (ev.key === 'Escape') this.closeConfirm();
+            else trapFocus(ev.currentTarget as HTMLElement, ev);
+          },
         },
-        h('h2', { id: 'cb-end-title' }, 'End chat?'),
-        h('p', { class: 'cb-muted' }, 'The agent will stop seeing this page.'),
-        h('fieldset', { class: 'cb-rating' }, h('legend', {}, 'How was your chat? (optional)'), stars),
+        h('h2', { id: 'cb-end-title' }, t('end.title')),
+        h('p', { class: 'cb-muted', id: 'cb-end-detail' }, t('end.detail')),
+        h('fieldset', { class: 'cb-rating' }, h('legend', {}, t('end.rate')), stars),
         h(
           'div',
           { class: 'cb-actions' },
-          h('button', { type: 'button', class: 'cb-btn cb-btn-light', 'data-testid': 'end-cancel', onclick: () => this.closeConfirm() }, 'Keep chatting'),
+          h('button', { type: 'button', class: 'cb-btn cb-btn-light', 'data-testid': 'end-cancel', onclick: () => this.closeConfirm() }, t('end.keep')),
           confirmBtn,
         ),
       ),
     );
 
-    this.#screenTitle = h('h1', { id: 'cb-ended-title' }, 'Chat ended');
-    this.#screenText = h('p', { class: 'cb-muted', 'data-testid': 'end-reason' }, 'Thanks for chatting with us.');
+    this.#screenTitle = h('h1', { id: 'cb-ended-title' }, t('ended.title'));
+    this.#screenText = h('p', { class: 'cb-muted', id: 'cb-ended-text', 'data-testid': 'end-reason' }, t('ended.thanks'));
     this.#thanks = h('p', { 'data-testid': 'rating-thanks', hidden: true });
+    this.#when = h('p', { class: 'cb-muted', 'data-testid': 'ended-at', hidden: true });
     this.#sent = h('p', { class: 'cb-sent', 'data-testid': 'offline-sent', role: 'status', hidden: true });
-    this.#back = h('a', { class: 'cb-btn', 'data-testid': 'return-to-site', rel: 'noreferrer', href: '#' }, 'Back to the website');
+    this.#back = h('a', { class: 'cb-btn', 'data-testid': 'return-to-site', rel: 'noreferrer', href: '#' }, t('ended.back'));
     this.screen = h(
       'div',
-      { class: 'cb-end-screen', 'data-testid': 'end-screen', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'cb-ended-title', hidden: true },
+      {
+        class: 'cb-end-screen',
+        'data-testid': 'end-screen',
+        role: 'dialog',
+        'aria-modal': 'true',
+        'aria-labelledby': 'cb-ended-title',
+        'aria-describedby': 'cb-ended-text',
+        hidden: true,
+        onkeydown: (ev: KeyboardEvent) => trapFocus(ev.currentTarget as HTMLElement, ev),
+      },
       h(
         'div',
         { class: 'cb-end-card' },
@@ -81,10 +97,11 @@ export class EndPanel {
         this.#screenText,
         this.#sent,
         this.#thanks,
+        this.#when,
         h(
           'div',
           { class: 'cb-actions cb-actions-center' },
-          h('a', { class: 'cb-btn cb-btn-light', 'data-testid': 'transcript-link', href: transcriptHref(opts.sessionId), download: 'chat-transcript.txt' }, 'Download transcript'),
+          h('a', { class: 'cb-btn cb-btn-light', 'data-testid': 'transcript-link', href: transcriptHref(opts.sessionId), download: 'chat-transcript.txt' }, t('ended.transcript')),
           this.#back,
         ),
       ),
@@ -109,10 +126,10 @@ export class EndPanel {
 
   /** The offline message was stored (the gateway ends the session): confirm it on the end screen. */
   showOfflineSent(name: string, email: string, backUrl: string | null): void {
-    this.showEnded('This chat has ended.', backUrl, undefined);
-    this.#screenTitle.textContent = 'Message sent';
-    this.#screenText.textContent = 'Nobody could take your chat just now, so we passed on your message.';
-    this.#sent.textContent = `Thanks, ${name}. We will reply to ${email} as soon as we can.`;
+    this.showEnded(t('ended.generic'), backUrl, undefined);
+    this.#screenTitle.textContent = t('offline.sentTitle');
+    this.#screenText.textContent = t('offline.sentText');
+    this.#sent.textContent = t('offline.sentThanks', { name, email });
     show(this.#sent, true);
   }
 
@@ -121,8 +138,10 @@ export class EndPanel {
     show(this.confirm, false);
     if (!this.#sent.hidden) return; // "Message sent" stays; the gateway's `ended` follows it
     this.#screenText.textContent = text;
+    this.#when.textContent = t('ended.at', { time: i18n().time(Date.now()) });
+    show(this.#when, true);
     if (rated) {
-      this.#thanks.textContent = `Thanks for rating this chat ${rated} out of 5.`;
+      this.#thanks.textContent = t('ended.rated', { n: rated });
       show(this.#thanks, true);
     }
     if (backUrl) this.#back.href = backUrl;

@@ -1,22 +1,21 @@
-// Wording for the visitor shell, pure so it can be unit tested.
+// Wording for the visitor shell, pure so it can be unit tested (in the active locale, i18n/current.ts).
+import { t } from '../i18n/current.ts';
 
 export function queuePositionText(position: number): string {
-  if (!Number.isFinite(position) || position < 1) return 'You are next in the queue';
-  const n = Math.round(position);
-  return n === 1 ? 'You are number 1 in the queue — you are next' : `You are number ${n} in the queue`;
+  if (!Number.isFinite(position) || position < 1) return t('queue.next');
+  return t('queue.position', { position: Math.round(position) });
 }
 
 export function waitText(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return '';
-  if (seconds < 60) return 'Estimated wait: less than a minute';
-  const min = Math.round(seconds / 60);
-  if (min < 60) return `Estimated wait: about ${min} minute${min === 1 ? '' : 's'}`;
-  const hours = Math.round(min / 6) / 10;
-  return `Estimated wait: about ${hours} hour${hours === 1 ? '' : 's'}`;
+  if (seconds < 60) return t('queue.waitShort');
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return t('queue.waitMinutes', { minutes });
+  return t('queue.waitHours', { hours: Math.round(minutes / 6) / 10 });
 }
 
 export function agentsOnlineText(agentsOnline: number): string {
-  return agentsOnline > 0 ? '' : 'No agent is online right now. Keep this page open: you keep your place in the queue.';
+  return agentsOnline > 0 ? '' : t('queue.noAgents');
 }
 
 /** A link we are willing to show (the proxy or a page may send anything). */

@@ -2,6 +2,7 @@
 // page, sharing paused, and transient errors from the gateway.
 import { h, show } from './dom.ts';
 import { safeHttpUrl } from './format.ts';
+import { t } from '../i18n/current.ts';
 
 export class Notices {
   readonly connection: HTMLElement;
@@ -14,12 +15,12 @@ export class Notices {
   #everOpen = false;
 
   constructor(onResume: () => void) {
-    this.connection = h('div', { class: 'cb-pill cb-conn', 'data-testid': 'connection-state', role: 'status', 'aria-live': 'polite' }, 'Connecting…');
+    this.connection = h('div', { class: 'cb-pill cb-conn', 'data-testid': 'connection-state', role: 'status', 'aria-live': 'polite' }, t('conn.connecting'));
     this.#problemText = h('p', {});
     this.#problemLink = h(
       'a',
       { class: 'cb-btn cb-btn-small', 'data-testid': 'problem-open-direct', target: '_blank', rel: 'noopener noreferrer', href: '#' },
-      'Open the page directly',
+      t('problem.open'),
     );
     this.problem = h(
       'div',
@@ -27,22 +28,22 @@ export class Notices {
       h(
         'div',
         { class: 'cb-banner-text' },
-        h('p', { class: 'cb-banner-title' }, 'This page can’t be shown in co-browsing'),
+        h('p', { class: 'cb-banner-title' }, t('problem.title')),
         this.#problemText,
-        h('p', { class: 'cb-queue-note' }, 'You can still chat here. Opening the page directly leaves co-browsing: the agent won’t see it.'),
+        h('p', { class: 'cb-queue-note' }, t('problem.note')),
       ),
       h(
         'div',
         { class: 'cb-banner-actions' },
         this.#problemLink,
-        h('button', { type: 'button', class: 'cb-icon-btn cb-close', 'aria-label': 'Dismiss', onclick: () => show(this.problem, false) }, '×'),
+        h('button', { type: 'button', class: 'cb-icon-btn cb-close', 'aria-label': t('problem.dismiss'), onclick: () => show(this.problem, false) }, h('span', { 'aria-hidden': 'true' }, '×')),
       ),
     );
     this.paused = h(
       'div',
       { class: 'cb-banner cb-paused', 'data-testid': 'sharing-paused', role: 'status', hidden: true },
-      h('span', {}, 'Sharing is paused: the agent can’t see this page.'),
-      h('button', { type: 'button', class: 'cb-btn cb-btn-small', onclick: onResume }, 'Resume sharing'),
+      h('span', {}, t('paused.text')),
+      h('button', { type: 'button', class: 'cb-btn cb-btn-small', onclick: onResume }, t('paused.resume')),
     );
     this.error = h('div', { class: 'cb-toast cb-error', 'data-testid': 'shell-error', role: 'alert', hidden: true });
   }
@@ -53,7 +54,7 @@ export class Notices {
       show(this.connection, false);
       return;
     }
-    this.connection.textContent = this.#everOpen ? 'Reconnecting…' : 'Connecting…';
+    this.connection.textContent = this.#everOpen ? t('conn.reconnecting') : t('conn.connecting');
     show(this.connection, true);
   }
 

@@ -4,6 +4,7 @@
 // also keep waiting (the form closes; a button in the panel's toolbar brings it back).
 import { h, show } from './dom.ts';
 import { offlinePayload, postOfflineMessage, type OfflineInput, type OfflinePayload, type Result } from './api.ts';
+import { t } from '../i18n/current.ts';
 
 export interface OfflineFormOptions {
   sessionId: string;
@@ -41,9 +42,9 @@ export class OfflineForm {
     this.#email = h('input', { id: 'cb-off-email', type: 'email', required: true, maxlength: 254, autocomplete: 'email', inputmode: 'email', 'data-testid': 'offline-email' });
     this.#message = h('textarea', { id: 'cb-off-message', required: true, maxlength: 4000, rows: 4, 'data-testid': 'offline-message' });
     this.#error = h('p', { class: 'cb-form-error', 'data-testid': 'offline-error', role: 'alert', hidden: true });
-    this.#submit = h('button', { type: 'submit', class: 'cb-btn', 'data-testid': 'offline-submit' }, 'Send message');
-    this.#dismiss = h('button', { type: 'button', class: 'cb-btn cb-btn-light', 'data-testid': 'offline-dismiss', onclick: () => this.#o.onDismiss() }, 'Keep waiting');
-    this.#intro = h('p', { class: 'cb-muted' }, 'Leave your details and we will reply by email. Sending the message ends this chat.');
+    this.#submit = h('button', { type: 'submit', class: 'cb-btn', 'data-testid': 'offline-submit' }, t('offline.send'));
+    this.#dismiss = h('button', { type: 'button', class: 'cb-btn cb-btn-light', 'data-testid': 'offline-dismiss', onclick: () => this.#o.onDismiss() }, t('offline.keepWaiting'));
+    this.#intro = h('p', { class: 'cb-muted' }, t('offline.intro'));
     this.el = h(
       'form',
       {
@@ -56,11 +57,11 @@ export class OfflineForm {
           void this.#send();
         },
       },
-      h('h3', { id: 'cb-off-title', class: 'cb-offline-title' }, 'No agent is available right now — leave a message'),
+      h('h3', { id: 'cb-off-title', class: 'cb-offline-title' }, t('offline.title')),
       this.#intro,
-      field('cb-off-name', 'Your name', this.#name),
-      field('cb-off-email', 'Email', this.#email),
-      field('cb-off-message', 'Message', this.#message),
+      field('cb-off-name', t('offline.name'), this.#name),
+      field('cb-off-email', t('offline.email'), this.#email),
+      field('cb-off-message', t('offline.message'), this.#message),
       this.#error,
       h('div', { class: 'cb-actions' }, this.#dismiss, this.#submit),
     );
@@ -70,15 +71,15 @@ export class OfflineForm {
       ev.target.removeAttribute('aria-invalid');
       this.#showError(null);
     });
-    this.reopen = h('button', { type: 'button', class: 'cb-tool', 'data-testid': 'offline-open', hidden: true }, 'Leave a message');
+    this.reopen = h('button', { type: 'button', class: 'cb-tool', 'data-testid': 'offline-open', hidden: true }, t('tool.leaveMessage'));
   }
 
   /** Fill in what we already know when the form opens (never overwrites what the visitor typed). */
   prepare(reason: 'no-agents' | 'wait-exceeded', earlierMessages: string[]): void {
     this.#intro.textContent =
       reason === 'wait-exceeded'
-        ? 'This is taking longer than usual. Leave your details and we will reply by email — sending the message ends this chat.'
-        : 'Leave your details and we will reply by email. Sending the message ends this chat.';
+        ? t('offline.introWait')
+        : t('offline.intro');
     if (!this.#message.value.trim() && earlierMessages.length) this.#message.value = earlierMessages.join('\n').slice(0, 4000);
     this.#showError(null);
   }
@@ -113,7 +114,7 @@ export class OfflineForm {
     this.#busy = busy;
     this.#submit.disabled = busy;
     this.#dismiss.disabled = busy;
-    this.#submit.textContent = busy ? 'Sending…' : 'Send message';
+    this.#submit.textContent = busy ? t('offline.sending') : t('offline.send');
   }
 
   #showError(message: string | null): void {

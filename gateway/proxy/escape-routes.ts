@@ -1,8 +1,10 @@
 // URL forms the overlay's escape closers point at (visitor-shell/src/overlay/import-map.ts):
 // `/__cb/im/<http|https>/<host[:port]>/<path>?<query>` stands for `<scheme>://<host>/<path>?<query>`.
 // It is the path-shaped twin of `/__cb/go?u=`, because an import map can only map URL prefixes:
-// the document's import map sends every `http://` and `https://` module specifier here, and the
-// proxy redirects it into the session (after the same target checks as any proxied URL).
+// the document's import map sends every absolute `http://` and `https://` module specifier here.
+// The proxy serves the module under that path (fetched through the session, after the same target
+// checks as any proxied URL) instead of redirecting, so the module's URL stays on this proxy origin
+// and its relative imports resolve under /__cb/im/ again: one proxy origin for the whole graph.
 
 const IM_PREFIX = '/__cb/im/';
 

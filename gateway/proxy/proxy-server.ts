@@ -370,17 +370,19 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       return send(res, state, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }, js);
     }
     if (url.startsWith('/__cb/im/')) {
-      // An import map prefix (visitor-shell/src/overlay/import-map.ts): module URLs into the session.
+      // An import map prefix (visitor-shell/src/overlay/import-map.ts): the module is served here,
+      // on this proxy origin, so its relative imports stay under /__cb/im/ too (escape-routes.ts).
       const u = importMapTarget(url, query);
       if (!u) return fail(res, state, 'CB_ERR_URL_INVALID', pr);
+      const target = new URL(u);
       return void reg()
-        .resolveRealOriginOf(pr.sessionId, new URL(u).origin)
+        .resolveRealOriginOf(pr.sessionId, target.origin)
         .then((real) => {
-          if (real) return send(res, state, 307, { location: u, 'cache-control': 'no-store' }); // already a proxy URL of this session
-          const check = checkTarget(u, deps.policy);
-          if (!check.ok) return fail(res, state, check.code, pr, check.reason, u);
-          send(res, state, 307, { location: reg().proxyUrl(pr.sessionId, check.url), 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
-        });
+          const origin = real ?? target.origin; // a proxy URL of this session stands for its real origin
+          const sub: ProxyRequest = { ...pr, targetOrigin: origin, path: target.pathname + target.search };
+          return handle(res, state, sub, null);
+        })
+        .catch(() => !state.aborted && fail(res, state, 'CB_ERR_INTERNAL', pr));
     }
     if (url === '/__cb/go') {
       const u = new URLSearchParams(query).get('u') ?? '';

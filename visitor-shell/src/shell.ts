@@ -161,7 +161,8 @@ function start(): void {
 
   app.append(
     iframe,
-    h('div', { class: 'cb-top' }, queue.el, queue.joined, consent.banner, notices.paused, notices.problem, tabsView.escape, notices.error, tabsView.strip),
+    h('div', { class: 'cb-top' }, queue.el, queue.joined, consent.banner, notices.paused, notices.problem, tabsView.escape, notices.error),
+    tabsView.strip,
     notices.connection,
     chat.el,
     chat.launcher,

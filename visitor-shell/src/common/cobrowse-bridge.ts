@@ -28,6 +28,8 @@ export interface BridgeOptions {
   onEscape?: (e: { kind: EscapeKind; url?: string; by: 'self' | 'peer'; message: string }) => void;
 }
 
+const LEFT_PROXY_GRACE_MS = 2000;
+
 /** What each escape means for the person looking at the page. */
 export function escapeMessage(kind: EscapeKind, url?: string): string {
   let host = '';
@@ -62,11 +64,21 @@ export class CobrowseBridge {
   #onMessage = (ev: MessageEvent) => this.#fromFrame(ev);
   /** The tabs both parties share. */
   readonly tabs = new SharedTabs();
-  /** Whether the frame's overlay spoke since its last `load` (a page without one left the proxy). */
+  /**
+   * Whether the frame's overlay spoke since its last `load`: a page without one left the proxy. The
+   * frame's `load` and its overlay's `ready` cross processes separately and may arrive in either
+   * order, so a silent load is judged after a grace period, by whether anything arrived since.
+   */
   #heard = false;
+  #heardCount = 0;
   #onLoad = () => {
-    if (!this.#heard && this.#frameOrigin) this.#escape('left-proxy', undefined, true);
+    const silent = !this.#heard && this.#frameOrigin !== null;
     this.#heard = false;
+    if (!silent) return;
+    const at = this.#heardCount;
+    setTimeout(() => {
+      if (this.#heardCount === at) this.#escape('left-proxy', undefined, true);
+    }, LEFT_PROXY_GRACE_MS);
   };
 
   constructor(opts: BridgeOptions) {
@@ -183,6 +195,7 @@ export class CobrowseBridge {
     const m = parsed.value;
     this.#frameOrigin = ev.origin;
     this.#heard = true;
+    this.#heardCount++;
     switch (m.type) {
       case 'ready':
       case 'nav': {

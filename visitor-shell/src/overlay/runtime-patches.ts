@@ -5,8 +5,9 @@
 // emulated on the proxy's jar (cookies.ts) and postMessage keeps real origins (post-message.ts).
 // Service workers are refused: they would outlive the session and intercept requests outside the
 // proxy's control.
-// What cannot be caught (location assignments, dynamic import(), workers, CSS url()) is listed in
-// visitor-shell/README.md.
+// Location assignments, new windows (navigation.ts), absolute module URLs (import-map.ts), workers
+// (worker-patches.ts) and CSS url() set by script (style-patches.ts) are closed in their own files;
+// what still cannot be caught is listed in visitor-shell/README.md and reported (escapes.ts).
 import { proxifyCssUrls, proxifySrcset, proxifyUrl, proxifyWsUrl, type ProxyContext } from './proxify.ts';
 import { installStylePatches } from './style-patches.ts';
 import { isLayer } from './layer.ts';

@@ -125,6 +125,33 @@ describe('the escapes, closed, for both parties', () => {
     }
   });
 
+  it('1b. a POST form whose action the runtime never saw is rebuilt from the navigation\'s formData', async () => {
+    const { b } = sites;
+    const { v } = await backToStart();
+    const from = mark();
+    await v.evaluate((b) => {
+      // The page stops submit events before the overlay's listener sees them: only the Navigation
+      // API guard is left to keep this POST inside the proxy.
+      addEventListener('submit', (e) => e.stopPropagation(), true);
+      const f = document.createElement('form');
+      f.method = 'post';
+      f.action = 'about:blank';
+      const i = document.createElement('input');
+      i.name = 'field';
+      i.value = 'via-navigate';
+      f.append(i);
+      document.body.append(f);
+      // setAttributeNS is not patched; the MutationObserver would fix the action only after this task.
+      f.setAttributeNS(null, 'action', `${b}/form-target`);
+      f.requestSubmit();
+    }, b);
+    const vf = await coFrame(visitor, /^\/form-target$/);
+    expect(await text(vf, '#form-target')).toBe('posted via-navigate');
+    await coFrame(agent, /^\/form-target$/);
+    await throughGateway(from, 'b', '/form-target', 'POST');
+    noDirect(from);
+  });
+
   it('2. window.open and target=_blank become a shared tab both parties see, with a way back', async () => {
     const { a, b } = sites;
     const { v } = await backToStart();

@@ -166,14 +166,14 @@ describe('the escapes, closed, for both parties', () => {
     noDirect(from);
     await poll(() => visitor.locator('[data-testid="shared-tab"]').count()).toBe(2);
     await poll(() => agent.locator('[data-testid="agent-shared-tab"]').count()).toBe(2);
-    expect(await visitor.getAttribute('[data-testid="shared-tab"][aria-selected="true"]', 'title')).toBe(`${b}/esc/b-page`);
-    expect(await agent.getAttribute('[data-testid="agent-shared-tab"][aria-selected="true"]', 'title')).toBe(`${b}/esc/b-page`);
+    expect(await visitor.getAttribute('[data-testid="shared-tab"][aria-current="page"]', 'title')).toBe(`${b}/esc/b-page`);
+    expect(await agent.getAttribute('[data-testid="agent-shared-tab"][aria-current="page"]', 'title')).toBe(`${b}/esc/b-page`);
 
     // The way back, from the agent's side: both return to the first tab.
     await agent.locator('[data-testid="agent-shared-tab"]').first().click();
     await coFrame(agent, /^\/esc\/start$/);
     const vBack = await coFrame(visitor, /^\/esc\/start$/);
-    await poll(() => visitor.getAttribute('[data-testid="shared-tab"][aria-selected="true"]', 'title')).toBe(`${a}/esc/start`);
+    await poll(() => visitor.getAttribute('[data-testid="shared-tab"][aria-current="page"]', 'title')).toBe(`${a}/esc/start`);
 
     // window.open from script: a third tab, on both sides.
     from = mark();

@@ -43,7 +43,7 @@ export function escapeMessage(kind: EscapeKind, url?: string): string {
     case 'navigation':
       return `The page went to another address outside co-browsing${at}; the two views may differ now.`;
     case 'left-proxy':
-      return 'The page left co-browsing; the two views may differ now. Use the address bar or a tab to bring it back.';
+      return 'This page is not shown through co-browsing (it left it, or it is not a web page); the two views may differ now.';
     case 'subresource':
       return `Part of this page was loaded directly from the site${at}, outside co-browsing; it may look different for each of you.`;
     case 'no-navigation-api':

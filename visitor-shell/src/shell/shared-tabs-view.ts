@@ -1,7 +1,8 @@
 // The visitor's shared tabs (a strip shown once the page opened a second window) and the escape
-// notice ("part of this page left co-browsing"). Tabs are buttons in a tablist: the active one has
-// aria-selected; each inactive tab can be closed. The notice is a status banner the visitor can
-// dismiss; it is replaced by the next escape and cleared when a new page reports ready.
+// notice ("part of this page left co-browsing"). Tabs are a labelled group of buttons, not an ARIA
+// tablist (each inactive tab carries a close button, which a tablist may not contain); the shown
+// tab has aria-current. The notice is a status banner the visitor can dismiss; it is replaced by
+// the next escape and cleared when a new page reports ready.
 import type { TabState } from '../common/shared-tabs.ts';
 import { h, show } from './dom.ts';
 
@@ -15,7 +16,7 @@ export class SharedTabsView {
   constructor(onSwitch: (id: string) => void, onClose: (id: string) => void) {
     this.#onSwitch = onSwitch;
     this.#onClose = onClose;
-    this.strip = h('div', { class: 'cb-tabs', role: 'tablist', 'aria-label': 'Shared tabs', 'data-testid': 'shared-tabs', hidden: true });
+    this.strip = h('nav', { class: 'cb-tabs', 'aria-label': 'Shared tabs', 'data-testid': 'shared-tabs', hidden: true });
     this.#escapeText = h('p', {});
     this.escape = h(
       'div',
@@ -33,7 +34,7 @@ export class SharedTabsView {
       const label = t.title || hostPath(t.url);
       const tab = h(
         'button',
-        { type: 'button', role: 'tab', class: 'cb-tab', 'aria-selected': String(active), 'data-testid': 'shared-tab', 'data-tab-id': t.id, title: t.url, onclick: () => this.#onSwitch(t.id) },
+        { type: 'button', class: 'cb-tab', 'aria-current': active ? 'page' : null, 'data-testid': 'shared-tab', 'data-tab-id': t.id, title: t.url, onclick: () => this.#onSwitch(t.id) },
         `${i + 1}. ${label}`,
       );
       this.strip.append(tab);

@@ -4,7 +4,7 @@
 // postMessage traffic is ignored.
 import * as v from 'valibot';
 import { MAX_FORM_VALUE_CHARS, MAX_PATH_CHARS, MAX_URL_CHARS } from './limits.ts';
-import { ScrollState } from './messages.ts';
+import { EscapeKind, ScrollState } from './messages.ts';
 
 const Path = v.pipe(v.string(), v.maxLength(MAX_PATH_CHARS));
 const Coord = v.pipe(v.number(), v.finite());
@@ -35,6 +35,10 @@ export const FrameUp = v.variant('type', [
   v.object({ cb: v.literal(1), type: v.literal('highlight'), path: Path }),
   /** A stroke the local party drew in drawing mode (fractions of the document size). */
   v.object({ cb: v.literal(1), type: v.literal('draw'), points: v.pipe(v.array(Coord), v.maxLength(2000)), clear: v.optional(v.boolean()) }),
+  /** The page opened a new window or followed a `target=_blank` link: make it a shared tab (real URL). */
+  v.object({ cb: v.literal(1), type: v.literal('open'), url: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_URL_CHARS)) }),
+  /** Something left the proxy that the overlay could only detect (see EscapeKind). */
+  v.object({ cb: v.literal(1), type: v.literal('escape'), kind: EscapeKind, url: v.optional(v.pipe(v.string(), v.maxLength(MAX_URL_CHARS))) }),
   /** The proxy could not show the page (refused target, upstream error, anti-proxy page). */
   v.object({ cb: v.literal(1), type: v.literal('problem'), code: v.string(), message: v.string(), url: v.optional(v.string()) }),
 ]);
@@ -54,6 +58,8 @@ export const FrameDown = v.variant('type', [
   v.object({ cb: v.literal(1), type: v.literal('highlight'), path: Path, label: v.string() }),
   /** Post the current scroll position and form state now (the other party just joined or reloaded). */
   v.object({ cb: v.literal(1), type: v.literal('sync-request') }),
+  /** Show this real URL in this frame (a shared tab was switched to): the overlay navigates through the proxy. */
+  v.object({ cb: v.literal(1), type: v.literal('go'), url: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_URL_CHARS)) }),
   /** Whether this party is the follower for scroll (suppresses echo). */
   v.object({ cb: v.literal(1), type: v.literal('role'), role: v.picklist(['visitor', 'agent']), controlGranted: v.optional(v.boolean()) }),
 ]);

@@ -30,6 +30,29 @@ export const ScrollState = v.object({
 });
 export type ScrollState = v.InferOutput<typeof ScrollState>;
 
+/**
+ * Shared tabs: a new window or `target=_blank` link opened from the co-browsed page becomes a tab
+ * both parties see (the shared view switches to it; the other tabs are the way back). The whole
+ * list travels in every `tabs` frame, so the last frame wins and nothing needs merging.
+ */
+export const MAX_SHARED_TABS = 8;
+export const SharedTab = v.object({
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(16), v.regex(/^[A-Za-z0-9_-]+$/)),
+  url: Url,
+  title: v.optional(v.pipe(v.string(), v.maxLength(300))),
+});
+export type SharedTab = v.InferOutput<typeof SharedTab>;
+const TabList = v.pipe(v.array(SharedTab), v.minLength(1), v.maxLength(MAX_SHARED_TABS));
+const TabId = v.pipe(v.string(), v.minLength(1), v.maxLength(16));
+
+/**
+ * What left the proxy (a hole the overlay could not close, only detect): a navigation that went to
+ * the real site, a request fetched directly, a browser without the Navigation API, a worker the
+ * runtime could not wrap. Both parties are told, never a silent divergence.
+ */
+export const EscapeKind = v.picklist(['navigation', 'subresource', 'no-navigation-api', 'worker', 'left-proxy']);
+export type EscapeKind = v.InferOutput<typeof EscapeKind>;
+
 // ---------------------------------------------------------------- client → gateway
 
 export const ClientFrame = v.variant('type', [
@@ -121,6 +144,10 @@ export const ClientFrame = v.variant('type', [
   v.object({ type: v.literal('resync'), sessionId: Sid }),
   /** Supervisor: silently watch (on) or stop watching (off) a session; the visitor is not told. */
   v.object({ type: v.literal('watch'), sessionId: Id, on: v.boolean() }),
+  /** The shared tab list changed (a tab opened, switched or closed in the sender's view). */
+  v.object({ type: v.literal('tabs'), sessionId: Sid, tabs: TabList, active: TabId }),
+  /** The sender's page escaped the proxy in a way the overlay could only detect. */
+  v.object({ type: v.literal('escape'), sessionId: Sid, kind: EscapeKind, url: v.optional(Url) }),
   /** Keep-alive from the client; the gateway answers with pong. */
   v.object({ type: v.literal('ping'), t: v.optional(v.number()) }),
 ]);
@@ -128,7 +155,7 @@ export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
 
 /** Frames the gateway relays between the two parties without storing them. */
-export const RELAYED_TYPES = ['typing', 'scroll', 'pointer', 'form', 'focus', 'draw', 'highlight', 'act', 'viewport', 'resync'] as const;
+export const RELAYED_TYPES = ['typing', 'scroll', 'pointer', 'form', 'focus', 'draw', 'highlight', 'act', 'viewport', 'resync', 'tabs', 'escape'] as const;
 
 // ---------------------------------------------------------------- gateway → client
 
@@ -249,6 +276,8 @@ export const ServerFrame = v.variant('type', [
   v.object({ type: v.literal('viewport'), ...relayed({ w: v.number(), h: v.number() }) }),
   v.object({ type: v.literal('resync'), ...relayed({}) }),
   v.object({ type: v.literal('highlight'), ...relayed({ path: Path }) }),
+  v.object({ type: v.literal('tabs'), ...relayed({ tabs: TabList, active: TabId }) }),
+  v.object({ type: v.literal('escape'), ...relayed({ kind: EscapeKind, url: v.optional(Url) }) }),
   v.object({ type: v.literal('ended'), sessionId: Id, by: Party, reason: v.optional(v.string()) }),
   /** Nobody can take the visitor now (no agent online, or the wait is too long): offer the offline-message form. */
   v.object({ type: v.literal('offline.offer'), sessionId: Id, reason: v.picklist(['no-agents', 'wait-exceeded']) }),

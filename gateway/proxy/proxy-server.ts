@@ -22,6 +22,10 @@ import { attachWsProxy } from './ws-proxy.ts';
 import { requestBodyStream } from './request-body.ts';
 import { streamResponse } from './stream-response.ts';
 import { fetchUpstream, type UpstreamBody } from './upstream-fetch.ts';
+import { partyOf, withoutPartyCookie } from './navigation-party.ts';
+import { cookieEchoHeader } from './cookie-echo.ts';
+import { isWorkerScriptRequest, prependWorkerRuntime, workerRuntime } from './worker-runtime.ts';
+import { importMapTarget } from './escape-routes.ts';
 
 export interface ProxyDeps {
   registry: OriginRegistry;
@@ -55,6 +59,9 @@ const FORWARD_REQUEST_HEADERS = [
   'pragma',
   'user-agent',
   'x-requested-with',
+  // A CORS preflight reaches the site as the browser sent it (the answer is mapped back in response-headers.ts).
+  'access-control-request-method',
+  'access-control-request-headers',
 ];
 const MAX_REWRITE_BYTES = 32 * 1024 * 1024;
 const HTML_TYPES = /^(text\/html|application\/xhtml\+xml)/i;
@@ -149,8 +156,10 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
     const h: Record<string, string> = {};
     for (const k of FORWARD_REQUEST_HEADERS) if (pr.headers[k]) h[k] = pr.headers[k];
     h['accept-encoding'] = 'gzip, deflate, br';
-    const jarCookies = await jars.cookieHeader(pr.sessionId, targetUrl);
-    const pageCookies = pr.headers.cookie ?? '';
+    // A preflight carries no credentials.
+    const preflight = pr.method === 'OPTIONS' && !!pr.headers['access-control-request-method'];
+    const jarCookies = preflight ? '' : await jars.cookieHeader(pr.sessionId, targetUrl);
+    const pageCookies = preflight ? '' : withoutPartyCookie(pr.headers.cookie ?? '');
     const cookie = [jarCookies, pageCookies].filter(Boolean).join('; ');
     if (cookie) h.cookie = cookie;
     if (pr.headers.origin) {
@@ -173,6 +182,7 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
   function streamsThrough(pr: ProxyRequest, status: number, headers: UpstreamHeaders): boolean {
     if (pr.method === 'HEAD' || status === 204 || status === 304) return true;
     const ct = String(headers['content-type'] ?? '');
+    if (status === 200 && isWorkerScriptRequest(pr.headers)) return false; // gets the worker runtime
     return !HTML_TYPES.test(ct) && !CSS_TYPE.test(ct);
   }
 
@@ -241,14 +251,20 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
     }
     if (streamed) return null;
     // Most responses set no cookie: skip the jar's (possibly remote) write then.
-    if (up.headers['set-cookie']) await jars.store(pr.sessionId, targetUrl, up.headers['set-cookie']);
+    let echo: [string, string] | null = null;
+    if (up.headers['set-cookie']) {
+      await jars.store(pr.sessionId, targetUrl, up.headers['set-cookie']);
+      echo = await cookieEchoHeader(jars, pr.sessionId, pr.targetOrigin, pr.headers);
+    }
     const ct = String(up.headers['content-type'] ?? '');
     const mapUrl = mapUrlFor(pr.sessionId);
     const isHtml = HTML_TYPES.test(ct);
     if (streamsThrough(pr, up.status, up.headers)) {
       const headers = filterResponseHeaders(up.headers, mapping);
+      if (echo) headers.push(echo);
       return { stream: true, status: up.status, headers, body: up.body };
     }
+    const worker = !isHtml && isWorkerScriptRequest(pr.headers);
     const whole = await up.body.collect(MAX_REWRITE_BYTES, () => new GatewayError('CB_ERR_UPSTREAM_BAD_RESPONSE', 'The page is too large to co-browse.'));
     let raw: Buffer;
     try {
@@ -260,9 +276,12 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
     const docCookies = isHtml ? await jars.documentCookie(pr.sessionId, pr.targetOrigin + pr.path) : '';
     const out = isHtml
       ? rewriteHtml(text, { pageUrl: targetUrl, mapUrl, injectHead: injectHead(pr, docCookies) })
-      : rewriteCss(text, { baseUrl: targetUrl, mapUrl });
+      : worker
+        ? prependWorkerRuntime(text, { real: pr.targetOrigin, gateway: deps.parentOrigin })
+        : rewriteCss(text, { baseUrl: targetUrl, mapUrl });
     const headers = filterResponseHeaders(up.headers, mapping, ['content-length', 'content-encoding', 'content-type', 'etag', 'last-modified']);
-    headers.push(['content-type', `${isHtml ? 'text/html' : 'text/css'}; charset=utf-8`]);
+    headers.push(['content-type', `${isHtml ? 'text/html' : worker ? 'text/javascript' : 'text/css'}; charset=utf-8`]);
+    if (echo) headers.push(echo);
     if (isHtml) headers.push(['cache-control', 'no-store']);
     return { status: up.status, headers, body: Buffer.from(out, 'utf8') };
   }
@@ -286,7 +305,7 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
     try {
       let r: Fetched;
       if (isNavigation) {
-        r = await cache.get(`${pr.sessionId}|${targetUrl}`, () => fetchAndRewrite(pr, targetUrl, null, state) as Promise<Fetched>, { sessionId: pr.sessionId, url: targetUrl });
+        r = await cache.get(`${pr.sessionId}|${targetUrl}`, () => fetchAndRewrite(pr, targetUrl, null, state) as Promise<Fetched>, { sessionId: pr.sessionId, url: targetUrl }, partyOf(pr.headers.cookie));
         // A streamed body can be read once: a second party waiting on the same flight fetches its own.
         if ('stream' in r) {
           if (r.taken) r = (await fetchAndRewrite(pr, targetUrl, null, state)) as Fetched;
@@ -349,6 +368,25 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
       return void reg().resolveRealOriginOf(pr.sessionId, new URLSearchParams(query).get('o') ?? '').then((real) =>
         send(res, state, real ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, real ?? ''),
       );
+    }
+    if (url === '/__cb/worker-runtime.js') {
+      const js = workerRuntime({ real: pr.targetOrigin, gateway: deps.parentOrigin });
+      return send(res, state, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }, js);
+    }
+    if (url.startsWith('/__cb/im/')) {
+      // An import map prefix (visitor-shell/src/overlay/import-map.ts): the module is served here,
+      // on this proxy origin, so its relative imports stay under /__cb/im/ too (escape-routes.ts).
+      const u = importMapTarget(url, query);
+      if (!u) return fail(res, state, 'CB_ERR_URL_INVALID', pr);
+      const target = new URL(u);
+      return void reg()
+        .resolveRealOriginOf(pr.sessionId, target.origin)
+        .then((real) => {
+          const origin = real ?? target.origin; // a proxy URL of this session stands for its real origin
+          const sub: ProxyRequest = { ...pr, targetOrigin: origin, path: target.pathname + target.search };
+          return handle(res, state, sub, null);
+        })
+        .catch(() => !state.aborted && fail(res, state, 'CB_ERR_INTERNAL', pr));
     }
     if (url === '/__cb/go') {
       const u = new URLSearchParams(query).get('u') ?? '';

@@ -19,6 +19,8 @@ const DROP = new Set([
   'report-to',
   'nel',
   'set-cookie',
+  // The proxy's own header (cookie-echo.ts): a site cannot speak for the jar.
+  'x-cb-cookie',
   'connection',
   'keep-alive',
   'transfer-encoding',

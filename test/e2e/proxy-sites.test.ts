@@ -155,8 +155,7 @@ describe('real sites through the proxy, both parties', () => {
     await coFrame(agent, /^\/spa$/);
 
     // URLs built at run time stay in the proxy: element properties, markup inserted later,
-    // EventSource, sendBeacon, window.open (a proxied popup), and document.domain reads the real host.
-    const popup = vctx.waitForEvent('page');
+    // EventSource, sendBeacon, and document.domain reads the real host.
     const built = await vSpa.evaluate(
       async ({ a, b }) => {
         const img = new Image();
@@ -176,7 +175,6 @@ describe('real sites through the proxy, both parties', () => {
           es.onerror = () => resolve('error');
         });
         const beacon = navigator.sendBeacon(`${a}/api/beacon`, 'ping');
-        window.open(`${a}/spa/about`, '_blank');
         return { img: img.src, link: link.href, late: (document.getElementById('late') as HTMLAnchorElement).href, sse, beacon, domain: document.domain, origin: location.origin };
       },
       { a, b },
@@ -186,12 +184,6 @@ describe('real sites through the proxy, both parties', () => {
     expect(built.link).toBe(`${built.origin}/__cb/go?u=${encodeURIComponent(`${b}/x`)}`);
     expect(built.late).toBe(`${built.origin}/__cb/go?u=${encodeURIComponent(`${b}/late`)}`);
     await poll(async () => (await fetch(`${a}/api/beacons`)).json()).toEqual(['ping']);
-    const pop = await popup;
-    await pop.waitForLoadState('domcontentloaded');
-    expect(new URL(pop.url()).origin).toBe(built.origin);
-    expect(new URL(pop.url()).pathname).toBe('/spa/about');
-    await poll(() => pop.textContent('#view-title')).toBe('About');
-    await pop.close();
 
     // SSRF from inside the page: an absolute loopback URL is sent to /__cb/go and refused.
     const ssrf = await vSpa.evaluate(async (port) => {
@@ -207,6 +199,15 @@ describe('real sites through the proxy, both parties', () => {
     expect(ssrf).toMatchObject({ status: 403, meta: 403, ws: 'refused' });
     expect(ssrf.url).toContain('/__cb/go?u=');
     expect(canaryHits).toBe(0);
+
+    // window.open: the new window becomes a shared tab both parties see (test/e2e/proxy-escapes.test.ts),
+    // on the proxy origin, instead of a popup outside the shell; the first tab is the way back.
+    expect(await vSpa.evaluate((u) => window.open(u, '_blank') === null, `${a}/spa/about`)).toBe(true);
+    const vAbout = await coFrame(visitor, /^\/spa\/about$/);
+    expect(new URL(vAbout.url()).origin).toBe(built.origin);
+    await poll(() => text(vAbout, '#view-title')).toBe('About');
+    await coFrame(agent, /^\/spa\/about$/);
+    await visitor.locator('[data-testid="shared-tab"]').first().click();
 
     // Resync: values set without events reach the agent only through a sync-request; the masked
     // field is announced as masked, and its value never leaves the visitor's page.

@@ -15,6 +15,12 @@ import { applyScroll, installScrollSync, postScrollSnapshot } from './overlay/sc
 import { installAgentGuard, party } from './overlay/agent-guard.ts';
 import { clearHighlights, installHighlight, showHighlight } from './overlay/highlight.ts';
 import { installGatewayLinkGuard } from './overlay/gateway-links.ts';
+import { goTo, installNavigationGuard, installNewWindows } from './overlay/navigation.ts';
+import { installEscapeDetection } from './overlay/escapes.ts';
+import { installImportMap } from './overlay/import-map.ts';
+import { installWorkerPatches } from './overlay/worker-patches.ts';
+import { markParty } from './overlay/cookies.ts';
+import { proxifier } from './overlay/runtime-patches.ts';
 
 function handleDown(m: FrameDown, state: { controlGranted: boolean }): void {
   switch (m.type) {
@@ -53,6 +59,9 @@ function handleDown(m: FrameDown, state: { controlGranted: boolean }): void {
       safe(postScrollSnapshot)();
       safe(postFormSnapshot)();
       return;
+    case 'go':
+      goTo(m.url, proxifier());
+      return;
     case 'history':
       if (m.action === 'back') history.back();
       else if (m.action === 'forward') history.forward();
@@ -67,8 +76,16 @@ function main(): void {
   const cfg = readConfig();
   if (!cfg) return;
   setConfig(cfg);
+  // First: the import map must precede every module the page loads.
+  safe(installImportMap)();
   safe(installRuntimePatches)(cfg.realOrigin, cfg.cookies);
+  const p = proxifier();
+  safe(installWorkerPatches)(p);
+  safe(installNavigationGuard)(p);
   if (!framed) return;
+  safe(markParty)(window.name);
+  safe(installNewWindows)(p);
+  safe(installEscapeDetection)();
   const state = { controlGranted: false };
   onDown((m) => handleDown(m, state));
   safe(installNav)();

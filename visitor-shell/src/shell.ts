@@ -12,6 +12,7 @@ import { Consent } from './shell/consent.ts';
 import { h, show } from './shell/dom.ts';
 import { EndPanel } from './shell/end-panel.ts';
 import { safeHttpUrl } from './shell/format.ts';
+import { SharedTabsView } from './shell/shared-tabs-view.ts';
 import { Notices } from './shell/notices.ts';
 import { OfflineForm } from './shell/offline-form.ts';
 import { makeProxyOriginCheck, resolveWsUrl } from './shell/origin.ts';
@@ -74,6 +75,7 @@ function start(): void {
       send({ ...f, sessionId: sid } as ClientFrame);
     },
     onPage: (url) => {
+      if (url !== pageUrl) tabsView.hideEscape();
       pageUrl = safeHttpUrl(url) ?? pageUrl;
       notices.hideProblem();
       // After the visitor reloads mid-session, the visitor's page is the truth: once the browser
@@ -86,7 +88,13 @@ function start(): void {
       }
     },
     onProblem: (_code, message, url) => notices.showProblem(message, url ?? pageUrl),
+    onTabs: (st) => tabsView.render(st),
+    onEscape: (e) => tabsView.showEscape(e.message),
   });
+  const tabsView = new SharedTabsView(
+    (id) => bridge.switchTab(id),
+    (id) => bridge.closeTab(id),
+  );
 
   // ---------------------------------------------------------------- widgets
   const notices = new Notices(() => setSharing(true, true));
@@ -162,7 +170,8 @@ function start(): void {
   const skip = h('a', { class: 'cb-skip', href: '#cb-chat-title', 'data-testid': 'skip-to-chat', onclick: (ev: MouseEvent) => (ev.preventDefault(), chat.focusInput()) }, t('skip.chat'));
   app.append(
     skip,
-    h('div', { class: 'cb-top' }, queue.el, queue.joined, consent.banner, notices.paused, notices.problem, notices.error),
+    h('div', { class: 'cb-top' }, queue.el, queue.joined, consent.banner, notices.paused, notices.problem, tabsView.escape, notices.error),
+    tabsView.strip,
     iframe,
     notices.connection,
     chat.el,
@@ -353,6 +362,8 @@ function start(): void {
       case 'highlight':
       case 'act':
       case 'resync':
+      case 'tabs':
+      case 'escape':
         if (sharing && !ended) bridge.handleRemote(f);
         return;
       default:

@@ -48,7 +48,7 @@ export interface Notice {
   text: string;
 }
 
-type Relayed = ServerFrameOf<'scroll' | 'pointer' | 'form' | 'focus' | 'draw' | 'act' | 'history' | 'resync'>;
+type Relayed = ServerFrameOf<'scroll' | 'pointer' | 'form' | 'focus' | 'draw' | 'act' | 'history' | 'resync' | 'tabs' | 'escape'>;
 
 const NOTICE_MS = 6000;
 /** Notices that explain something the gateway did to the agent (e.g. set them away) stay longer. */
@@ -241,6 +241,8 @@ export class ConsoleState {
       case 'act':
       case 'history':
       case 'resync':
+      case 'tabs':
+      case 'escape':
         return this.#relay(f);
       case 'viewport': {
         const s = this.#session(f.sessionId);

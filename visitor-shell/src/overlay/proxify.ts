@@ -79,3 +79,44 @@ export function proxifyWsUrl(url: string, ctx: ProxyContext): string {
   if (httpOrigin === ctx.realOrigin) return `${wsScheme}//${proxy.host}${abs.pathname}${abs.search}`;
   return `${wsScheme}//${proxy.host}/__cb/ws?u=${encodeURIComponent(abs.href)}`;
 }
+
+/** A `srcset` / `imagesrcset` list: each candidate's URL proxified, descriptors kept. */
+export function proxifySrcset(value: string, map: (url: string) => string): string {
+  let out = '';
+  let i = 0;
+  const n = value.length;
+  while (i < n) {
+    const ws = /[\s,]*/y;
+    ws.lastIndex = i;
+    const lead = ws.exec(value)![0];
+    out += lead;
+    i += lead.length;
+    if (i >= n) break;
+    const urlRe = /\S+/y;
+    urlRe.lastIndex = i;
+    let url = urlRe.exec(value)![0];
+    // A URL ending in commas ends the candidate there (the HTML parsing rule).
+    const trail = /,+$/.exec(url)?.[0] ?? '';
+    if (trail) url = url.slice(0, -trail.length);
+    out += map(url) + trail;
+    i += url.length + trail.length;
+    if (trail) continue;
+    const descRe = /[^,]*/y;
+    descRe.lastIndex = i;
+    const desc = descRe.exec(value)![0];
+    out += desc;
+    i += desc.length;
+  }
+  return out;
+}
+
+const CSS_URL = /url\(\s*(['"]?)([^'")]*?)\1\s*\)/gi;
+
+/** CSS text with every `url(…)` proxified. */
+export function proxifyCssUrls(css: string, map: (url: string) => string): string {
+  if (!/url\(/i.test(css)) return css;
+  return css.replace(CSS_URL, (m, q: string, u: string) => {
+    const mapped = map(u);
+    return mapped === u ? m : `url(${q || '"'}${mapped}${q || '"'})`;
+  });
+}

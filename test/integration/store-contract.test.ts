@@ -60,6 +60,7 @@ const session = (over: Partial<SessionRecord> = {}): SessionRecord => ({
   priority: 0,
   entryUrl: 'https://shop.test/',
   userAgent: 'UA',
+  language: null,
   state: 'queued',
   agentId: null,
   url: null,
@@ -143,7 +144,7 @@ describe.each(kinds)('store contract: $name', (kind) => {
   it('sessions: create, load, partial update, list by state in creation order', async () => {
     const { s } = await fresh();
     const t = Date.now();
-    const q1 = session({ createdAt: t, department: 'sales', priority: 2 });
+    const q1 = session({ createdAt: t, department: 'sales', priority: 2, language: 'de-DE' });
     const q2 = session({ createdAt: t + 1, state: 'ringing' });
     const act = session({ createdAt: t + 2, state: 'active', agentId: 'ag' });
     for (const x of [q1, q2, act]) await s.createSession(x);
@@ -377,8 +378,8 @@ describe('store contract: postgres only', () => {
     expect(await runMigrate({ DATABASE_URL: url }, (l) => out.push(l))).toBe(0);
     expect(await runMigrate({ DATABASE_URL: url }, (l) => out.push(l))).toBe(0);
     expect(await runMigrate({}, (l) => out.push(l))).toBe(2);
-    expect(out[0]).toMatch(/applied 1 \(initial schema\); schema version 1$/);
-    expect(out[1]).toMatch(/up to date at schema version 1$/);
+    expect(out[0]).toMatch(/applied 1 \(initial schema\), 2 \(the visitor language of a session\); schema version 2$/);
+    expect(out[1]).toMatch(/up to date at schema version 2$/);
     expect(out[2]).toMatch(/DATABASE_URL is not set/);
     await expect(runMigrate({ DATABASE_URL: `postgres://x@127.0.0.1:${await freePort()}/db`, DATABASE_CONNECT_TIMEOUT_MS: '1000' })).rejects.toMatchObject({ code: 'CB_ERR_STORE_UNREACHABLE' });
   });
@@ -390,7 +391,7 @@ describe('store contract: postgres only', () => {
     const { default: pgLib } = await import('pg');
     const c = new pgLib.Client(url);
     await c.connect();
-    expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows).toEqual([{ version: 1 }]);
+    expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows).toEqual([{ version: 1 }, { version: 2 }]);
     await c.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')");
     await c.end();
     await expect(openStore(pgConfig(url))).rejects.toMatchObject({ code: 'CB_ERR_STORE_SCHEMA' });

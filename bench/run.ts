@@ -18,6 +18,7 @@ import { runQueueStorm } from './scenarios/queue-storm.ts';
 import { runChatSync } from './scenarios/chat-sync.ts';
 import { runProxy } from './scenarios/proxy.ts';
 import { startInjector } from './scenarios/injector.ts';
+import { runTti } from './scenarios/tti.ts';
 
 let injectorEarly: (() => Promise<ScenarioResult>) | null = null;
 
@@ -27,6 +28,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, { title: string; steps: number; run
   proxy: { title: 'Proxy', steps: 1, run: runProxy },
   // Started on its turn; with --quick it was started at the beginning and overlaps the others.
   injector: { title: 'Injector', steps: 1, run: (ctx) => (injectorEarly ?? startInjector(ctx))() },
+  tti: { title: 'Time to interactive', steps: 1, run: runTti },
 };
 
 async function main(): Promise<number> {

@@ -2,7 +2,9 @@
 // --quick shrinks everything so the run takes under 30 seconds (checks the harness, not speed).
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['queue', 'chat', 'proxy', 'injector'] as const;
+export const SCENARIOS = ['queue', 'chat', 'proxy', 'injector', 'tti'] as const;
+/** The time-to-interactive scenario's apps (bench/apps/build.ts). */
+export const TTI_APPS = ['vanilla', 'vue', 'preact', 'lit', 'svelte', 'esm', 'lazy', 'assets'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Options {
@@ -31,12 +33,15 @@ export interface Options {
   proxyRate: number;
   proxyDuration: number;
   proxyConnections: number;
+  // time to interactive
+  ttiApps: string[];
+  ttiRounds: number;
 }
 
 export const USAGE = `npm run bench -- [options]
 
   --quick                 tiny sizes, < 30 s: checks the harness works (CI), not speed
-  --only LIST             scenarios to run: queue,chat,proxy,injector (default: all)
+  --only LIST             scenarios to run: queue,chat,proxy,injector,tti (default: all)
   --json FILE             write every figure, ratio, check and the machine as JSON
   --html FILE             self-contained HTML report (default bench/results/report.html)
 
@@ -45,6 +50,8 @@ export const USAGE = `npm run bench -- [options]
                           --duration SEC (10) --warmup SEC (5; the same for every relay: the gateway has more code to warm up than the peers)
   proxy                   --proxy-rate REQ_S for the fixed-rate rows (100) --proxy-duration SEC (3, at least 1)
                           --proxy-connections C for the max-throughput rows (16)
+  time to interactive     --tti-apps LIST (all: ${TTI_APPS.join(',')}; quick: vanilla)
+                          --tti-rounds N (3; quick: 1), each on a fresh proxy origin and direct origin
 
   --target URL            run the clients against a gateway that is already running (its public
                           origin, e.g. http://cobrowse.localhost:8080); none is started. Needs:
@@ -82,6 +89,8 @@ export function parseOptions(argv: string[]): Options {
       'proxy-rate': { type: 'string' },
       'proxy-duration': { type: 'string' },
       'proxy-connections': { type: 'string' },
+      'tti-apps': { type: 'string' },
+      'tti-rounds': { type: 'string' },
     },
   });
   if (values.help) {
@@ -123,7 +132,19 @@ export function parseOptions(argv: string[]): Options {
     proxyRate: num('proxy-rate', 100, 50, 1),
     proxyDuration: num('proxy-duration', 3, 1, 1),
     proxyConnections: num('proxy-connections', 16, 4, 1),
+    ttiApps: (values['tti-apps'] ?? (quick ? 'vanilla' : TTI_APPS.join(',')))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    ttiRounds: num('tti-rounds', 3, 1, 1),
   };
+  for (const a of o.ttiApps) if (!TTI_APPS.includes(a as (typeof TTI_APPS)[number])) throw new Error(`--tti-apps: unknown app "${a}" (known: ${TTI_APPS.join(', ')})`);
+  if (!o.ttiApps.length) throw new Error('--tti-apps: give at least one app');
+  if (o.target && o.only.includes('tti')) {
+    // It starts its own gateway, origins and browser: nothing to point at a remote gateway.
+    if (values.only) throw new Error('--target: the tti scenario starts its own gateway and browser; leave it out of --only');
+    o.only = o.only.filter((s) => s !== 'tti');
+  }
   if (o.target && o.agents > 1 && !o.agentEmail.includes('{i}')) {
     throw new Error('--agent-email needs {i} when more than one agent logs in (each agent must be its own account)');
   }

@@ -1,0 +1,291 @@
+// Scenario 5, time to interactive: from the agent's lead to the app being usable in the visitor's
+// frame, through the gateway, against a direct load of the same build (the peer), in Debian's
+// Chromium (playwright-core, the tests' launch flags). See bench/README.md, "Time to interactive".
+//
+// Each round: a fresh visitor (new browser context: empty cache, no connections) opens the real
+// shell through /start on the landing origin, an agent (a protocol client) accepts, and then leads
+// the visitor to each app in turn. Every app is its own origin, and a new session per round gives
+// new proxy origins, so every proxied app load is on a fresh proxy origin. The direct peer is a
+// fresh context per round whose host page holds an iframe the harness points at the same app on a
+// fresh origin (`direct-r<round>.localhost`). Proxy and direct loads alternate (order swapped
+// between apps and rounds), so a neighbour's burst hits both. "Usable" is apps/probe.ts: the input
+// accepted a todo and rendered it.
+import WebSocket from 'ws';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BenchContext } from '../lib/context.ts';
+import type { Child } from '../lib/rpc.ts';
+import { epochMs } from '../lib/hdr.ts';
+import { httpRequest } from '../lib/http-request.ts';
+import { localhostLookup } from '../lib/localhost-dns.ts';
+import { busyPercent, machineCpu } from '../lib/proc-stats.ts';
+import { emptyResult, fig, fmt, logNotes, type ScenarioResult } from '../lib/results.ts';
+import { buildApps, type AppName, type BuiltApp } from '../apps/build.ts';
+import { PROBE_BINDING, PROBE_SCRIPT, type ProbeReport } from '../apps/probe.ts';
+import { launchBrowser } from '../../test/helpers/browser.ts';
+
+const VIEWPORT = { width: 1280, height: 800 };
+const LOAD_TIMEOUT_MS = 30_000;
+const TARGET = 1.15;
+
+interface Sample {
+  app: AppName;
+  round: number;
+  side: 'proxy' | 'direct';
+  ms: number;
+  attempts: number;
+  /** Lead → the input existed (first paintable app), ms. */
+  inputMs: number;
+}
+
+/** One browser context whose app frames report "usable" through the probe binding. */
+class Measured {
+  #waiter: ((r: ProbeReport) => void) | null = null;
+  private constructor(readonly ctx: BrowserContext, readonly page: Page) {}
+  static async open(browser: Browser): Promise<Measured> {
+    const ctx = await browser.newContext({ viewport: VIEWPORT });
+    await ctx.addInitScript({ content: PROBE_SCRIPT });
+    const m = new Measured(ctx, await ctx.newPage());
+    await ctx.exposeBinding(PROBE_BINDING, (_src, r: ProbeReport) => m.#waiter?.(r));
+    return m;
+  }
+  /** Runs `trigger` (which returns the start time, epoch ms) and waits for the app at `port` to be usable. */
+  async measure(port: number, trigger: () => Promise<number>): Promise<{ ms: number; report: ProbeReport }> {
+    const usable = new Promise<ProbeReport>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`not usable within ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
+      this.#waiter = (r) => {
+        // Through the gateway the frame is on a proxy origin; the path and the app's document are the same.
+        if (!r.href.includes(`:${port}/`) && !r.href.includes('.cobrowse.localhost:')) return;
+        clearTimeout(t);
+        resolve(r);
+      };
+    });
+    const t0 = await trigger();
+    const report = await usable;
+    this.#waiter = null;
+    return { ms: report.t - t0, report };
+  }
+  close() {
+    return this.ctx.close();
+  }
+}
+
+/** The agent: logs in like the console, accepts every offer, and leads with `lead` frames. */
+async function openAgent(gwUrl: string, email: string, password: string): Promise<{ ws: WebSocket; active: (sid: string) => Promise<void>; close(): void }> {
+  const login = await httpRequest(`${gwUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: gwUrl }, body: JSON.stringify({ email, password }) });
+  if (login.status !== 200) throw new Error(`tti: agent login answered ${login.status}`);
+  const cookie = String([login.headers['set-cookie']].flat()[0]).split(';')[0];
+  const ws = new WebSocket(`${gwUrl.replace(/^http/, 'ws')}/ws/agent`, { headers: { origin: gwUrl, cookie }, lookup: localhostLookup as never });
+  const accepted = new Set<string>();
+  const activeWaiters = new Map<string, () => void>();
+  const active = new Set<string>();
+  ws.on('message', (d) => {
+    const m = JSON.parse(String(d));
+    if (m.type === 'queue.snapshot') {
+      for (const it of m.items) {
+        if (it.canAccept && !accepted.has(it.sessionId)) {
+          accepted.add(it.sessionId);
+          ws.send(JSON.stringify({ type: 'accept', sessionId: it.sessionId }));
+        }
+      }
+    } else if (m.type === 'session' && m.session.state === 'active') {
+      active.add(m.session.sessionId);
+      activeWaiters.get(m.session.sessionId)?.();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => (ws.send(JSON.stringify({ type: 'hello' })), resolve()));
+    ws.once('error', reject);
+  });
+  return {
+    ws,
+    active: (sid) =>
+      active.has(sid)
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            const t = setTimeout(() => reject(new Error('tti: the agent was never given the session')), 15_000);
+            activeWaiters.set(sid, () => (clearTimeout(t), resolve()));
+          }),
+    close: () => ws.close(),
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+
+export async function runTti(ctx: BenchContext): Promise<ScenarioResult> {
+  const { opts, progress } = ctx;
+  const r = emptyResult('tti', 'Time to interactive');
+  const apps = opts.ttiApps as AppName[];
+  const rounds = opts.ttiRounds;
+  progress.start(`tti: ${apps.length} apps × ${rounds} rounds, proxy and direct interleaved, in Chromium`, apps.length * rounds * 2);
+
+  const outDir = mkdtempSync(join(tmpdir(), 'cobrowse-tti-'));
+  const children: Child[] = [];
+  let gw: Awaited<ReturnType<BenchContext['gateway']>> | null = null;
+  let browser: Browser | null = null;
+  let agent: Awaited<ReturnType<typeof openAgent>> | null = null;
+  const open: Measured[] = [];
+  try {
+    const [built, b] = await Promise.all([buildApps(outDir, apps), launchBrowser()]);
+    browser = b;
+    const server = await ctx.fork('apps/server.ts', 'tti-apps', ['--dir', outDir, '--apps', apps.join(','), '--host', opts.originHost]);
+    children.push(server);
+    const ports = await server.call<{ landing: number; apps: Record<string, number> }>('ports');
+    const origin = (port: number) => `http://${opts.originHost}:${port}`;
+    const allowed = [origin(ports.landing), ...apps.map((a) => origin(ports.apps[a]))];
+    gw = await ctx.gateway(1, { ALLOWED_TARGETS: allowed.join(','), PROXY_RATE_PER_SECOND: '1000000000', PROXY_BURST: '1000000000' });
+    agent = await openAgent(gw.url, gw.agents[0].email, gw.agents[0].password);
+    const byName = new Map<AppName, BuiltApp>(built.map((x) => [x.name, x]));
+
+    const samples: Sample[] = [];
+    const failures: string[] = [];
+    let done = 0;
+    const m0 = machineCpu();
+    for (let round = 1; round <= rounds; round++) {
+      // The visitor: the real shell, through /start, on the landing page; then the agent joins.
+      const visitor = await Measured.open(browser);
+      open.push(visitor);
+      await visitor.page.goto(`${gw.url}/start?${new URLSearchParams({ site: 'bench', url: `${origin(ports.landing)}/landing.html` })}`);
+      await visitor.page.waitForURL(/\/v\/[A-Za-z0-9_-]+$/);
+      const sid = new URL(visitor.page.url()).pathname.split('/').pop()!;
+      await agent.active(sid);
+      const shellFrame = visitor.page.locator('[data-testid="cobrowse-frame"]');
+      await waitForFrameAt(visitor.page, '/landing.html');
+      const box = (await shellFrame.boundingBox()) ?? { width: VIEWPORT.width, height: VIEWPORT.height };
+
+      // The direct peer: the same frame size, a fresh origin per round.
+      const direct = await Measured.open(browser);
+      open.push(direct);
+      const directHost = `direct-r${round}-${Date.now().toString(36)}.localhost`;
+      await direct.page.goto(`http://${directHost}:${ports.landing}/host.html`);
+      await direct.page.evaluate(({ w, h }) => {
+        const f = document.querySelector('iframe')!;
+        f.style.width = `${w}px`;
+        f.style.height = `${h}px`;
+      }, { w: Math.round(box.width), h: Math.round(box.height) });
+      await waitForFrameAt(direct.page, '/landing.html');
+
+      for (let i = 0; i < apps.length; i++) {
+        const app = apps[(i + round - 1) % apps.length];
+        const port = ports.apps[app];
+        const proxyFirst = (i + round) % 2 === 0;
+        for (const side of proxyFirst ? (['proxy', 'direct'] as const) : (['direct', 'proxy'] as const)) {
+          progress.update(done, `round ${round}: ${app} ${side}`);
+          try {
+            const m =
+              side === 'proxy'
+                ? await visitor.measure(port, async () => {
+                    const t0 = epochMs();
+                    agent!.ws.send(JSON.stringify({ type: 'lead', sessionId: sid, url: `${origin(port)}/todo/` }));
+                    return t0;
+                  })
+                : await direct.measure(port, () =>
+                    direct.page.evaluate((url) => {
+                      const t0 = performance.timeOrigin + performance.now();
+                      document.querySelector('iframe')!.src = url;
+                      return t0;
+                    }, `http://${directHost}:${port}/todo/`),
+                  );
+            samples.push({ app, round, side, ms: m.ms, attempts: m.report.attempts, inputMs: m.report.inputAt - (m.report.t - m.ms) });
+          } catch (err) {
+            failures.push(`round ${round} ${app} ${side}: ${(err as Error).message}`);
+          }
+          done++;
+          // Let the page settle (late subresources, the overlay's first reports) before the next load.
+          await new Promise((res) => setTimeout(res, 150));
+        }
+      }
+      const counts = await server.call<Record<string, { viaGateway: number; direct: number }>>('counts');
+      for (const app of apps) {
+        const c = counts[app];
+        // Every proxied app load reached the app's origin through the gateway, and each direct load directly.
+        if (!c || c.viaGateway < 1 || c.direct < 1) failures.push(`round ${round} ${app}: origin saw ${c?.viaGateway ?? 0} requests through the gateway and ${c?.direct ?? 0} direct`);
+      }
+      await visitor.close();
+      await direct.close();
+      open.length = 0;
+    }
+    const machineBusy = busyPercent(m0, machineCpu());
+
+    r.checks.push({
+      scenario: r.name,
+      name: 'every app became usable, through the gateway and directly',
+      ok: failures.length === 0 && samples.length === apps.length * rounds * 2,
+      detail: failures.length ? failures.slice(0, 6).join('; ') : `${samples.length} loads`,
+    });
+
+    const rows: string[][] = [];
+    const ratios: number[] = [];
+    const paired: number[] = [];
+    for (const app of apps) {
+      const p = samples.filter((s) => s.app === app && s.side === 'proxy');
+      const d = samples.filter((s) => s.app === app && s.side === 'direct');
+      const pm = median(p.map((s) => s.ms));
+      const dm = median(d.map((s) => s.ms));
+      const ratio = pm / dm;
+      if (Number.isFinite(ratio)) ratios.push(ratio);
+      for (const s of p) {
+        const peer = d.find((x) => x.round === s.round);
+        if (peer) paired.push(s.ms / peer.ms);
+      }
+      fig(r, `proxy ${app}`, { 'time to interactive median': [pm, 'ms'], 'input shown median': [median(p.map((s) => s.inputMs)), 'ms'] });
+      fig(r, `direct ${app}`, { 'time to interactive median': [dm, 'ms'], 'input shown median': [median(d.map((s) => s.inputMs)), 'ms'] });
+      r.ratios.push({ scenario: r.name, name: `${app}: proxy / direct (median time to interactive)`, value: ratio, unit: 'x' });
+      const b = byName.get(app)!;
+      rows.push([
+        `${b.title} (${fmt(b.bytes / 1024)} KiB)`,
+        `${fmt(pm)} (${p.map((s) => fmt(s.ms)).join(', ')})`,
+        `${fmt(dm)} (${d.map((s) => fmt(s.ms)).join(', ')})`,
+        `${fmt(ratio, 3)}x`,
+      ]);
+    }
+    const medRatio = median(ratios);
+    r.ratios.push({ scenario: r.name, name: 'time to interactive: proxy / direct, median over apps', value: medRatio, unit: 'x', goal: `<= ${TARGET}`, met: medRatio <= TARGET });
+    r.ratios.push({ scenario: r.name, name: 'time to interactive: proxy / direct, median of the paired loads', value: median(paired), unit: 'x' });
+    fig(r, 'machine', { 'CPU busy during the loads': [machineBusy, '% of all cores'] });
+    rows.push(['**median over apps**', fmt(median(samples.filter((s) => s.side === 'proxy').map((s) => s.ms))), fmt(median(samples.filter((s) => s.side === 'direct').map((s) => s.ms))), `**${fmt(medRatio, 3)}x**`]);
+    r.tables.push({
+      title: `Time to interactive: agent's lead → the app's input accepted a todo and rendered it, in the visitor's frame (ms; median, then each round); ${rounds} rounds, each a fresh proxy origin and a fresh direct origin and cache`,
+      headers: ['app', 'through the gateway', 'direct (peer)', 'proxy / direct'],
+      rows,
+    });
+    r.bars.push({ title: 'Time to interactive, proxy / direct (median per app)', unit: 'x', items: apps.map((a, k) => ({ label: a, value: ratios[k] ?? NaN })) });
+    r.notes.push(
+      'Proxy: the agent (a protocol client, as the console would send it) sends `lead`; the gateway tells the visitor\'s shell, which points its co-browse frame at the proxied app; the clock stops when the app, in that frame, rendered the todo the probe typed. Direct: the same app build on a fresh *.localhost origin, in an iframe of the same size, from setting its src to the same event.',
+      'The visitor loaded the landing page through the gateway first (as every co-browse session does before an agent leads), so what a session has cached by then (the overlay) is cached; every app is a fresh origin with nothing cached, on both sides.',
+      `Machine CPU busy during the loads: ${fmt(machineBusy)} % of all cores (browser, gateway and origin share them).`,
+    );
+    logNotes(r, gw.logIssues());
+    progress.finish(`proxy / direct median ${fmt(medRatio, 3)}x over ${apps.length} apps`);
+    return r;
+  } finally {
+    for (const m of open) await m.close().catch(() => {});
+    agent?.close();
+    await browser?.close().catch(() => {});
+    await Promise.all(children.map((c) => c.stop()));
+    await gw?.stop();
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until the page's first iframe has loaded a document at `path`. */
+async function waitForFrameAt(page: Page, path: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const f = await (await page.$('iframe'))?.contentFrame();
+    if (f && f.url().includes(path)) {
+      await f.waitForLoadState('load');
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`tti: the frame never reached ${path} (at ${f?.url() ?? 'nothing'})`);
+    await page.waitForTimeout(50);
+  }
+}
+
+

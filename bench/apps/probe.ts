@@ -15,6 +15,8 @@ export interface ProbeReport {
   attempts: number;
   /** When the input first existed, epoch ms. */
   inputAt: number;
+  /** Navigation and resource timing of the app's document (diagnostics: TTI_DEBUG=1 prints them). */
+  timing: { navStart: number; responseStart: number; responseEnd: number; domInteractive: number; resources: [string, number, number, number][] };
 }
 
 // Plain JavaScript in a string: a transpiled function's toString() may call helpers (esbuild's
@@ -33,7 +35,13 @@ const PROBE_SOURCE = `(function (text, binding) {
         var t = now();
         mo.disconnect();
         clearInterval(timer);
-        if (window[binding]) window[binding]({ t: t, href: location.href, attempts: attempts, inputAt: inputAt });
+        var nav = performance.getEntriesByType('navigation')[0] || {};
+        var timing = {
+          navStart: performance.timeOrigin,
+          responseStart: nav.responseStart, responseEnd: nav.responseEnd, domInteractive: nav.domInteractive,
+          resources: performance.getEntriesByType('resource').map(function (e) { return [new URL(e.name).pathname.slice(0, 40), Math.round(e.startTime), Math.round(e.responseEnd), e.transferSize]; })
+        };
+        if (window[binding]) window[binding]({ t: t, href: location.href, attempts: attempts, inputAt: inputAt, timing: timing });
         return;
       }
     }

@@ -159,7 +159,9 @@ export async function runTti(ctx: BenchContext): Promise<ScenarioResult> {
       await waitForFrameAt(visitor.page, '/landing.html');
       const box = (await shellFrame.boundingBox()) ?? { width: VIEWPORT.width, height: VIEWPORT.height };
 
-      // The direct peer: the same frame size, a fresh origin per round.
+      // The direct peer: the same frame size, a fresh origin per round. Each app is its own site
+      // (\`<app>-direct-r<k>-….localhost\`), as the sites an agent leads to are: the frame moves from
+      // the landing site to another site, with the process swap site isolation makes for that.
       const direct = await Measured.open(browser);
       open.push(direct);
       const directHost = `direct-r${round}-${Date.now().toString(36)}.localhost`;
@@ -190,9 +192,14 @@ export async function runTti(ctx: BenchContext): Promise<ScenarioResult> {
                       const t0 = performance.timeOrigin + performance.now();
                       document.querySelector('iframe')!.src = url;
                       return t0;
-                    }, `http://${directHost}:${port}/todo/`),
+                    }, `http://${app}-${directHost}:${port}/todo/`),
                   );
             samples.push({ app, round, side, ms: m.ms, attempts: m.report.attempts, inputMs: m.report.inputAt - (m.report.t - m.ms) });
+            if (process.env.TTI_DEBUG) {
+              const t0 = m.report.t - m.ms;
+              const tm = m.report.timing;
+              process.stderr.write(`\n${app} ${side} ${fmt(m.ms)} ms: nav start +${fmt(tm.navStart - t0)}, response ${fmt(tm.responseStart)}-${fmt(tm.responseEnd)}, interactive ${fmt(tm.domInteractive)}, input +${fmt(m.report.inputAt - t0)}, attempts ${m.report.attempts}\n  ${tm.resources.map((x) => `${x[0]} ${x[1]}-${x[2]} (${x[3]} B)`).join('\n  ')}\n`);
+            }
           } catch (err) {
             failures.push(`round ${round} ${app} ${side}: ${(err as Error).message}`);
           }

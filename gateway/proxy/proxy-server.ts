@@ -22,6 +22,7 @@ import { attachWsProxy } from './ws-proxy.ts';
 import { requestBodyStream } from './request-body.ts';
 import { streamResponse } from './stream-response.ts';
 import { fetchUpstream, type UpstreamBody } from './upstream-fetch.ts';
+import { OverlayAsset } from './overlay-asset.ts';
 
 export interface ProxyDeps {
   registry: OriginRegistry;
@@ -33,7 +34,7 @@ export interface ProxyDeps {
   parentOrigin: string;
   /** Whether the session may still browse (not ended). */
   sessionLive: (sessionId: string) => boolean;
-  /** The overlay bundle, served at /__cb/overlay.js. */
+  /** The overlay bundle, served at /__cb/overlay.js on its own origin (overlay-asset.ts) and on every proxy origin. */
   overlayJs: () => Buffer | null;
   ratePerSecond: number;
   burst: number;
@@ -83,6 +84,8 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
   const { jars, log } = deps;
   // The registry is created after the proxy port is known: always read it through deps.
   const reg = () => deps.registry;
+  const overlay = new OverlayAsset(deps.overlayJs);
+  const scheme = deps.parentOrigin.startsWith('https:') ? 'https' : 'http';
 
   const mapUrlFor = (sessionId: string) => (abs: string, _kind?: UrlKind): string | null => {
     try {
@@ -137,7 +140,7 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
       // document.cookie's starting value; the overlay keeps it current through /__cb/cookie.
       cookies: docCookies,
     }).replace(/</g, '\\u003c');
-    return `<script>window.__cbFrame=${cfg}</script><script src="/__cb/overlay.js"></script>`;
+    return `<script>window.__cbFrame=${cfg}</script>${overlay.scriptTag(scheme, reg().hostSuffix)}`;
   }
 
   /** Request headers for upstream: real origin/referer, cookies from the session jar plus the page's own. */
@@ -369,6 +372,11 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
     });
     const entry = reg().fromHost(host);
     if (entry) return serve(res, state, entry, method, url, query, headers);
+    if (host.toLowerCase() === OverlayAsset.host(reg().hostSuffix)) {
+      const o = overlay.response(method, url, query);
+      deps.metrics?.proxyRequest('overlay', o.status);
+      return send(res, state, o.status, o.headers, o.body);
+    }
     if (!reg().sharedLookup) return fail(res, state, 'CB_ERR_PROXY_TOKEN', null);
     // Cluster mode: a token another instance minted. uWS delivers the body only to a handler
     // attached now, so it is taken before the lookup.

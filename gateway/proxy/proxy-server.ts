@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { errors as undiciErrors } from 'undici';
 import type { Logger } from 'pino';
 import { uws, type HttpRequest, type HttpResponse, type TemplatedApp } from '../uws.ts';
-import { rewriteCss, rewriteHtml, rewriteLocationHeader, type UrlKind } from '../../injector/index.ts';
+import { rewriteCss, rewriteHtml, rewriteLocationHeader } from '../../injector/index.ts';
 import { GatewayError, GatewayErrors, type GatewayErrorCode } from '../errors.ts';
 import { readBody, send, statusLine, track, type ResState } from '../http/respond.ts';
 import { checkTarget, type TargetPolicy } from './target-policy.ts';
@@ -23,6 +23,7 @@ import { requestBodyStream } from './request-body.ts';
 import { streamResponse } from './stream-response.ts';
 import { fetchUpstream, type UpstreamBody } from './upstream-fetch.ts';
 import { OverlayAsset } from './overlay-asset.ts';
+import { createUrlMapper } from './map-url.ts';
 
 export interface ProxyDeps {
   registry: OriginRegistry;
@@ -87,18 +88,9 @@ export function createProxyApp(deps: ProxyDeps): TemplatedApp {
   const overlay = new OverlayAsset(deps.overlayJs);
   const scheme = deps.parentOrigin.startsWith('https:') ? 'https' : 'http';
 
-  const mapUrlFor = (sessionId: string) => (abs: string, _kind?: UrlKind): string | null => {
-    try {
-      const u = new URL(abs);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
-      // Links to the gateway itself (a site's "Talk to a live agent" button) are not proxied: the
-      // overlay keeps them from opening a second chat inside the co-browse frame.
-      if (u.origin === deps.parentOrigin) return null;
-      return reg().proxyUrl(sessionId, u);
-    } catch {
-      return null;
-    }
-  };
+  // Links to the gateway itself (a site's "Talk to a live agent" button) are not proxied: the
+  // overlay keeps them from opening a second chat inside the co-browse frame.
+  const mapUrlFor = (sessionId: string) => createUrlMapper(reg, sessionId, deps.parentOrigin);
 
   function fail(res: HttpResponse, state: ResState, code: GatewayErrorCode, pr: ProxyRequest | null, detail?: string, url?: string) {
     const e = GatewayErrors[code];

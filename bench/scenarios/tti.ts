@@ -151,6 +151,7 @@ export async function runTti(ctx: BenchContext): Promise<ScenarioResult> {
     agent = await openAgent(gw.url, gw.agents[0].email, gw.agents[0].password);
     const byName = new Map<AppName, BuiltApp>(built.map((x) => [x.name, x]));
 
+    let visitorOverlaySrc = '';
     const samples: Sample[] = [];
     const failures: string[] = [];
     let done = 0;
@@ -165,6 +166,7 @@ export async function runTti(ctx: BenchContext): Promise<ScenarioResult> {
       await agent.active(sid);
       const shellFrame = visitor.page.locator('[data-testid="cobrowse-frame"]');
       await waitForFrameAt(visitor.page, '/landing.html');
+      visitorOverlaySrc ||= await overlaySrcIn(visitor.page);
       const box = (await shellFrame.boundingBox()) ?? { width: VIEWPORT.width, height: VIEWPORT.height };
 
       // The direct peer: the same frame size, a fresh origin per round. Each app is its own site
@@ -231,11 +233,15 @@ export async function runTti(ctx: BenchContext): Promise<ScenarioResult> {
     // How often browsers fetched the overlay from its shared URL (gateway/proxy/overlay-asset.ts),
     // against the proxied documents that include it: once per visitor browser means one cache entry
     // served every proxy origin (Chromium keys its cache by top-level site, here the shell's).
-    const metrics = await gw.metrics();
-    const sum = (kind: string) => [...metrics].filter(([k]) => k.startsWith('cobrowse_proxy_requests_total{') && k.includes(`kind="${kind}"`)).reduce((a, [, v]) => a + v, 0);
-    const overlayFetches = sum('overlay');
+    const overlayCount = async () =>
+      [...(await gw!.metrics())].filter(([k]) => k.startsWith('cobrowse_proxy_requests_total{') && k.includes('kind="overlay"')).reduce((a, [, v]) => a + v, 0);
+    const overlayFetches = await overlayCount();
+    // Is the HTTP cache partitioned by top-level site? The same overlay URL, fetched in one fresh
+    // context from a top-level page on the shell's site, again there, then from another site.
+    const partition = await cachePartitioning(browser, overlayCount, visitorOverlaySrc, gw.url, `http://partition-check.localhost:${ports.landing}/landing.html`);
     const documents = rounds * (apps.length + 1);
     fig(r, 'gateway', { 'overlay fetches': [overlayFetches, 'requests'], 'proxied documents': [documents, 'documents'] });
+    fig(r, 'chromium', { 'overlay refetched from another top-level site': [partition.otherSite, 'requests'], 'overlay refetched from the same top-level site': [partition.again, 'requests'] });
 
     r.checks.push({
       scenario: r.name,
@@ -287,6 +293,7 @@ export async function runTti(ctx: BenchContext): Promise<ScenarioResult> {
       'The visitor loaded the landing page through the gateway first (as every co-browse session does before an agent leads), so what a session has cached by then (the overlay) is cached; every app is a fresh origin with nothing cached, on both sides.',
       `Machine CPU busy during the loads: ${fmt(machineBusy)} % of all cores (browser, gateway and origin share them).`,
       `The overlay was fetched ${overlayFetches} times from its shared URL for ${documents} proxied documents (${rounds} visitor browsers: the landing page and ${apps.length} apps each); the rest came from the HTTP cache.`,
+      `HTTP cache partitioning, measured: the overlay URL fetched from a top-level page on the shell's site reached the gateway ${partition.first}×, again from that page ${partition.again}×, then from a top-level page on another site ${partition.otherSite}× — ${partition.otherSite > 0 ? 'Chromium keys its cache by top-level site: the shell and the console are the gateway\'s site, so every proxy origin they frame shares one copy per browser; only a top-level page on another site (which co-browsing never opens) would fetch its own' : 'not partitioned by top-level site here'}.`,
     );
     logNotes(r, gw.logIssues());
     progress.finish(`proxy / direct median ${fmt(medRatio, 3)}x over ${apps.length} apps`);
@@ -298,6 +305,32 @@ export async function runTti(ctx: BenchContext): Promise<ScenarioResult> {
     await Promise.all(children.map((c) => c.stop()));
     await gw?.stop();
     rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+/** The overlay script's URL in the page's first iframe (the proxied landing page). */
+async function overlaySrcIn(page: Page): Promise<string> {
+  const f = await (await page.$('iframe'))?.contentFrame();
+  return (await f?.evaluate(() => document.querySelector<HTMLScriptElement>('script[src*="/__cb/overlay.js"]')?.src ?? '')) ?? '';
+}
+
+/** Fetches `url` from a top-level page on `sameSite`, again, then from one on `otherSite`; counts what reached the gateway. */
+async function cachePartitioning(browser: Browser, count: () => Promise<number>, url: string, sameSite: string, otherSite: string) {
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    const get = async (where: string) => {
+      if (page.url() !== where) await page.goto(where);
+      const before = await count();
+      await page.evaluate((u) => fetch(u, { mode: 'cors', credentials: 'omit' }).then((r) => r.text()), url);
+      return (await count()) - before;
+    };
+    const first = await get(`${sameSite}/healthz`);
+    const again = await get(`${sameSite}/healthz`);
+    const otherSiteFetches = await get(otherSite);
+    return { first, again, otherSite: otherSiteFetches };
+  } finally {
+    await ctx.close();
   }
 }
 

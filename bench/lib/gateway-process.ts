@@ -116,7 +116,10 @@ export async function spawnGateway(opts: { env: Record<string, string>; port?: n
   const label = opts.name ?? `gateway :${port}`;
   // --inspect only opens a local debugger port (used for forced GC before RSS readings); with no
   // session attached it costs nothing.
-  const args = [...(opts.inspect === false ? [] : ['--inspect=127.0.0.1:0']), '--import', 'tsx', 'gateway/main.ts'];
+  // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway only, e.g. "--cpu-prof
+  // --cpu-prof-dir=.tmp/prof" to see where its time goes (NODE_OPTIONS refuses --cpu-prof).
+  const extra = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const args = [...extra, ...(opts.inspect === false ? [] : ['--inspect=127.0.0.1:0']), '--import', 'tsx', 'gateway/main.ts'];
   const proc: ChildProcess = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const inspector = opts.inspect === false ? Promise.resolve(null) : inspectorUrlFrom(proc.stderr!);
   const issues = new Map<string, number>();

@@ -2,10 +2,12 @@
 // --quick shrinks everything so the run takes under 30 seconds (checks the harness, not speed).
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['queue', 'chat', 'proxy', 'injector', 'soak'] as const;
+export const SCENARIOS = ['queue', 'chat', 'proxy', 'injector', 'tti', 'soak'] as const;
+/** The time-to-interactive scenario's apps (bench/apps/build.ts). */
+export const TTI_APPS = ['vanilla', 'vue', 'preact', 'lit', 'svelte', 'esm', 'lazy', 'assets'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 /** What runs without --only: the soak holds its load for minutes, so it runs only when asked for. */
-export const DEFAULT_SCENARIOS: ScenarioName[] = ['queue', 'chat', 'proxy', 'injector'];
+export const DEFAULT_SCENARIOS: ScenarioName[] = ['queue', 'chat', 'proxy', 'injector', 'tti'];
 
 export interface Options {
   quick: boolean;
@@ -39,12 +41,15 @@ export interface Options {
   soakSyncHz: number;
   soakChatRate: number;
   sampleSeconds: number;
+  // time to interactive
+  ttiApps: string[];
+  ttiRounds: number;
 }
 
 export const USAGE = `npm run bench -- [options]
 
   --quick                 tiny sizes, < 30 s: checks the harness works (CI), not speed
-  --only LIST             scenarios to run: queue,chat,proxy,injector,soak (default: all but soak)
+  --only LIST             scenarios to run: queue,chat,proxy,injector,tti,soak (default: all but soak)
   --json FILE             write every figure, ratio, check and the machine as JSON
   --html FILE             self-contained HTML report (default bench/results/report.html)
 
@@ -55,6 +60,8 @@ export const USAGE = `npm run bench -- [options]
                           --proxy-connections C for the max-throughput rows (16)
   soak                    --minutes N held load (10) --soak-sessions S (500) --soak-sync-hz HZ (5)
                           --soak-chat-rate PER_S per party (0.2) --sample-seconds SEC (30)
+  time to interactive     --tti-apps LIST (all: ${TTI_APPS.join(',')}; quick: vanilla)
+                          --tti-rounds N (3; quick: 1), each on a fresh proxy origin and direct origin
 
   --target URL            run the clients against a gateway that is already running (its public
                           origin, e.g. http://cobrowse.localhost:8080); none is started. Needs:
@@ -97,6 +104,8 @@ export function parseOptions(argv: string[]): Options {
       'soak-sync-hz': { type: 'string' },
       'soak-chat-rate': { type: 'string' },
       'sample-seconds': { type: 'string' },
+      'tti-apps': { type: 'string' },
+      'tti-rounds': { type: 'string' },
     },
   });
   if (values.help) {
@@ -143,7 +152,19 @@ export function parseOptions(argv: string[]): Options {
     soakSyncHz: num('soak-sync-hz', 5, 5, 0),
     soakChatRate: num('soak-chat-rate', 0.2, 0.5, 0),
     sampleSeconds: num('sample-seconds', 30, 2, 1),
+    ttiApps: (values['tti-apps'] ?? (quick ? 'vanilla' : TTI_APPS.join(',')))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    ttiRounds: num('tti-rounds', 3, 1, 1),
   };
+  for (const a of o.ttiApps) if (!TTI_APPS.includes(a as (typeof TTI_APPS)[number])) throw new Error(`--tti-apps: unknown app "${a}" (known: ${TTI_APPS.join(', ')})`);
+  if (!o.ttiApps.length) throw new Error('--tti-apps: give at least one app');
+  if (o.target && o.only.includes('tti')) {
+    // It starts its own gateway, origins and browser: nothing to point at a remote gateway.
+    if (values.only) throw new Error('--target: the tti scenario starts its own gateway and browser; leave it out of --only');
+    o.only = o.only.filter((s) => s !== 'tti');
+  }
   if (o.target && o.agents > 1 && !o.agentEmail.includes('{i}')) {
     throw new Error('--agent-email needs {i} when more than one agent logs in (each agent must be its own account)');
   }

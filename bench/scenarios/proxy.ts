@@ -66,6 +66,7 @@ export async function runProxy(ctx: BenchContext): Promise<ScenarioResult> {
       ctx.fork('peers/http-proxy-server.ts', 'http-proxy-keepalive', ['--target', originUrl, '--agent', 'keepalive']),
       ctx.fork('peers/http-proxy-server.ts', 'http-proxy-default', ['--target', originUrl, '--agent', 'default']),
       ctx.fork('clients/http-load.ts', 'http-load'),
+      ctx.fork('scenarios/rewrite-alone.ts', 'rewrite-alone'),
     ]).then((cs) => (children.push(...cs), cs));
     others.catch(() => {}); // awaited below
     gw = await ctx.gateway(0, { ALLOWED_TARGETS: originUrl, PROXY_RATE_PER_SECOND: '1000000000', PROXY_BURST: '1000000000' });
@@ -108,7 +109,7 @@ export async function runProxy(ctx: BenchContext): Promise<ScenarioResult> {
       detail: `HTTP ${asset.status}, ${asset.body.length} of ${info.assetBytes} bytes, sha256 ${sha === info.assetSha256 ? 'matches' : 'differs'}`,
     });
 
-    const [keep, dflt, load] = await others;
+    const [keep, dflt, load, alone] = await others;
     const targets: Target[] = [
       { subject: 'direct origin', base: originUrl, headers: {}, pid: origin.pid },
       { subject: 'gateway', base: `http://${connectHostOf(proxyUrl)}:${pu.port || 80}`, headers: { host: pu.host }, pid: gw.pid },
@@ -161,6 +162,10 @@ export async function runProxy(ctx: BenchContext): Promise<ScenarioResult> {
       }
     }
 
+    // The limit for CPU per rewritten page: rewriteHtml alone on the same page, in its own process.
+    progress.update(elapsed, 'rewriteHtml alone (the limit for CPU per page)');
+    const limit = await alone.call<{ pages: number; cpuMsPerPage: number }>('run', { pageFile: info.pageFile, pageUrl: `${originUrl}/page.html`, seconds: opts.quick ? 0.3 : 2 });
+
     const gwRows = rows.filter((x) => x.target === 'gateway');
     const bad = gwRows.reduce((a, x) => a + x.res.non2xx + x.res.errors + x.res.timeouts, 0);
     r.checks.push({
@@ -201,6 +206,21 @@ export async function runProxy(ctx: BenchContext): Promise<ScenarioResult> {
       ratio(`${kind} p99 @${opts.proxyRate} req/s: gateway / direct origin`, get('gateway', kind, 'rate').lat.p99 / get('direct origin', kind, 'rate').lat.p99);
       ratio(`${kind} p99 @${opts.proxyRate} req/s: gateway / http-proxy keep-alive`, get('gateway', kind, 'rate').lat.p99 / get('http-proxy keep-alive', kind, 'rate').lat.p99);
     }
+    const pageCpu = (mode: Row['mode']) => (get('gateway', 'page', mode).cpuPercent * 10) / Math.max(1e-9, get('gateway', 'page', mode).res.reqPerSec);
+    fig(r, 'rewriteHtml alone', { 'CPU per rewritten page': [limit.cpuMsPerPage, 'ms'], pages: [limit.pages, 'pages'] });
+    fig(r, 'gateway', { 'CPU per rewritten page at max': [pageCpu('max'), 'ms'], 'CPU per rewritten page at the fixed rate': [pageCpu('rate'), 'ms'] });
+    const vsLimit = pageCpu('max') / limit.cpuMsPerPage;
+    ratio('page CPU per request at max: gateway / rewriteHtml alone (the limit)', vsLimit, ['<= 1.3', vsLimit <= 1.3]);
+    ratio(`page CPU per request @${opts.proxyRate} req/s: gateway / rewriteHtml alone`, pageCpu('rate') / limit.cpuMsPerPage);
+    r.tables.push({
+      title: 'Proxy: CPU per rewritten page, the gateway against rewriteHtml alone on the same page (the limit)',
+      headers: ['', 'CPU per page (ms)', 'x the limit'],
+      rows: [
+        ['rewriteHtml alone (decoded page in memory, the gateway\'s URL mapper, same injection)', fmt(limit.cpuMsPerPage), '1'],
+        [`gateway, max (${opts.proxyConnections} connections)`, fmt(pageCpu('max')), fmt(vsLimit)],
+        [`gateway, ${opts.proxyRate} req/s offered`, fmt(pageCpu('rate')), fmt(pageCpu('rate') / limit.cpuMsPerPage)],
+      ],
+    });
     r.tables.push({
       title: `Proxy: fixture origin serving a ${fmt(info.pageBytes / 1024)} KiB corpus page and a ${fmt(info.assetBytes / 1024)} KiB application/octet-stream asset; ${runSec} s per row`,
       headers: ['load', 'target', 'req/s', 'MB/s', 'p50 / p95 / p99 (ms)', 'serving process CPU % (ms/req)', 'machine busy %', 'non-2xx + errors'],

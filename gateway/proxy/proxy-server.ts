@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { errors as undiciErrors } from 'undici';
 import type { Logger } from 'pino';
 import { uws, type HttpRequest, type HttpResponse, type TemplatedApp } from '../uws.ts';
-import { rewriteCss, rewriteHtml, rewriteLocationHeader, type UrlKind } from '../../injector/index.ts';
+import { rewriteCss, rewriteHtml, rewriteLocationHeader } from '../../injector/index.ts';
 import { GatewayError, GatewayErrors, type GatewayErrorCode } from '../errors.ts';
 import { readBody, send, statusLine, track, type ResState } from '../http/respond.ts';
 import { checkTarget, type TargetPolicy } from './target-policy.ts';
@@ -26,6 +26,8 @@ import { partyOf, withoutPartyCookie } from './navigation-party.ts';
 import { cookieEchoHeader } from './cookie-echo.ts';
 import { isWorkerScriptRequest, prependWorkerRuntime, workerRuntime } from './worker-runtime.ts';
 import { importMapTarget } from './escape-routes.ts';
+import { OverlayAsset } from './overlay-asset.ts';
+import { createUrlMapper } from './map-url.ts';
 
 export interface ProxyDeps {
   registry: OriginRegistry;
@@ -37,7 +39,7 @@ export interface ProxyDeps {
   parentOrigin: string;
   /** Whether the session may still browse (not ended). */
   sessionLive: (sessionId: string) => boolean;
-  /** The overlay bundle, served at /__cb/overlay.js. */
+  /** The overlay bundle, served at /__cb/overlay.js on its own origin (overlay-asset.ts) and on every proxy origin. */
   overlayJs: () => Buffer | null;
   ratePerSecond: number;
   burst: number;
@@ -91,19 +93,12 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
   const { jars, log } = deps;
   // The registry is created after the proxy port is known: always read it through deps.
   const reg = () => deps.registry;
+  const overlay = new OverlayAsset(deps.overlayJs);
+  const scheme = deps.parentOrigin.startsWith('https:') ? 'https' : 'http';
 
-  const mapUrlFor = (sessionId: string) => (abs: string, _kind?: UrlKind): string | null => {
-    try {
-      const u = new URL(abs);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
-      // Links to the gateway itself (a site's "Talk to a live agent" button) are not proxied: the
-      // overlay keeps them from opening a second chat inside the co-browse frame.
-      if (u.origin === deps.parentOrigin) return null;
-      return reg().proxyUrl(sessionId, u);
-    } catch {
-      return null;
-    }
-  };
+  // Links to the gateway itself (a site's "Talk to a live agent" button) are not proxied: the
+  // overlay keeps them from opening a second chat inside the co-browse frame.
+  const mapUrlFor = (sessionId: string) => createUrlMapper(reg, sessionId, deps.parentOrigin);
 
   /** A request's logger, carrying its sessionId (made only on the paths that log: failures). */
   const logOf = (pr: ProxyRequest) => log.child({ sessionId: pr.sessionId });
@@ -148,7 +143,7 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
       // document.cookie's starting value; the overlay keeps it current through /__cb/cookie.
       cookies: docCookies,
     }).replace(/</g, '\\u003c');
-    return `<script>window.__cbFrame=${cfg}</script><script src="/__cb/overlay.js"></script>`;
+    return `<script>window.__cbFrame=${cfg}</script>${overlay.scriptTag(scheme, reg().hostSuffix)}`;
   }
 
   /** Request headers for upstream: real origin/referer, cookies from the session jar plus the page's own. */
@@ -410,6 +405,11 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
     });
     const entry = reg().fromHost(host);
     if (entry) return serve(res, state, entry, method, url, query, headers);
+    if (host.toLowerCase() === OverlayAsset.host(reg().hostSuffix)) {
+      const o = overlay.response(method, url, query);
+      deps.metrics?.proxyRequest('overlay', o.status);
+      return send(res, state, o.status, o.headers, o.body);
+    }
     if (!reg().sharedLookup) return fail(res, state, 'CB_ERR_PROXY_TOKEN', null);
     // Cluster mode: a token another instance minted. uWS delivers the body only to a handler
     // attached now, so it is taken before the lookup.

@@ -1,0 +1,3 @@
+export const onEnter = (fn) => (e) => {
+  if (e.key === 'Enter') fn(e);
+};

@@ -153,24 +153,28 @@ describe('accessibility of every view (axe-core, WCAG 2.1 AA)', () => {
   });
 
   it('console login throttled (429 CB_ERR_LOGIN_THROTTLED, Retry-After): announced, localized wait, form disabled until then', async () => {
-    // Issue 14's gateway answer, served here by the browser (that throttling lives on the harden branch);
-    // after the wait the real gateway signs the agent in.
+    // The gateway's own throttle (issue 14): one free wrong password per account, then a 3 s lock.
+    const strict = await startTestGateway({ loginAccountFreeAttempts: 1, loginLockoutBaseSeconds: 3 });
+    await strict.gw.auth.createAgent({ email: 'ada@demo.test', password: 'ada-pass-123', name: 'Ada', role: 'admin' });
     const ctx = await browser.newContext({ locale: 'de-DE' });
     const page = await ctx.newPage();
     try {
-      let refused = 0;
-      await page.route('**/api/login', (route) => {
-        if (refused++ > 0) return route.fallback();
-        return route.fulfill({
-          status: 429,
-          headers: { 'retry-after': '3', 'content-type': 'application/json' },
-          body: JSON.stringify({ code: 'CB_ERR_LOGIN_THROTTLED', message: 'Too many sign-in attempts. Wait and try again.' }),
-        });
+      const throttledAnswers: number[] = [];
+      page.on('response', (r) => {
+        if (r.url().endsWith('/api/login') && r.status() === 429) throttledAnswers.push(Number(r.headers()['retry-after']));
       });
-      await page.goto(`${t.gw.url}/agent/`);
+      await page.goto(`${strict.gw.url}/agent/`);
       await page.fill('[data-testid="login-email"]', 'ada@demo.test');
-      await page.fill('[data-testid="login-password"]', 'ada-pass-123');
-      await page.press('[data-testid="login-password"]', 'Enter');
+      // Wrong passwords until the gateway locks the account (the second or third attempt).
+      for (let i = 0; i < 4; i++) {
+        await page.fill('[data-testid="login-password"]', `wrong-${i}`);
+        const answered = page.waitForResponse((r) => r.url().endsWith('/api/login'));
+        await page.press('[data-testid="login-password"]', 'Enter');
+        if ((await answered).status() === 429) break;
+      }
+      expect(throttledAnswers.length).toBe(1);
+      expect(throttledAnswers[0]).toBeGreaterThanOrEqual(1);
+      expect(throttledAnswers[0]).toBeLessThanOrEqual(3);
       const wait = page.locator('[data-testid="login-throttled"]');
       await wait.waitFor();
       expect(await wait.textContent()).toMatch(/^Zu viele Versuche, erneut versuchen in [1-3] s$/);
@@ -188,6 +192,7 @@ describe('accessibility of every view (axe-core, WCAG 2.1 AA)', () => {
       expect(await page.locator('[data-testid="nav-conversations"]').textContent()).toContain('Gespräche');
     } finally {
       await ctx.close();
+      await strict.close();
     }
   });
 });

@@ -10,3 +10,9 @@ export const MAX_URL_CHARS = 4096;
 export const MAX_PATH_CHARS = 1024;
 /** Longest synced form value. */
 export const MAX_FORM_VALUE_CHARS = 8000;
+
+/**
+ * The gateway's own host on the proxy domain (`static.<proxyDomain>`): it serves the overlay from one
+ * shared, content-hashed URL. Never a proxy token (tokens are [a-z2-7]{26}), so never a proxied site.
+ */
+export const OVERLAY_HOST_LABEL = 'static';

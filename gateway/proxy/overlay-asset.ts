@@ -16,8 +16,9 @@
 // fetch its own copy, which is all partitioning means here.
 import { createHash } from 'node:crypto';
 
-/** The dedicated host label (never a token: tokens are [a-z2-7]{26}). */
-export const OVERLAY_HOST_LABEL = 'static';
+import { OVERLAY_HOST_LABEL } from '../../protocol/limits.ts';
+
+export { OVERLAY_HOST_LABEL };
 export const OVERLAY_PATH = '/__cb/overlay.js';
 
 export interface OverlayFile {

@@ -26,6 +26,7 @@ export function startHeartbeat(buf: SharedArrayBuffer, o: HeartbeatOptions): { s
   h.enable();
   let windowStart = now();
   let prev = { p99: 0, max: 0 };
+  let lastBeat = now();
   let lastProbe = 0;
   let probing = false;
   writeSlot(buf, Slot.store, 1);
@@ -54,7 +55,11 @@ export function startHeartbeat(buf: SharedArrayBuffer, o: HeartbeatOptions): { s
   const beat = () => {
     const t = now();
     // Histogram values are nanoseconds; NaN/0 before the first sample.
-    const cur = { p99: h.percentile(99) / 1000 || 0, max: h.max / 1000 || 0 };
+    // The beat's own lateness counts too: after a long block this beat may run before the
+    // histogram's timer has recorded the block (and a window rolling over now would drop it).
+    const lateUs = Math.max(0, t - lastBeat - interval) * 1000;
+    lastBeat = t;
+    const cur = { p99: h.percentile(99) / 1000 || 0, max: Math.max(h.max / 1000 || 0, lateUs) };
     writeSlot(buf, Slot.eldP99Us, Math.max(cur.p99, prev.p99));
     writeSlot(buf, Slot.eldMaxUs, Math.max(cur.max, prev.max));
     if (t - windowStart >= WINDOW_MS) {

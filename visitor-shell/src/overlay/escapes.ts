@@ -9,6 +9,7 @@
 //  - workers whose script the runtime could not wrap (worker-patches.ts).
 // One report per kind and origin per page: the notice names the hole, not every request.
 import type { EscapeKind } from '../../../protocol/index.ts';
+import { OVERLAY_HOST_LABEL } from '../../../protocol/limits.ts';
 import { config, framed, post, safe } from './env.ts';
 import { isProxyOrigin } from './proxify.ts';
 
@@ -23,7 +24,13 @@ export function leavesProxy(url: string): boolean {
     return false;
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
-  return !isProxyOrigin(u.origin, location.origin) && u.origin !== config()?.parentOrigin;
+  return !isProxyOrigin(u.origin, location.origin) && !isOverlayHost(u) && u.origin !== config()?.parentOrigin;
+}
+
+/** The gateway's shared overlay host on the proxy domain (static.<proxy domain>, the page's own scheme and port). */
+function isOverlayHost(u: URL): boolean {
+  const here = location.host;
+  return u.protocol === location.protocol && u.host === OVERLAY_HOST_LABEL + here.slice(here.indexOf('.'));
 }
 
 export function reportEscape(kind: EscapeKind, url?: string): void {

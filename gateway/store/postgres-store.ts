@@ -15,6 +15,7 @@ import { migrate } from './postgres-migrate.ts';
 import type { StorePorts } from './ports.ts';
 import { isTransientStoreError } from './transient.ts';
 import type { AgentRecord, CannedResponse, OfflineMessage, SessionRecord, StoredAttachment } from './types.ts';
+import { SESSION_COLS, sessionFromRow, type Row } from './session-row.ts';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -29,7 +30,6 @@ export interface PostgresStoreOptions {
 const PROBE_MS = 2000;
 const CHANNEL = 'cb_store_changed';
 
-type Row = Record<string, unknown>;
 
 // BIGINT (int8) columns hold milliseconds and sequence numbers, well inside 2^53: parse them as numbers.
 const INT8_OID = 20;
@@ -49,25 +49,6 @@ const agentFromRow = (r: Row): AgentRecord => ({
   createdAt: r.created_at as number,
 });
 
-const sessionFromRow = (r: Row): SessionRecord => ({
-  id: r.id as string,
-  siteId: r.site_id as string,
-  department: (r.department as string | null) ?? null,
-  priority: r.priority as number,
-  entryUrl: r.entry_url as string,
-  userAgent: (r.user_agent as string | null) ?? null,
-  language: (r.language as string | null) ?? null,
-  state: r.state as SessionRecord['state'],
-  agentId: (r.agent_id as string | null) ?? null,
-  url: (r.url as string | null) ?? null,
-  createdAt: r.created_at as number,
-  acceptedAt: (r.accepted_at as number | null) ?? null,
-  endedAt: (r.ended_at as number | null) ?? null,
-  endedBy: (r.ended_by as string | null) ?? null,
-  endReason: (r.end_reason as string | null) ?? null,
-  rating: (r.rating as number | null) ?? null,
-  lastSeq: r.last_seq as number,
-});
 
 function eventOf(sessionId: string, r: { seq: number; ts: number; kind: string; from: string; name: unknown; text: unknown; url: unknown; clientId: unknown; attachment: unknown }): SessionEvent {
   const e: SessionEvent = { sessionId, seq: r.seq, ts: r.ts, kind: r.kind as SessionEvent['kind'], from: r.from as SessionEvent['from'] };
@@ -93,24 +74,6 @@ const offlineFromRow = (r: Row): OfflineMessage => ({
   handledBy: (r.handled_by as string | null) ?? null,
 });
 
-const SESSION_COLS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
-  siteId: 'site_id',
-  department: 'department',
-  priority: 'priority',
-  entryUrl: 'entry_url',
-  userAgent: 'user_agent',
-  language: 'language',
-  state: 'state',
-  agentId: 'agent_id',
-  url: 'url',
-  createdAt: 'created_at',
-  acceptedAt: 'accepted_at',
-  endedAt: 'ended_at',
-  endedBy: 'ended_by',
-  endReason: 'end_reason',
-  rating: 'rating',
-  lastSeq: 'last_seq',
-};
 const SESSION_KEYS = Object.keys(SESSION_COLS) as (keyof typeof SESSION_COLS)[];
 
 const AGENT_COLS = { email: 'email', name: 'name', passwordHash: 'password_hash', role: 'role', departments: 'departments', capacity: 'capacity', disabled: 'disabled' } as const;

@@ -7,8 +7,8 @@ import type { SessionEvent } from '../../protocol/index.ts';
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 import type { StorePorts } from './ports.ts';
 import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, SessionRecord, Store, StoredAttachment } from './types.ts';
+import { SESSION_COLS, sessionFromRow, type Row } from './session-row.ts';
 
-type Row = Record<string, unknown>;
 
 const agentFromRow = (r: Row): AgentRecord => ({
   id: r.id as string,
@@ -22,25 +22,6 @@ const agentFromRow = (r: Row): AgentRecord => ({
   createdAt: r.created_at as number,
 });
 
-const sessionFromRow = (r: Row): SessionRecord => ({
-  id: r.id as string,
-  siteId: r.site_id as string,
-  department: (r.department as string | null) ?? null,
-  priority: r.priority as number,
-  entryUrl: r.entry_url as string,
-  userAgent: (r.user_agent as string | null) ?? null,
-  language: (r.language as string | null) ?? null,
-  state: r.state as SessionRecord['state'],
-  agentId: (r.agent_id as string | null) ?? null,
-  url: (r.url as string | null) ?? null,
-  createdAt: r.created_at as number,
-  acceptedAt: (r.accepted_at as number | null) ?? null,
-  endedAt: (r.ended_at as number | null) ?? null,
-  endedBy: (r.ended_by as string | null) ?? null,
-  endReason: (r.end_reason as string | null) ?? null,
-  rating: (r.rating as number | null) ?? null,
-  lastSeq: r.last_seq as number,
-});
 
 const eventFromRow = (r: Row): SessionEvent => {
   const e: SessionEvent = {
@@ -58,24 +39,6 @@ const eventFromRow = (r: Row): SessionEvent => {
   return e;
 };
 
-const SESSION_COLS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
-  siteId: 'site_id',
-  department: 'department',
-  priority: 'priority',
-  entryUrl: 'entry_url',
-  userAgent: 'user_agent',
-  language: 'language',
-  state: 'state',
-  agentId: 'agent_id',
-  url: 'url',
-  createdAt: 'created_at',
-  acceptedAt: 'accepted_at',
-  endedAt: 'ended_at',
-  endedBy: 'ended_by',
-  endReason: 'end_reason',
-  rating: 'rating',
-  lastSeq: 'last_seq',
-};
 
 export function openSqliteStore(path: string): Store & StorePorts {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

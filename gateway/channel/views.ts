@@ -2,27 +2,29 @@
 // Pure functions: no sockets, no store writes.
 import type { QueueItem, ServerFrameOf } from '../../protocol/index.ts';
 import { diffQueueWindow, type QueueDeltaFrame } from '../../protocol/queue-delta.ts';
-import type { Router } from '../routing/types.ts';
+import type { QueueEntryView, Router } from '../routing/types.ts';
 import type { SessionRecord } from '../store/types.ts';
+
+/** One queued visitor as an agent sees it (the whole list and the bounded window build the same item). */
+function queueItem(router: Router, agentId: string, s: SessionRecord, q: QueueEntryView): QueueItem {
+  return {
+    sessionId: s.id,
+    siteId: s.siteId,
+    department: s.department,
+    entryUrl: s.entryUrl,
+    waitingSince: q.joinedAt,
+    priority: q.priority,
+    offeredToMe: q.offeredTo === agentId,
+    offerExpiresAt: q.offeredTo === agentId ? q.offerExpiresAt : null,
+    canAccept: router.canAccept(agentId, s.id),
+  };
+}
 
 /** The queue as one agent sees it: eligible visitors in serving order, with their accept rights. */
 export function queueItemsFor(router: Router, sessionOf: (id: string) => SessionRecord | undefined, agentId: string): QueueItem[] {
   return router.queueFor(agentId).flatMap((q) => {
     const s = sessionOf(q.sessionId);
-    if (!s) return [];
-    return [
-      {
-        sessionId: s.id,
-        siteId: s.siteId,
-        department: s.department,
-        entryUrl: s.entryUrl,
-        waitingSince: q.joinedAt,
-        priority: q.priority,
-        offeredToMe: q.offeredTo === agentId,
-        offerExpiresAt: q.offeredTo === agentId ? q.offerExpiresAt : null,
-        canAccept: router.canAccept(agentId, s.id),
-      },
-    ];
+    return s ? [queueItem(router, agentId, s, q)] : [];
   });
 }
 
@@ -74,18 +76,7 @@ export function queueWindowFor(
   const items: QueueItem[] = [];
   for (const q of entries) {
     const s = sessionOf(q.sessionId);
-    if (!s) continue;
-    items.push({
-      sessionId: s.id,
-      siteId: s.siteId,
-      department: s.department,
-      entryUrl: s.entryUrl,
-      waitingSince: q.joinedAt,
-      priority: q.priority,
-      offeredToMe: q.offeredTo === agentId,
-      offerExpiresAt: q.offeredTo === agentId ? q.offerExpiresAt : null,
-      canAccept: router.canAccept(agentId, s.id),
-    });
+    if (s) items.push(queueItem(router, agentId, s, q));
   }
   return { total, items };
 }

@@ -15,7 +15,7 @@ import { migrate } from './postgres-migrate.ts';
 import type { StorePorts } from './ports.ts';
 import { isTransientStoreError } from './transient.ts';
 import type { AgentRecord, CannedResponse, OfflineMessage, SessionRecord, StoredAttachment } from './types.ts';
-import { SESSION_COLS, sessionFromRow, type Row } from './session-row.ts';
+import { offlineFromRow, SESSION_COLS, sessionFromRow, type Row } from './sql-rows.ts';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -63,16 +63,6 @@ function eventOf(sessionId: string, r: { seq: number; ts: number; kind: string; 
 const eventFromRow = (r: Row) =>
   eventOf(r.session_id as string, { seq: r.seq as number, ts: r.ts as number, kind: r.kind as string, from: r.from_party as string, name: r.name, text: r.text, url: r.url, clientId: r.client_id, attachment: r.attachment });
 
-const offlineFromRow = (r: Row): OfflineMessage => ({
-  id: r.id as string,
-  sessionId: (r.session_id as string | null) ?? null,
-  siteId: r.site_id as string,
-  name: r.name as string,
-  email: r.email as string,
-  message: r.message as string,
-  createdAt: r.created_at as number,
-  handledBy: (r.handled_by as string | null) ?? null,
-});
 
 const SESSION_KEYS = Object.keys(SESSION_COLS) as (keyof typeof SESSION_COLS)[];
 

@@ -7,7 +7,7 @@ import type { SessionEvent } from '../../protocol/index.ts';
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 import type { StorePorts } from './ports.ts';
 import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, SessionRecord, Store, StoredAttachment } from './types.ts';
-import { SESSION_COLS, sessionFromRow, type Row } from './session-row.ts';
+import { offlineFromRow, SESSION_COLS, sessionFromRow, type Row } from './sql-rows.ts';
 
 
 const agentFromRow = (r: Row): AgentRecord => ({
@@ -184,16 +184,7 @@ export function openSqliteStore(path: string): Store & StorePorts {
     proxyOrigins: () => q.origins.all() as { token: string; sessionId: string; origin: string }[],
     saveOfflineMessage: (m) => void q.saveOffline.run(m),
     offlineMessages: (limit) =>
-      (q.offline.all(limit) as Row[]).map((r) => ({
-        id: r.id as string,
-        sessionId: (r.session_id as string | null) ?? null,
-        siteId: r.site_id as string,
-        name: r.name as string,
-        email: r.email as string,
-        message: r.message as string,
-        createdAt: r.created_at as number,
-        handledBy: (r.handled_by as string | null) ?? null,
-      })),
+      (q.offline.all(limit) as Row[]).map(offlineFromRow),
     markOfflineHandled: (id, agentId) => void q.handleOffline.run(agentId, id),
     saveCanned: (c) => void q.saveCanned.run(c),
     cannedFor: (agentId) =>

@@ -1,6 +1,6 @@
-// Row shapes both SQL stores share: the sessions table has the same columns in SQLite and
-// PostgreSQL, so a row maps to a record (and a record's fields to columns) one way.
-import type { SessionRecord } from './types.ts';
+// Row shapes both SQL stores share: the sessions and offline_messages tables have the same columns
+// in SQLite and PostgreSQL, so a row maps to a record (and a record's fields to columns) one way.
+import type { OfflineMessage, SessionRecord } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -43,3 +43,14 @@ export const SESSION_COLS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
   rating: 'rating',
   lastSeq: 'last_seq',
 };
+
+export const offlineFromRow = (r: Row): OfflineMessage => ({
+  id: r.id as string,
+  sessionId: (r.session_id as string | null) ?? null,
+  siteId: r.site_id as string,
+  name: r.name as string,
+  email: r.email as string,
+  message: r.message as string,
+  createdAt: r.created_at as number,
+  handledBy: (r.handled_by as string | null) ?? null,
+});

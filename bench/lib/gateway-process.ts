@@ -107,6 +107,9 @@ export async function spawnGateway(opts: { env: Record<string, string>; port?: n
     MAX_QUEUE_WAIT_SECONDS: '0',
     // Every bench visitor comes from 127.0.0.1: the per-address limit on /start would refuse them.
     VISITOR_REQUESTS_PER_MINUTE: '0',
+    // Up to a few hundred bench agents sign in at once from 127.0.0.1: attempts in flight count
+    // against the address until their password is checked, so its free attempts must cover them.
+    LOGIN_ADDRESS_FREE_ATTEMPTS: '10000',
     // The health worker's port is off unless asked for (env HEALTH_PORT): gateways run side by side.
     HEALTH_PORT: '0',
     ...opts.env,

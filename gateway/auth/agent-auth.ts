@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { AgentRecord, Role } from '../store/types.ts';
 import type { AgentStore, Maybe } from '../store/ports.ts';
-import { andThen, isPromise } from '../store/maybe.ts';
+import { andThen } from '../store/maybe.ts';
 import { newId, newSecret } from '../ids.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { GatewayError } from '../errors.ts';
@@ -83,16 +83,6 @@ export class AgentAuth {
   agentFor(cookieValue: string | undefined): Maybe<AgentRecord | null> {
     if (!cookieValue) return null;
     return this.store.agentForToken(sha256(cookieValue), this.now());
-  }
-
-  /**
-   * agentFor for a caller that cannot wait yet (the WebSocket upgrade in server.ts, until it follows
-   * uWS's async-upgrade pattern). Throws when the store answers with a promise.
-   */
-  agentForSync(cookieValue: string | undefined): AgentRecord | null {
-    const a = this.agentFor(cookieValue);
-    if (isPromise(a)) throw new Error('agentForSync: the store answers asynchronously; await agentFor() instead');
-    return a;
   }
 
   #cookie(value: string, maxAge: number): string {

@@ -3,36 +3,38 @@
 // instance A and waits in the queue there; the agent signs in to the console on instance B, is
 // alerted, accepts; they chat both ways; the agent leads the visitor to another page and both frames
 // show it; the agent ends the session and the visitor is told; the transcript is in the shared store.
-// The two instances share PORT and PROXY_PORT, so the kernel spreads connections over them as a
-// load balancer would and both have the one public origin a real deployment has (PUBLIC_URL): any
-// instance may serve any page, socket or proxied request. The agent's console is reloaded until its
-// socket sits on the other instance than the visitor's (`welcome.instance`).
+// One body, two deployments:
+//  - shared ports on one SQLite file: both instances share PORT and PROXY_PORT, so the kernel spreads
+//    connections over them as a load balancer would and both have the one public origin a real
+//    deployment has (PUBLIC_URL): any instance may serve any page, socket or proxied request. The
+//    agent's console is reloaded until its socket sits on the other instance than the visitor's
+//    (`welcome.instance`).
+//  - two hosts on PostgreSQL: the instances listen on 127.0.0.1 and 127.0.0.2 (the same ports) and
+//    share only Redis and a PostgreSQL server. The agent's browser resolves the public names to
+//    127.0.0.2 (as DNS or a load balancer would send that user to the other host), so its console,
+//    socket and every proxied page of the visitor's session are served by B, which never created it.
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { freePort } from '../../bench/lib/proc-stats.ts';
-import { openSqliteStore } from '../../gateway/store/sqlite-store.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { coFrame } from '../helpers/cobrowse.ts';
-import { startCluster, until, type TestCluster } from '../helpers/cluster.ts';
+import { startCluster, until, type ClusterOptions, type TestCluster } from '../helpers/cluster.ts';
 
-let browser: Browser;
 const shots = 'test-results/screenshots';
 const EMAIL = 'cluster-agent@demo.test';
 const PASSWORD = 'cluster-agent-pass';
 
-beforeAll(async () => {
-  mkdirSync(shots, { recursive: true });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const DEPLOYMENTS: { tag: string; name: string; opts: Pick<ClusterOptions, 'store' | 'hosts' | 'sharedPorts'> }[] = [
+  { tag: 'shared-ports', name: 'shared ports, one SQLite file', opts: { store: 'sqlite', sharedPorts: true } },
+  { tag: 'two-hosts-pg', name: 'two loopback hosts on PostgreSQL', opts: { store: 'postgres', hosts: ['127.0.0.1', '127.0.0.2'] } },
+];
 
-
-describe('cluster: visitor on one instance, agent on another, in real browsers', () => {
-  const tag = 'shared-ports';
+describe.each(DEPLOYMENTS)('cluster: visitor on one instance, agent on another, in real browsers ($name)', ({ tag, opts }) => {
   let c: TestCluster;
+  /** The visitor's browser, and the agent's (its own process when the agent must reach another address). */
+  let vBrowser: Browser;
+  let aBrowser: Browser;
   let demo: { close(): Promise<void> } | null = null;
   let demoUrl = '';
 
@@ -40,8 +42,8 @@ describe('cluster: visitor on one instance, agent on another, in real browsers',
     const demoPort = await freePort();
     demoUrl = `http://localhost:${demoPort}`;
     c = await startCluster({
+      ...opts,
       instances: 2,
-      sharedPorts: true,
       agents: 1,
       agentEmail: () => EMAIL,
       agentPassword: PASSWORD,
@@ -50,16 +52,22 @@ describe('cluster: visitor on one instance, agent on another, in real browsers',
     // The demo shop's "Talk to a live agent" link goes to the cluster's one public origin.
     const { startDemoSite } = await import('../../demo-site/server.ts');
     demo = await startDemoSite({ port: demoPort, host: '127.0.0.1', gatewayUrl: c.nodes[0].url, siteId: 'demo' });
+    mkdirSync(shots, { recursive: true });
+    vBrowser = await launchBrowser();
+    // Chromium resolves *.localhost to 127.0.0.1 by itself; a host rule aims the agent's browser at B.
+    aBrowser = c.nodes[1].host === '127.0.0.1' ? vBrowser : await launchBrowser([`--host-resolver-rules=MAP *.localhost ${c.nodes[1].host}`]);
   });
   afterAll(async () => {
+    if (aBrowser !== vBrowser) await aBrowser?.close();
+    await vBrowser?.close();
     await demo?.close();
     await c?.close();
   });
 
   it('runs the whole flow across instances', async () => {
     const [a, b] = c.nodes;
-    const vctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const actx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const vctx = await vBrowser.newContext({ viewport: { width: 1280, height: 800 } });
+    const actx = await aBrowser.newContext({ viewport: { width: 1440, height: 900 } });
     const visitor = await vctx.newPage();
     const agent = await actx.newPage();
     // What each console's socket carried, for a failure message; and which instance holds it.
@@ -148,14 +156,14 @@ describe('cluster: visitor on one instance, agent on another, in real browsers',
 
       // The shared store has the session ended, with its messages and pages.
       const sid = new URL(visitor.url()).pathname.split('/').pop()!;
-      const store = openSqliteStore(c.databasePath);
+      const store = await c.openStore();
       try {
-        await until('the session is ended in the shared store', () => store.session(sid)?.state === 'ended', 15_000, 100);
-        const events = store.eventsAfter(sid, 0);
+        await until('the session is ended in the shared store', async () => (await store.session(sid))?.state === 'ended', 15_000, 100);
+        const events = await store.eventsAfter(sid, 0);
         expect(events.filter((e) => e.kind === 'chat').map((e) => e.text)).toEqual(['Hello from instance A', 'Hello from instance B']);
         expect(events.filter((e) => e.kind === 'nav').map((e) => new URL(e.url!).pathname)).toEqual(expect.arrayContaining(['/products', '/long', '/cart']));
       } finally {
-        store.close();
+        await store.close();
       }
     } catch (err) {
       await visitor.screenshot({ path: `${shots}/cluster-${tag}-visitor-failure.png` }).catch(() => {});

@@ -18,13 +18,13 @@ afterAll(() => c?.close());
 async function sessionAcross(vi: number, ai: number, tag: string) {
   const v = c.nodes[vi];
   const a = c.nodes[ai];
-  const started = await startOn(v.url, `http://shop.test/${tag}`);
+  const started = await startOn(v, `http://shop.test/${tag}`);
   if (!('sid' in started)) throw new Error(`/start on ${v.name} refused: ${started.status} ${started.body}`);
   const sid = started.sid;
   const visitor = new Peer(wsUrl(v.url, `/ws/visitor?sid=${sid}`), { origin: v.url });
   await visitor.opened();
   visitor.send({ type: 'hello' });
-  const agent = new Peer(wsUrl(a.url, '/ws/agent'), { origin: a.url, cookie: await agentCookie(a.url, c.agents[0].email, c.agents[0].password) });
+  const agent = new Peer(wsUrl(a.url, '/ws/agent'), { origin: a.url, cookie: await agentCookie(a, c.agents[0].email, c.agents[0].password) });
   await agent.opened();
   agent.send({ type: 'hello' });
   await agent.waitFor('queue.snapshot', (f) => f.items.some((i) => i.sessionId === sid && i.canAccept), 15_000);
@@ -57,7 +57,7 @@ describe('cluster: Redis outage', () => {
         expect(JSON.parse((await c.readyz(i)).body)).toMatchObject({ ready: false });
       }
       for (const node of c.nodes) {
-        const r = await startOn(node.url, 'http://shop.test/during');
+        const r = await startOn(node, 'http://shop.test/during');
         expect('sid' in r, `${node.name} created a session while Redis was down`).toBe(false);
         if ('sid' in r) continue;
         expect(r.status, node.name).toBe(503);

@@ -5,8 +5,7 @@
 // every agent a visitor was given, every session an agent was given, refusals.
 import WebSocket from 'ws';
 import type { ServerFrame, SessionEvent } from '../../protocol/index.ts';
-import { localhostLookup } from './localhost-dns.ts';
-import type { TestCluster } from './cluster.ts';
+import type { ClusterNode, TestCluster } from './cluster.ts';
 
 export type Rand = () => number;
 
@@ -81,8 +80,8 @@ abstract class ClusterClient {
 
   connect(): Promise<void> {
     const node = this.node;
-    const url = this.cluster.nodes[node].url;
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + this.path(), { lookup: localhostLookup as never, headers: { origin: url, ...this.headers(node) } });
+    const { url, lookup } = this.cluster.nodes[node];
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + this.path(), { lookup: lookup as never, headers: { origin: url, ...this.headers(node) } });
     this.ws = ws;
     this.ready = false;
     this.log.connections++;
@@ -332,20 +331,21 @@ export class ClusterAgent extends ClusterClient {
 }
 
 /** POST /api/login on one instance, as the console does: the `cb_agent` cookie. */
-export async function agentCookie(url: string, email: string, password: string): Promise<string> {
-  const res = await fetch(`${url}/api/login`, {
+export async function agentCookie(node: ClusterNode, email: string, password: string): Promise<string> {
+  const url = node.url;
+  const res = await node.fetch(`${url}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: url },
     body: JSON.stringify({ email, password }),
   });
-  if (res.status !== 200) throw new Error(`login ${email} on ${url}: ${res.status} ${await res.text()}`);
+  if (res.status !== 200) throw new Error(`login ${email} on ${node.name} (${node.host}): ${res.status} ${await res.text()}`);
   return res.headers.get('set-cookie')!.split(';')[0];
 }
 
 /** GET /start on one instance, as the hyperlink does: the session id, or the refusal. */
-export async function startOn(url: string, entryUrl: string): Promise<{ sid: string } | { status: number; body: string }> {
+export async function startOn(node: ClusterNode, entryUrl: string): Promise<{ sid: string } | { status: number; body: string }> {
   const q = new URLSearchParams({ site: 'demo', url: entryUrl });
-  const res = await fetch(`${url}/start?${q}`, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+  const res = await node.fetch(`${node.url}/start?${q}`, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
   if (res.status === 303) return { sid: res.headers.get('location')!.split('/').pop()! };
   return { status: res.status, body: await res.text() };
 }

@@ -1,13 +1,26 @@
 // A gateway cluster for tests: a real redis-server (test/helpers/redis-server.ts) and N gateway
 // processes (`node --import tsx gateway/main.ts`, as an operator starts them) on free ports, sharing
-// REDIS_URL and one SQLite file, with the agents created beforehand through the operator CLI's code
-// path. Instances can be killed with SIGKILL and restarted on the same ports; every child's output
-// is kept for failure messages, and every child is killed on close() (and when the test process exits).
-import { rmSync } from 'node:fs';
+// REDIS_URL and a store, with the agents created beforehand through the operator CLI's code path.
+// The store is one SQLite file (`store: 'sqlite'`, the default) or a real PostgreSQL server of the
+// harness's own (`store: 'postgres'`, test/helpers/postgres.ts: DATABASE_URL, no file at all); with
+// `hosts` each instance listens on its own loopback address (HOST) on the same ports, as instances
+// on separate machines would, and every client of the harness reaches an instance at its address.
+// Instances can be killed with SIGKILL and restarted on the same ports; every child's output is
+// kept for failure messages, and every child is killed on close() (and when the test process exits).
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createAgentStore, spawnGateway, type AgentCred, type GatewayProcess } from '../../bench/lib/gateway-process.ts';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { spawnGateway, type AgentCred, type GatewayProcess } from '../../bench/lib/gateway-process.ts';
 import { freePort, sleep } from '../../bench/lib/proc-stats.ts';
+import { runAgentCli } from '../../gateway/cli/agent-cli.ts';
 import type { RoutingSnapshot } from '../../gateway/routing/types.ts';
+import { openPostgresStore } from '../../gateway/store/postgres-store.ts';
+import { openSqliteStore } from '../../gateway/store/sqlite-store.ts';
+import type { StorePorts } from '../../gateway/store/ports.ts';
+import { startPostgres, type TestPostgres } from './postgres.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 
 export type { AgentCred };
@@ -18,15 +31,36 @@ export interface ClusterNode {
   url: string;
   port: number;
   proxyPort: number;
+  /** The loopback address it listens on (HOST): its own with `hosts`, else 127.0.0.1. */
+  host: string;
+  /** Resolves the public names (cobrowse.localhost, <token>.cobrowse.localhost) to `host`, for ws clients. */
+  lookup: LocalLookup;
+  /** fetch() that reaches this instance at `host` whatever the URL's *.localhost name says. */
+  fetch(url: string, init?: Parameters<typeof undiciFetch>[1]): ReturnType<typeof undiciFetch>;
   /** The running process, or null after kill9() until restart(). */
   proc: GatewayProcess | null;
+}
+
+type LookupCb = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+type LocalLookup = (hostname: string, options: LookupOptions, cb: LookupCb) => void;
+
+/** A resolver mapping localhost and *.localhost to `address` (the browser's rule, aimed at one instance). */
+export function lookupTo(address: string): LocalLookup {
+  return (hostname, options, cb) => {
+    if (hostname === 'localhost' || hostname.endsWith('.localhost')) return options.all ? cb(null, [{ address, family: 4 }]) : cb(null, address, 4);
+    dnsLookup(hostname, options, cb as never);
+  };
 }
 
 export interface TestCluster {
   redis: TestRedis;
   nodes: ClusterNode[];
   agents: AgentCred[];
-  databasePath: string;
+  store: 'sqlite' | 'postgres';
+  /** The PostgreSQL server (store 'postgres' only), for fault tests. */
+  postgres: TestPostgres | null;
+  /** The shared store, opened by the test for assertions (close it after). */
+  openStore(): Promise<StorePorts>;
   alive(i: number): boolean;
   /** Indices of the instances running now. */
   liveNodes(): number[];
@@ -37,8 +71,6 @@ export interface TestCluster {
   /** GET /readyz of instance i: status and body. */
   readyz(i: number): Promise<{ status: number; body: string }>;
   waitReady(i: number, timeoutMs?: number): Promise<void>;
-  /** cb:routing parsed, and cb:routing:ver (null when missing). */
-  routing(): Promise<{ snapshot: RoutingSnapshot | null; version: number | null }>;
   /** A Redis client of the test's own (for assertions), created on first use. */
   client(): Redis;
   /** Everything the instances printed, labelled, for a failure message (last `chars` of each). */
@@ -70,6 +102,29 @@ export interface ClusterOptions {
    * clients see it in `welcome.instance` and /healthz.
    */
   sharedPorts?: boolean;
+  /** Where the instances keep agents, sessions and transcripts: one SQLite file, or a PostgreSQL server the harness starts. */
+  store?: 'sqlite' | 'postgres';
+  /**
+   * One loopback address per instance (HOST), all distinct, e.g. ['127.0.0.1', '127.0.0.2']: every
+   * instance on the same PORT and PROXY_PORT at its own address, as on separate machines.
+   */
+  hosts?: string[];
+}
+
+/**
+ * The routing state the instances committed to Redis: the snapshot and its version (null when
+ * missing). With `unlessVersion`, null when the version has not moved from it (so a poller does not
+ * fetch and parse an unchanged snapshot). The one place tests read the shared routing state.
+ */
+export async function committedRouting(c: TestCluster, unlessVersion?: number | null): Promise<{ snapshot: RoutingSnapshot | null; version: number | null } | null> {
+  const r = c.client();
+  if (unlessVersion !== undefined) {
+    const ver = await r.get('cb:routing:ver');
+    if ((ver === null ? null : Number(ver)) === unlessVersion) return null;
+  }
+  // MGET is atomic: the snapshot and its version are one consistent state.
+  const [raw, ver] = await r.mget('cb:routing', 'cb:routing:ver');
+  return { snapshot: raw ? (JSON.parse(raw) as RoutingSnapshot) : null, version: ver === null ? null : Number(ver) };
 }
 
 /** Polls until `check` resolves true, or rejects with `what` after timeoutMs. */
@@ -90,15 +145,31 @@ export async function until(what: string, check: () => Promise<boolean> | boolea
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<TestCluster> {
   const n = opts.instances ?? 3;
+  const kind = opts.store ?? 'sqlite';
+  const hosts = opts.hosts ?? null;
+  if (hosts && (hosts.length !== n || new Set(hosts).size !== n)) throw new Error(`hosts: give ${n} distinct loopback addresses, one per instance`);
   const ownRedis = !opts.redis;
-  const redis = opts.redis ?? (await startRedis());
-  const store = await createAgentStore({
-    agents: opts.agents ?? 0,
-    capacity: opts.capacity,
-    email: opts.agentEmail ?? ((i) => `cluster-agent-${i}@cluster.test`),
-    password: opts.agentPassword ?? 'cluster-agent-pass',
-  });
+  const [redis, postgres] = await Promise.all([opts.redis ?? startRedis(), kind === 'postgres' ? startPostgres() : null]);
+  const dir = mkdtempSync(join(tmpdir(), 'cb-cluster-'));
+  // The store every instance shares: DATABASE_URL (no file anywhere), or one SQLite file.
+  const storeEnv: Record<string, string> = postgres ? { DATABASE_URL: postgres.url } : { DATABASE_PATH: join(dir, 'cluster.sqlite') };
+  const agents: AgentCred[] = [];
+  const password = opts.agentPassword ?? 'cluster-agent-pass';
+  const email = opts.agentEmail ?? ((i) => `cluster-agent-${i}@cluster.test`);
+  try {
+    for (let i = 1; i <= (opts.agents ?? 0); i++) {
+      const args = ['add', email(i), password, '--name', `Cluster Agent ${i}`, ...(opts.capacity ? ['--capacity', String(opts.capacity)] : [])];
+      if ((await runAgentCli(args, storeEnv, () => {})) !== 0) throw new Error(`could not create agent ${email(i)}`);
+      agents.push({ email: email(i), password });
+    }
+  } catch (err) {
+    await postgres?.close();
+    if (ownRedis) await redis.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const nodes: ClusterNode[] = [];
+  const dispatchers: Agent[] = [];
   // Output of processes that were killed, kept so a failure after a restart still shows it.
   const earlier: string[][] = [];
   let client: Redis | null = null;
@@ -108,12 +179,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     ...opts.env,
     REDIS_URL: redis.url,
     INSTANCE_ID: nodes[i].name,
-    DATABASE_PATH: store.db,
+    HOST: nodes[i].host,
+    ...storeEnv,
   });
 
   const readyz = async (i: number) => {
     const node = nodes[i];
-    const r = await fetch(`${node.url}/readyz`, { signal: AbortSignal.timeout(3000) });
+    const r = await node.fetch(`${node.url}/readyz`, { signal: AbortSignal.timeout(3000) });
     return { status: r.status, body: await r.text() };
   };
   const waitReady = (i: number, timeoutMs = 20_000) =>
@@ -138,8 +210,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   const cluster: TestCluster = {
     redis,
     nodes,
-    agents: store.agents,
-    databasePath: store.db,
+    agents,
+    store: kind,
+    postgres,
+    async openStore() {
+      if (postgres) return openPostgresStore({ url: postgres.url, poolSize: 2, statementTimeoutMs: 5000, connectTimeoutMs: 5000 });
+      return openSqliteStore(storeEnv.DATABASE_PATH);
+    },
     alive: (i) => !!nodes[i].proc && !nodes[i].proc!.exited(),
     liveNodes: () => nodes.flatMap((_, i) => (cluster.alive(i) ? [i] : [])),
     async kill9(i) {
@@ -155,11 +232,6 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     },
     readyz,
     waitReady,
-    async routing() {
-      const c = cluster.client();
-      const [raw, ver] = await c.mget('cb:routing', 'cb:routing:ver');
-      return { snapshot: raw ? (JSON.parse(raw) as RoutingSnapshot) : null, version: ver === null ? null : Number(ver) };
-    },
     client() {
       if (!client) {
         client = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 2, retryStrategy: () => 200 });
@@ -171,8 +243,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     async close() {
       client?.disconnect();
       await Promise.all(nodes.map((node) => node.proc?.kill9()));
+      await Promise.all(dispatchers.map((d) => d.close()));
       if (ownRedis) await redis.close();
-      rmSync(store.dir, { recursive: true, force: true });
+      await postgres?.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 
@@ -184,12 +258,18 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       taken.add(p);
       return p;
     };
-    const sharedProxy = opts.sharedProxyPort || opts.sharedPorts ? await pick() : null;
-    const sharedMain = opts.sharedPorts ? await pick() : null;
+    // Instances at their own addresses take the same ports, as two machines would.
+    const sharedProxy = opts.sharedProxyPort || opts.sharedPorts || hosts ? await pick() : null;
+    const sharedMain = opts.sharedPorts || hosts ? await pick() : null;
     for (let i = 0; i < n; i++) {
       const port = sharedMain ?? (await pick());
       const proxyPort = sharedProxy ?? (await pick());
-      nodes.push({ name: `gw${i + 1}`, url: `http://cobrowse.localhost:${port}`, port, proxyPort, proc: null });
+      const host = hosts?.[i] ?? '127.0.0.1';
+      const lookup = lookupTo(host);
+      const dispatcher = new Agent({ connect: { lookup: lookup as never } });
+      dispatchers.push(dispatcher);
+      const fetchHere: ClusterNode['fetch'] = (url, init) => undiciFetch(url, { ...init, dispatcher });
+      nodes.push({ name: `gw${i + 1}`, url: `http://cobrowse.localhost:${port}`, port, proxyPort, host, lookup, fetch: fetchHere, proc: null });
     }
     // One after the other: the first instance creates the store's schema, the others find it.
     for (let i = 0; i < n; i++) await launch(i);

@@ -88,14 +88,12 @@ export class Hub implements HubInbound {
     return this.#c.sessions.any(id);
   }
 
-  /** Whether the session may still browse. Answers from the cache (loaded at once on SQLite; a networked store's load answers next time). */
-  sessionLive(id: string): boolean {
-    const s = this.#c.sessions.live(id);
-    if (s instanceof Promise) {
-      s.catch(() => {});
-      return false;
-    }
-    return !!s && s.state !== 'ended';
+  /**
+   * Whether the session may still browse: from the cache, or loaded from the store when this
+   * instance has not seen it yet (in a cluster, a session another instance created); at once on SQLite.
+   */
+  sessionLive(id: string): Maybe<boolean> {
+    return andThen(this.#c.sessions.live(id), (s) => !!s && s.state !== 'ended');
   }
 
   info(s: SessionRecord) {

@@ -174,7 +174,7 @@ function registerVisitorRoutes(app: TemplatedApp, d: ConsoleRouteDeps) {
         const rec = { id: newId(), sessionId: m.sessionId ?? null, siteId: m.siteId, name: m.name, email: m.email, message: m.message, createdAt: Date.now(), handledBy: null };
         await d.store.saveOfflineMessage(rec);
         d.webhooks.emit('offline.message', rec);
-        if (m.sessionId && d.hub.sessionLive(m.sessionId)) d.hub.endSession(m.sessionId, 'visitor', 'ended: the visitor left a message');
+        if (m.sessionId && (await d.hub.sessionLive(m.sessionId))) d.hub.endSession(m.sessionId, 'visitor', 'ended: the visitor left a message');
         d.log.child({ sessionId: rec.sessionId }).info({ event: 'offline.message', id: rec.id }, 'offline message stored');
         sendJson(res, state, 201, { ok: true, id: rec.id });
       })

@@ -27,6 +27,8 @@ import { cookieEchoHeader } from './cookie-echo.ts';
 import { isWorkerScriptRequest, prependWorkerRuntime, workerRuntime } from './worker-runtime.ts';
 import { importMapTarget } from './escape-routes.ts';
 import { OverlayAsset } from './overlay-asset.ts';
+import type { Maybe } from '../store/ports.ts';
+import { isPromise } from '../store/maybe.ts';
 import { createUrlMapper } from './map-url.ts';
 
 export interface ProxyDeps {
@@ -38,7 +40,8 @@ export interface ProxyDeps {
   /** Origin of the gateway (console and shell), the only window the overlay talks to. */
   parentOrigin: string;
   /** Whether the session may still browse (not ended). */
-  sessionLive: (sessionId: string) => boolean;
+  /** A value when the session is cached here, a promise while it is loaded from the store (a session another instance created). */
+  sessionLive: (sessionId: string) => Maybe<boolean>;
   /** The overlay bundle, served at /__cb/overlay.js on its own origin (overlay-asset.ts) and on every proxy origin. */
   overlayJs: () => Buffer | null;
   ratePerSecond: number;
@@ -424,7 +427,27 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
 
   /** `early`: the body stream when it had to be taken before the entry was known. */
   function serve(res: HttpResponse, state: ResState, entry: { sessionId: string; origin: string }, method: string, url: string, query: string, headers: Record<string, string>, early?: Readable | null) {
-    if (!deps.sessionLive(entry.sessionId)) return (early?.destroy(), fail(res, state, 'CB_ERR_PROXY_TOKEN', null));
+    const live = deps.sessionLive(entry.sessionId);
+    if (!isPromise(live)) return live ? admitted(res, state, entry, method, url, query, headers, early) : (early?.destroy(), fail(res, state, 'CB_ERR_PROXY_TOKEN', null));
+    // Not cached on this instance (another one created the session): loaded from the store first.
+    // uWS delivers a request body only to a handler attached now, so it is taken before the wait.
+    const body = early !== undefined ? early : method === 'GET' || method === 'HEAD' ? null : requestBodyStream(res, state, deps.maxUploadBytes, headers['content-length']);
+    live.then(
+      (ok) => {
+        if (state.aborted) return body?.destroy();
+        if (ok) return admitted(res, state, entry, method, url, query, headers, body);
+        body?.destroy();
+        fail(res, state, 'CB_ERR_PROXY_TOKEN', null);
+      },
+      () => {
+        body?.destroy();
+        if (!state.aborted) fail(res, state, 'CB_ERR_NOT_READY', null);
+      },
+    );
+  }
+
+  /** A request for a live session's origin. */
+  function admitted(res: HttpResponse, state: ResState, entry: { sessionId: string; origin: string }, method: string, url: string, query: string, headers: Record<string, string>, early?: Readable | null) {
     const pr: ProxyRequest = {
       method,
       path: url + (query ? `?${query}` : ''),

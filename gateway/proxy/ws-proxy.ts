@@ -14,6 +14,8 @@ import { GatewayErrors, type GatewayErrorCode } from '../errors.ts';
 import { statusLine } from '../http/respond.ts';
 import type { OriginRegistry, ProxyOriginEntry } from './origin-registry.ts';
 import type { CookieJars } from './cookie-jars.ts';
+import type { Maybe } from '../store/ports.ts';
+import { thenCatch } from '../store/maybe.ts';
 
 interface WsData {
   up: WebSocket;
@@ -25,7 +27,8 @@ export interface WsProxyDeps {
   jars: CookieJars;
   policy: TargetPolicy;
   log: Logger;
-  sessionLive: (sessionId: string) => boolean;
+  /** A value when the session is cached here, a promise while it is loaded from the store. */
+  sessionLive: (sessionId: string) => Maybe<boolean>;
   /** Resolver for targets that are not operator-allowed (tests inject one); default the guarded dns.lookup. */
   lookup?: typeof guardedLookup;
 }
@@ -69,8 +72,13 @@ export function attachWsProxy(app: TemplatedApp, d: WsProxyDeps): void {
       const go = (entry: ProxyOriginEntry | null) => {
         if (aborted) return;
         const target = entry ? upstreamUrl(entry.origin, path, query) : null;
-        if (!entry || !target || !d.sessionLive(entry.sessionId)) return refuse('CB_ERR_PROXY_TOKEN');
-        void open(entry, target);
+        if (!entry || !target) return refuse('CB_ERR_PROXY_TOKEN');
+        // A session another instance created is loaded from the store first (onAborted is attached above).
+        thenCatch(
+          d.sessionLive(entry.sessionId),
+          (live) => (aborted ? undefined : live ? void open(entry, target) : refuse('CB_ERR_PROXY_TOKEN')),
+          () => refuse('CB_ERR_NOT_READY'),
+        );
       };
       // A token another instance minted (cluster mode) is looked up; a known one goes on at once.
       const known = d.registry().fromHost(host);

@@ -9,11 +9,12 @@ export interface ProxyResponse {
   raw: Buffer;
 }
 
-export function proxyFetch(proxyUrl: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<ProxyResponse> {
+/** `address`: where to connect (default 127.0.0.1), e.g. an instance listening on 127.0.0.2. */
+export function proxyFetch(proxyUrl: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer; address?: string } = {}): Promise<ProxyResponse> {
   const u = new URL(proxyUrl);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: Number(u.port), path: u.pathname + u.search, method: init.method ?? 'GET', headers: { host: u.host, ...init.headers } },
+      { host: init.address ?? '127.0.0.1', port: Number(u.port), path: u.pathname + u.search, method: init.method ?? 'GET', headers: { host: u.host, ...init.headers } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));

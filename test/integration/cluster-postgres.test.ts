@@ -2,9 +2,13 @@
 // 127.0.0.2, the same ports), sharing only Redis and a real PostgreSQL server (no shared file). A
 // visitor on one and an agent on the other chat and end; then PostgreSQL is killed mid-session:
 // /readyz says 503, the live session keeps chatting through Redis, the transcript writes are retried
-// in order, and once PostgreSQL is back everything is stored exactly once, with nothing lost.
+// in order, and once PostgreSQL is back everything is stored exactly once, with nothing lost. And
+// the proxy on one host serves a session the other host created (loaded from PostgreSQL first).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import WebSocket, { WebSocketServer } from 'ws';
+import { proxyFetch } from '../helpers/proxy-fetch.ts';
 import { freePort, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
@@ -16,6 +20,9 @@ let pg: TestPostgres;
 let a: TestGateway;
 let b: TestGateway;
 let agentCookie: string;
+/** A site to co-browse, on 127.0.0.1: a page and a WebSocket that says hello. */
+let site: Server;
+let siteUrl: string;
 /** Where each instance listens (its public name, cobrowse.localhost, is the same for both: Origin checks use it). */
 let at: { a: string; b: string };
 
@@ -31,9 +38,16 @@ const readyz = async (url: string) => (await fetch(`${url}/readyz`)).status;
 beforeAll(async () => {
   [redis, pg] = await Promise.all([startRedis(), startPostgres()]);
   const databaseUrl = await pg.createDatabase('cluster_pg');
-  const [port, proxyPort] = [await freePort(), await freePort()];
+  const [port, proxyPort, sitePort] = [await freePort(), await freePort(), await freePort()];
+  siteUrl = `http://127.0.0.1:${sitePort}`;
+  site = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<html><head></head><body>page ${req.url}</body></html>`);
+  });
+  new WebSocketServer({ server: site }).on('connection', (ws) => ws.send('hello from the site'));
+  await new Promise<void>((r) => site.listen(sitePort, '127.0.0.1', r));
   const on = (host: string, instanceId: string) =>
-    startTestGateway({ redisUrl: redis.url, databaseUrl, host, port, proxyPort, instanceId, allowedTargets: ['http://shop.test'], ringTimeoutSeconds: 5 });
+    startTestGateway({ redisUrl: redis.url, databaseUrl, host, port, proxyPort, instanceId, allowedTargets: ['http://shop.test', siteUrl], ringTimeoutSeconds: 5 });
   at = { a: `http://127.0.0.1:${port}`, b: `http://127.0.0.2:${port}` };
   a = await on('127.0.0.1', 'A');
   b = await on('127.0.0.2', 'B');
@@ -49,7 +63,18 @@ afterAll(async () => {
   await b?.close();
   await redis?.close();
   await pg?.close();
+  site?.close();
 });
+
+/** A session started on A (127.0.0.1), its visitor connected there, and its first proxied origin. */
+async function sessionOnA(): Promise<{ sid: string; proxyUrl: string; visitor: Peer }> {
+  const sid = await startVisitor(at.a, `${siteUrl}/`);
+  const visitor = new Peer(wsUrl(at.a, `/ws/visitor?sid=${sid}`), { origin: a.gw.url });
+  await visitor.opened();
+  visitor.send({ type: 'hello' });
+  const s = await visitor.waitFor('session');
+  return { sid, proxyUrl: s.session.proxyUrl!, visitor };
+}
 
 /**
  * The agent's socket on 127.0.0.2 (its upgrade waits for the token lookup in PostgreSQL). About one
@@ -70,6 +95,34 @@ async function connectAgent(): Promise<Peer> {
 }
 
 describe('two hosts on Redis and PostgreSQL', () => {
+  it('the proxy on 127.0.0.2 serves a page and a WebSocket of a session 127.0.0.1 created, loading the session from PostgreSQL', async () => {
+    // B has never seen either session: its first proxied request waits for the session to load.
+    const page = await sessionOnA();
+    expect(b.gw.hub.sizes().sessions, 'B has not cached the session').toBe(0);
+    const r = await proxyFetch(`${page.proxyUrl.replace(/\/$/, '')}/first`, { address: '127.0.0.2', headers: { accept: 'text/html' } });
+    expect(r.status, r.body.slice(0, 300)).toBe(200);
+    expect(r.body).toContain('page /first');
+
+    const socket = await sessionOnA();
+    const u = new URL(socket.proxyUrl);
+    const hello = await new Promise<string>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.2:${u.port}/live`, { headers: { host: u.host }, origin: u.origin });
+      ws.once('message', (m) => (resolve(String(m)), ws.close()));
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    });
+    expect(hello).toBe('hello from the site');
+
+    // An unknown token is still refused.
+    const bad = await proxyFetch(`http://${u.host.replace(/^[^.]+/, 'x'.repeat(22))}/`, { address: '127.0.0.2' });
+    expect(bad.status).toBe(404);
+    for (const s of [page, socket]) {
+      s.visitor.send({ type: 'end', sessionId: s.sid });
+      await s.visitor.waitFor('ended');
+      s.visitor.close();
+    }
+  });
+
   it('visitor on 127.0.0.1, agent on 127.0.0.2: chat, a PostgreSQL restart mid-session, nothing lost or stored twice', async () => {
     expect(a.gw.port).toBe(b.gw.port);
     const agent = await connectAgent();

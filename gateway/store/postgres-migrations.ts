@@ -142,4 +142,47 @@ $$;
     name: 'the visitor language of a session',
     sql: `ALTER TABLE sessions ADD COLUMN language TEXT;`,
   },
+  {
+    version: 3,
+    name: 'idempotent event appends',
+    // A connection lost after the commit but before the answer leaves the gateway not knowing whether
+    // its append landed; it retries with the same key, and this answers the event the first attempt
+    // stored instead of numbering it again. The key is checked before the clientId: a key match is
+    // the gateway's own retry (nobody was told of the event yet: not a duplicate), a clientId match
+    // a client's resend (already delivered: a duplicate). The 9-argument form stays for gateways of
+    // the previous version still running during an upgrade.
+    sql: `
+ALTER TABLE events ADD COLUMN append_key TEXT;
+CREATE UNIQUE INDEX events_append_key ON events (session_id, append_key) WHERE append_key IS NOT NULL;
+CREATE FUNCTION cb_append_event(
+  p_session TEXT, p_ts BIGINT, p_kind TEXT, p_from TEXT, p_name TEXT, p_text TEXT, p_url TEXT, p_client_id TEXT, p_attachment JSONB, p_key TEXT
+) RETURNS TABLE (
+  r_seq BIGINT, r_ts BIGINT, r_kind TEXT, r_from TEXT, r_name TEXT, r_text TEXT, r_url TEXT, r_client_id TEXT, r_attachment JSONB, r_duplicate BOOLEAN
+) LANGUAGE plpgsql AS $$
+DECLARE
+  n BIGINT;
+BEGIN
+  SELECT s.last_seq INTO n FROM sessions s WHERE s.id = p_session FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'appendEvent: unknown session %', p_session USING ERRCODE = 'P0002';
+  END IF;
+  IF p_key IS NOT NULL THEN
+    RETURN QUERY SELECT e.seq, e.ts, e.kind, e.from_party, e.name, e.text, e.url, e.client_id, e.attachment, false
+      FROM events e WHERE e.session_id = p_session AND e.append_key = p_key;
+    IF FOUND THEN RETURN; END IF;
+  END IF;
+  IF p_client_id IS NOT NULL THEN
+    RETURN QUERY SELECT e.seq, e.ts, e.kind, e.from_party, e.name, e.text, e.url, e.client_id, e.attachment, true
+      FROM events e WHERE e.session_id = p_session AND e.client_id = p_client_id;
+    IF FOUND THEN RETURN; END IF;
+  END IF;
+  n := n + 1;
+  UPDATE sessions SET last_seq = n WHERE id = p_session;
+  INSERT INTO events (session_id, seq, ts, kind, from_party, name, text, url, client_id, attachment, append_key)
+    VALUES (p_session, n, p_ts, p_kind, p_from, p_name, p_text, p_url, p_client_id, p_attachment, p_key);
+  RETURN QUERY SELECT n, p_ts, p_kind, p_from, p_name, p_text, p_url, p_client_id, p_attachment, false;
+END
+$$;
+`,
+  },
 ];

@@ -286,9 +286,11 @@ export async function openPostgresStore(o: PostgresStoreOptions): Promise<StoreP
     },
     async appendEvent(e) {
       let r: Row | null;
+      // With the event's appendKey, retrying an append whose answer was lost (the connection dropped
+      // after the commit) answers the event the first attempt stored instead of storing it twice.
       try {
-        r = await one('SELECT * FROM cb_append_event($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
-          e.sessionId, e.ts, e.kind, e.from, e.name ?? null, e.text ?? null, e.url ?? null, e.clientId ?? null, e.attachment ? JSON.stringify(e.attachment) : null,
+        r = await one('SELECT * FROM cb_append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+          e.sessionId, e.ts, e.kind, e.from, e.name ?? null, e.text ?? null, e.url ?? null, e.clientId ?? null, e.attachment ? JSON.stringify(e.attachment) : null, e.appendKey ?? null,
         ], 'appendEvent');
       } catch (err) {
         if ((err as { code?: string }).code === 'P0002') throw new Error(`appendEvent: unknown session ${e.sessionId}`, { cause: err });

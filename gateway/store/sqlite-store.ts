@@ -114,7 +114,9 @@ export function openSqliteStore(path: string): Store & StorePorts {
     }
     const bumped = q.bumpSeq.get(e.sessionId) as { last_seq: number } | undefined;
     if (!bumped) throw new Error(`appendEvent: unknown session ${e.sessionId}`);
-    const event: SessionEvent = { ...e, seq: bumped.last_seq };
+    // appendKey is for stores that can lose an answer; it is not part of the event.
+    const { appendKey: _key, ...fields } = e;
+    const event: SessionEvent = { ...fields, seq: bumped.last_seq };
     q.insertEvent.run(eventRow(event));
     return { event, duplicate: false };
   });

@@ -37,7 +37,15 @@ export interface SessionRecord {
   lastSeq: number;
 }
 
-export type NewEvent = Omit<SessionEvent, 'seq'>;
+export type NewEvent = Omit<SessionEvent, 'seq'> & {
+  /**
+   * The gateway's key for this append (a random id, e.g. newId()), kept across its retries: a retry whose first
+   * attempt was stored but not answered (the connection dropped after the commit) gets that stored
+   * event back, answered as new, instead of a second copy. Never sent to clients. SQLite, which
+   * answers in-process, has no such failure and ignores it.
+   */
+  appendKey?: string;
+};
 
 export interface OfflineMessage {
   id: string;

@@ -378,8 +378,8 @@ describe('store contract: postgres only', () => {
     expect(await runMigrate({ DATABASE_URL: url }, (l) => out.push(l))).toBe(0);
     expect(await runMigrate({ DATABASE_URL: url }, (l) => out.push(l))).toBe(0);
     expect(await runMigrate({}, (l) => out.push(l))).toBe(2);
-    expect(out[0]).toMatch(/applied 1 \(initial schema\), 2 \(the visitor language of a session\); schema version 2$/);
-    expect(out[1]).toMatch(/up to date at schema version 2$/);
+    expect(out[0]).toMatch(/applied 1 \(initial schema\), 2 \(the visitor language of a session\), 3 \(idempotent event appends\); schema version 3$/);
+    expect(out[1]).toMatch(/up to date at schema version 3$/);
     expect(out[2]).toMatch(/DATABASE_URL is not set/);
     await expect(runMigrate({ DATABASE_URL: `postgres://x@127.0.0.1:${await freePort()}/db`, DATABASE_CONNECT_TIMEOUT_MS: '1000' })).rejects.toMatchObject({ code: 'CB_ERR_STORE_UNREACHABLE' });
   });
@@ -391,7 +391,7 @@ describe('store contract: postgres only', () => {
     const { default: pgLib } = await import('pg');
     const c = new pgLib.Client(url);
     await c.connect();
-    expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     await c.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')");
     await c.end();
     await expect(openStore(pgConfig(url))).rejects.toMatchObject({ code: 'CB_ERR_STORE_SCHEMA' });

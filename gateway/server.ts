@@ -124,14 +124,15 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const policy = { allowedTargets: new Set(config.allowedTargets), allowedPorts: new Set(config.allowedPorts) };
   // Cookie jars, single flight and origin tokens: in memory, or shared through Redis in a cluster.
   const proxyState = await createProxyState({ redis, store, log });
+  const writer = new SessionWriter(log);
   const registry = new OriginRegistry(
-    { scheme, domain: config.proxyDomain, publicPort: config.proxyPublicPort || proxy.port, ...proxyState.registryOptions((e) => store.saveProxyOrigin(e.token, e.sessionId, e.origin)) },
+    // Through the session's writer: retried while the store is away, never an unhandled rejection.
+    { scheme, domain: config.proxyDomain, publicPort: config.proxyPublicPort || proxy.port, ...proxyState.registryOptions((e) => writer.write(e.sessionId, 'proxy origin', () => store.saveProxyOrigin(e.token, e.sessionId, e.origin))) },
     await store.proxyOrigins(),
   );
   proxyState.attachRegistry(registry);
 
   const routingConfig = routingConfigFrom(config);
-  const writer = new SessionWriter(log);
   // One process restores its routing snapshot from the store; a cluster's lives in Redis.
   const engine: Engine = redis
     ? await createClusterEngine({ redis, instanceId, app, store, writer, log, routing: routingConfig, transcriptRetentionDays: config.transcriptRetentionDays })

@@ -1,21 +1,26 @@
 // The WebSocket route `/ws/:role` (visitor and agent sockets): upgrade checks, frame parsing and
-// limits, then the hub. An upgrade that must wait for the store (the agent's login token, a
-// visitor's session on a networked store) follows uWS's async-upgrade pattern: everything is copied
-// out of `req` synchronously, `onAborted` is set before going async, and the upgrade is corked.
-// With the embedded SQLite store both lookups answer at once and the upgrade happens in place.
+// limits, then the hub. Who connects (the agent behind a login cookie, a visitor's session) is
+// answered at once by the embedded SQLite store, and then the upgrade happens in place, answering a
+// refusal with its HTTP status. A networked store answers later; the socket is then upgraded at
+// once, before the answer, and admitted or closed when it comes (4401 no login, 4404 no such
+// session, 1013 try again: the clients' reconnect loop knows these codes), its first frames held
+// meanwhile. It is not upgraded later from inside `res.cork()`, uWS's async-upgrade pattern: the
+// uWS build here can close a socket upgraded that way right after `open` (cork() reads the old HTTP
+// response's state from memory the WebSocket now occupies and may see "connection: close";
+// uNetworking/uWebSockets#1929), and upgrading outside cork() prints a warning per upgrade.
 import type { Logger } from 'pino';
 import { MAX_FRAME_BYTES, parseClientFrame, WireErrors } from '../../protocol/index.ts';
 import type { us_socket_context_t } from 'uWebSockets.js';
-import type { HttpResponse, TemplatedApp } from '../uws.ts';
+import type { HttpResponse, TemplatedApp, WebSocket } from '../uws.ts';
 import type { Maybe } from '../store/ports.ts';
 import type { AgentRecord } from '../store/types.ts';
 import { isPromise, andThen } from '../store/maybe.ts';
-import { send, track } from '../http/respond.ts';
+import { send } from '../http/respond.ts';
 import type { Metrics } from '../metrics.ts';
 import { RateLimiter } from '../proxy/rate-limit.ts';
 import { newId } from '../ids.ts';
 import type { Hub } from './hub.ts';
-import type { SocketData } from './sockets.ts';
+import type { Socket, SocketData } from './sockets.ts';
 
 export interface SocketRouteDeps {
   hub: Hub;
@@ -32,10 +37,66 @@ export interface SocketRouteDeps {
 
 const TEXT = { 'content-type': 'text/plain' };
 
+type Refusal = { status: number; code: string };
+
+/** A socket upgraded before the store said who it is: admitted (or closed) when `admission` settles. */
+interface Waiting {
+  role: 'waiting';
+  cid: string;
+  admission: Promise<SocketData | Refusal>;
+  /** Frames that arrived meanwhile, handled in order once admitted. */
+  held: string[];
+  closed: boolean;
+}
+
+type RouteData = SocketData | Waiting;
+
+/** Frames a waiting socket may send before it is admitted (a client sends hello, then waits). */
+const MAX_HELD = 32;
+
+/** The close code that tells a client what a refused upgrade would have said (1013: try again later, not fatal). */
+const CLOSE_FOR: Record<number, number> = { 401: 4401, 404: 4404, 503: 1013 };
+
 export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void {
   const { hub, metrics, log } = d;
   const frameLimiter = new RateLimiter(200, 400);
-  app.ws<SocketData>('/ws/:role', {
+
+  const opened = (ws: Socket) => {
+    const u = ws.getUserData();
+    if (u.role === 'visitor') hub.visitorOpen(ws);
+    else hub.agentOpen(ws);
+  };
+
+  const handle = (ws: Socket, text: string) => {
+    const reply = (code: keyof typeof WireErrors, detail?: string) => {
+      metrics.badFrames.inc({ code });
+      ws.send(JSON.stringify({ type: 'error', code, message: detail ? `${WireErrors[code]} ${detail}` : WireErrors[code] }));
+    };
+    if (!frameLimiter.take(ws.getUserData().cid)) return reply('CB_ERR_RATE_LIMITED');
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok) return reply(parsed.code, parsed.message === WireErrors[parsed.code] ? undefined : parsed.message.slice(WireErrors[parsed.code].length + 1));
+    try {
+      hub.message(ws, parsed.value, text);
+    } catch (err) {
+      log.error({ err, type: parsed.value.type }, 'frame handler failed');
+      reply('CB_ERR_INTERNAL');
+    }
+  };
+
+  /** The store answered for a waiting socket: it becomes the visitor or agent it is, or is closed. */
+  const admit = (ws: WebSocket<RouteData>, w: Waiting, data: SocketData | Refusal) => {
+    if (w.closed) return;
+    if ('status' in data) return ws.end(CLOSE_FOR[data.status] ?? 1008, data.code);
+    const held = w.held;
+    // The copy of the user data uWS keeps becomes the admitted socket's (role, ids): the hub's view.
+    const u = Object.assign(ws.getUserData(), data) as Record<string, unknown>;
+    for (const k of ['admission', 'held', 'closed']) delete u[k];
+    const sock = ws as unknown as Socket;
+    opened(sock);
+    for (const text of held) handle(sock, text);
+  };
+
+  app.ws<RouteData>('/ws/:role', {
     // uWS drops a connection whose frame exceeds maxPayloadLength without a close code (1006), so
     // its cap sits well above the protocol limit and frames between the two are closed here with 1009.
     maxPayloadLength: MAX_FRAME_BYTES * 16,
@@ -52,7 +113,7 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
       const origin = req.getHeader('origin');
       const hs = { key: req.getHeader('sec-websocket-key'), protocol: req.getHeader('sec-websocket-protocol'), extensions: req.getHeader('sec-websocket-extensions') };
       if (origin !== d.publicOrigin) return send(res, null, 403, TEXT, 'CB_ERR_FORBIDDEN_ORIGIN');
-      let data: Maybe<SocketData | { status: number; code: string }>;
+      let data: Maybe<SocketData | Refusal>;
       if (role === 'agent') {
         data = andThen(d.agentFor(d.authCookieFrom(req.getHeader('cookie'))), (agent) =>
           agent ? { role: 'agent' as const, cid: newId(), agentId: agent.id, name: agent.name, email: agent.email, agentRole: agent.role } : { status: 401, code: 'CB_ERR_AUTH_REQUIRED' },
@@ -61,58 +122,45 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
         const sid = new URLSearchParams(req.getQuery() ?? '').get('sid') ?? '';
         data = andThen(hub.session(sid), (s) => (s ? { role: 'visitor' as const, cid: newId(), sessionId: sid } : { status: 404, code: 'CB_ERR_SESSION_UNKNOWN' }));
       } else return send(res, null, 404, TEXT, 'Not found');
-      if (!isPromise(data)) return finish(res, null, data, hs, context);
-      const state = track(res);
-      data.then(
-        (v) => finish(res, state, v, hs, context),
-        (err) => {
-          log.error({ err, role }, 'socket upgrade failed');
-          send(res, state, 503, { ...TEXT, 'retry-after': '1' }, 'CB_ERR_NOT_READY');
-        },
-      );
+      if (!isPromise(data)) return finish(res, data, hs, context);
+      const admission = data.catch((err): Refusal => {
+        log.error({ err, role }, 'socket upgrade failed');
+        return { status: 503, code: 'CB_ERR_NOT_READY' };
+      });
+      const waiting: Waiting = { role: 'waiting', cid: newId(), admission, held: [], closed: false };
+      res.upgrade(waiting, hs.key, hs.protocol, hs.extensions, context);
     },
     open: (ws) => {
       const u = ws.getUserData();
-      if (u.role === 'visitor') hub.visitorOpen(ws);
-      else hub.agentOpen(ws);
+      if (u.role !== 'waiting') return opened(ws as Socket);
+      void u.admission.then((data) => admit(ws, u, data));
     },
     message: (ws, msg, isBinary) => {
-      const reply = (code: keyof typeof WireErrors, detail?: string) => {
-        metrics.badFrames.inc({ code });
-        ws.send(JSON.stringify({ type: 'error', code, message: detail ? `${WireErrors[code]} ${detail}` : WireErrors[code] }));
-      };
       if (msg.byteLength > MAX_FRAME_BYTES) return ws.end(1009, 'CB_ERR_FRAME_TOO_LARGE');
-      if (isBinary) return reply('CB_ERR_FRAME_BINARY');
-      if (!frameLimiter.take(ws.getUserData().cid)) return reply('CB_ERR_RATE_LIMITED');
-      const text = Buffer.from(msg).toString('utf8');
-      const parsed = parseClientFrame(text);
-      if (!parsed.ok) return reply(parsed.code, parsed.message === WireErrors[parsed.code] ? undefined : parsed.message.slice(WireErrors[parsed.code].length + 1));
-      try {
-        hub.message(ws, parsed.value, text);
-      } catch (err) {
-        log.error({ err, type: parsed.value.type }, 'frame handler failed');
-        reply('CB_ERR_INTERNAL');
+      const u = ws.getUserData();
+      if (isBinary || u.role !== 'waiting') {
+        if (isBinary) {
+          metrics.badFrames.inc({ code: 'CB_ERR_FRAME_BINARY' });
+          ws.send(JSON.stringify({ type: 'error', code: 'CB_ERR_FRAME_BINARY', message: WireErrors.CB_ERR_FRAME_BINARY }));
+          return;
+        }
+        return handle(ws as Socket, Buffer.from(msg).toString('utf8'));
       }
+      if (u.held.length >= MAX_HELD) return ws.end(1008, 'CB_ERR_RATE_LIMITED');
+      u.held.push(Buffer.from(msg).toString('utf8'));
     },
     close: (ws) => {
       const u = ws.getUserData();
       frameLimiter.drop(u.cid);
-      if (u.role === 'visitor') hub.visitorClose(ws);
-      else hub.agentClose(ws);
+      if (u.role === 'waiting') u.closed = true;
+      else if (u.role === 'visitor') hub.visitorClose(ws as Socket);
+      else hub.agentClose(ws as Socket);
     },
   });
 }
 
-function finish(
-  res: HttpResponse,
-  state: ReturnType<typeof track> | null,
-  data: SocketData | { status: number; code: string },
-  hs: { key: string; protocol: string; extensions: string },
-  context: us_socket_context_t,
-) {
-  if ('status' in data) return send(res, state, data.status, TEXT, data.code);
-  if (!state) return res.upgrade(data, hs.key, hs.protocol, hs.extensions, context);
-  if (state.aborted || state.done) return;
-  state.done = true;
-  res.cork(() => res.upgrade(data, hs.key, hs.protocol, hs.extensions, context));
+/** The synchronous answer: upgrade in place (the handler is corked by uWS), or the refusal's status. */
+function finish(res: HttpResponse, data: SocketData | Refusal, hs: { key: string; protocol: string; extensions: string }, context: us_socket_context_t) {
+  if ('status' in data) return send(res, null, data.status, TEXT, data.code);
+  res.upgrade(data, hs.key, hs.protocol, hs.extensions, context);
 }

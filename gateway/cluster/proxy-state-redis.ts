@@ -122,8 +122,8 @@ export function deterministicToken(key: Buffer, sessionId: string, origin: strin
 }
 
 export interface KvStore {
-  getKv(key: string): string | null;
-  setKv(key: string, value: string): void;
+  getKv(key: string): string | null | Promise<string | null>;
+  setKv(key: string, value: string): void | Promise<void>;
 }
 
 const STORE_TOKEN_KEY = 'proxyTokenKey';
@@ -137,12 +137,13 @@ export async function sharedTokenKey(cmd: Redis, store: KvStore, timeoutMs = 10_
   const work = (async () => {
     let key = await cmd.get(PROXY_KEYS.tokenKey);
     if (!key) {
-      const candidate = store.getKv(STORE_TOKEN_KEY) ?? randomBytes(32).toString('base64url');
+      const candidate = (await store.getKv(STORE_TOKEN_KEY)) ?? randomBytes(32).toString('base64url');
       await cmd.set(PROXY_KEYS.tokenKey, candidate, 'NX');
       key = await cmd.get(PROXY_KEYS.tokenKey);
     }
     if (!key) throw new GatewayError('CB_ERR_REDIS_UNREACHABLE', 'The proxy token key was missing after SET NX.');
-    if (store.getKv(STORE_TOKEN_KEY) !== key) store.setKv(STORE_TOKEN_KEY, key);
+    // Awaited: on PostgreSQL both answer promises (a promise is never the key, nor nullish).
+    if ((await store.getKv(STORE_TOKEN_KEY)) !== key) await store.setKv(STORE_TOKEN_KEY, key);
     return Buffer.from(key, 'base64url');
   })();
   const got = await withTimeout(work, timeoutMs, null);

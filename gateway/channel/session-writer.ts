@@ -1,12 +1,15 @@
-// Store writes that need not block a reply (session state changes, the routing snapshot), one
-// queue per session: a write runs at once when nothing of its session is pending, so the embedded
-// SQLite store (synchronous) keeps its timing, and writes of one session always land in the order
-// they were made. A failed write (PostgreSQL restarting, a timeout) is logged and retried with
-// backoff, and the session's later writes wait behind it: nothing is lost, nothing lands out of
-// order. Other sessions' writes are not held up.
+// Store writes that need not block a reply (session state changes, the routing snapshot, archived
+// events, proxy origins), one queue per session: a write runs at once when nothing of its session is
+// pending, so the embedded SQLite store (synchronous) keeps its timing, and writes of one session
+// always land in the order they were made. A write that fails for a transient reason (PostgreSQL
+// restarting, unreachable, a timeout) is logged and retried with backoff, and the session's later
+// writes wait behind it: nothing is lost, nothing lands out of order. A write that is wrong in
+// itself (a constraint, a bad value) would fail forever: it is logged as lost at once and the
+// session's later writes go on. Other sessions' writes are not held up.
 import type { Logger } from 'pino';
 import type { Maybe } from '../store/ports.ts';
 import { isPromise } from '../store/maybe.ts';
+import { isTransientStoreError } from '../store/transient.ts';
 
 interface Pending {
   what: string;
@@ -20,6 +23,8 @@ export interface SessionWriterOptions {
   /** A write still failing after this long is dropped (and logged as lost). */
   giveUpMs?: number;
   clock?: () => number;
+  /** Whether a failure is worth retrying (default: the store is away, ../store/transient.ts). */
+  isTransient?: (err: unknown) => boolean;
 }
 
 export class SessionWriter {
@@ -29,6 +34,7 @@ export class SessionWriter {
   #maxRetryMs: number;
   #giveUpMs: number;
   #clock: () => number;
+  #isTransient: (err: unknown) => boolean;
   #idle: (() => void)[] = [];
   #closed = false;
   readonly stats = { written: 0, retried: 0, lost: 0 };
@@ -39,6 +45,7 @@ export class SessionWriter {
     this.#maxRetryMs = o.maxRetryMs ?? 2000;
     this.#giveUpMs = o.giveUpMs ?? 10 * 60_000;
     this.#clock = o.clock ?? Date.now;
+    this.#isTransient = o.isTransient ?? isTransientStoreError;
   }
 
   /** Queues `op` behind the key's pending writes (runs it now when there are none). */
@@ -76,7 +83,7 @@ export class SessionWriter {
     return new Promise((r) => this.#idle.push(r));
   }
 
-  /** true = written, false = failed, a promise = settles to one of those. */
+  /** true = done with (written, or dropped as wrong in itself), false = failed for now, a promise = settles to one of those. */
   #try(key: string, p: Pending): true | false | Promise<boolean> {
     try {
       const r = p.op();
@@ -89,21 +96,24 @@ export class SessionWriter {
           this.stats.written++;
           return true;
         },
-        (err: unknown) => {
-          this.#failed(key, p, err);
-          return false;
-        },
+        (err: unknown) => this.#failed(key, p, err),
       );
     } catch (err) {
-      this.#failed(key, p, err);
-      return false;
+      return this.#failed(key, p, err);
     }
   }
 
-  #failed(key: string, p: Pending, err: unknown) {
+  /** Logs the failure; true when the write is dropped (retrying a wrong write cannot help), false when it is to be retried. */
+  #failed(key: string, p: Pending, err: unknown): boolean {
+    if (!this.#isTransient(err)) {
+      this.stats.lost++;
+      this.#log.error({ event: 'store.write-lost', key, what: p.what, err: (err as Error)?.message ?? String(err) }, 'store write failed and cannot succeed; dropped');
+      return true;
+    }
     const q = this.#queues.get(key);
     // Logged on the first failure and then every tenth retry, not on every attempt of an outage.
     if (!q || q.attempt % 10 === 0) this.#log.warn({ event: 'store.write-failed', key, what: p.what, attempt: (q?.attempt ?? 0) + 1, err: (err as Error)?.message ?? String(err) }, 'store write failed; retrying in order');
+    return false;
   }
 
   #settled(key: string, ok: boolean) {

@@ -83,17 +83,25 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
     }
   };
 
-  /** The store answered for a waiting socket: it becomes the visitor or agent it is, or is closed. */
+  /**
+   * The store answered for a waiting socket: it becomes the visitor or agent it is, or is closed.
+   * The frames it sent meanwhile are handled on the next turn of the loop, as they would have
+   * arrived after an `open` that came late: the hub's work on `open` (a session load) starts first.
+   */
   const admit = (ws: WebSocket<RouteData>, w: Waiting, data: SocketData | Refusal) => {
     if (w.closed) return;
     if ('status' in data) return ws.end(CLOSE_FOR[data.status] ?? 1008, data.code);
-    const held = w.held;
     // The copy of the user data uWS keeps becomes the admitted socket's (role, ids): the hub's view.
+    // `held` stays until drained: frames arriving before then queue behind the held ones.
     const u = Object.assign(ws.getUserData(), data) as Record<string, unknown>;
-    for (const k of ['admission', 'held', 'closed']) delete u[k];
+    delete u.admission;
     const sock = ws as unknown as Socket;
     opened(sock);
-    for (const text of held) handle(sock, text);
+    setImmediate(() => {
+      const held = w.held;
+      delete u.held;
+      for (const text of held) if (!w.closed) handle(sock, text);
+    });
   };
 
   app.ws<RouteData>('/ws/:role', {
@@ -137,8 +145,8 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
     },
     message: (ws, msg, isBinary) => {
       if (msg.byteLength > MAX_FRAME_BYTES) return ws.end(1009, 'CB_ERR_FRAME_TOO_LARGE');
-      const u = ws.getUserData();
-      if (isBinary || u.role !== 'waiting') {
+      const u = ws.getUserData() as RouteData & Partial<Pick<Waiting, 'held'>>;
+      if (isBinary || !u.held) {
         if (isBinary) {
           metrics.badFrames.inc({ code: 'CB_ERR_FRAME_BINARY' });
           ws.send(JSON.stringify({ type: 'error', code: 'CB_ERR_FRAME_BINARY', message: WireErrors.CB_ERR_FRAME_BINARY }));
@@ -152,8 +160,9 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
     close: (ws) => {
       const u = ws.getUserData();
       frameLimiter.drop(u.cid);
-      if (u.role === 'waiting') u.closed = true;
-      else if (u.role === 'visitor') hub.visitorClose(ws as Socket);
+      (u as Partial<Waiting>).closed = true;
+      if (u.role === 'waiting') return;
+      if (u.role === 'visitor') hub.visitorClose(ws as Socket);
       else hub.agentClose(ws as Socket);
     },
   });

@@ -86,8 +86,17 @@ export function redisEventLog(
       const events = rows.map(([id, fields]) => ({ ...(JSON.parse(fields[1]) as NewEvent), seq: Number(id.slice(2)) }));
       // A stream that expired, or that Redis lost, starts later than asked: the store has the rest.
       const first = events[0]?.seq ?? Infinity;
-      if (first > seq + 1) return [...(await store.eventsAfter(sessionId, seq)).filter((e) => e.seq < first), ...events];
-      return events;
+      if (first <= seq + 1) return events;
+      // Only the store's run of consecutive numbers from seq + 1 counts: the copies are written
+      // behind, each instance's in its own order, so a young session's later event (numbered on
+      // another instance) can be in the store before its earlier ones. A replay that skipped those
+      // would have the socket drop them as old when they arrive live.
+      const older: SessionEvent[] = [];
+      for (const e of await store.eventsAfter(sessionId, seq)) {
+        if (e.seq >= first || e.seq !== seq + 1 + older.length) break;
+        older.push(e);
+      }
+      return [...older, ...events];
     },
     ended(sessionId: string) {
       const m = redis.multi();

@@ -74,4 +74,16 @@ describe('Redis event log', () => {
     expect((await log.after('s3', 0)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect((await log.append({ sessionId: 's3', ts: 10, kind: 'system', from: 'system', text: 'then' })).event.seq).toBe(5);
   });
+
+  it("a replay from the store takes only its consecutive run: a young session's later event copied before its earlier ones is not replayed over them", async () => {
+    session('s-young');
+    const log = redisEventLog(r1, store, 'A', 60, (err) => { throw err; });
+    // Seq 3 (numbered on another instance) reached the store before 1 and 2; the stream is not there.
+    store.archiveEvent({ sessionId: 's-young', seq: 3, ts: 3, kind: 'system', from: 'system', text: 'joined' });
+    expect(await log.after('s-young', 0)).toEqual([]);
+    store.archiveEvent({ sessionId: 's-young', seq: 1, ts: 1, kind: 'system', from: 'system', text: 'waiting' });
+    expect((await log.after('s-young', 0)).map((e) => e.seq)).toEqual([1]);
+    store.archiveEvent({ sessionId: 's-young', seq: 2, ts: 2, kind: 'nav', from: 'visitor', url: 'http://shop.test/' });
+    expect((await log.after('s-young', 0)).map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
 });

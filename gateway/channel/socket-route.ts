@@ -94,6 +94,9 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
         reply('CB_ERR_INTERNAL');
       }
     },
+    // uWS counts each topic's subscribers on this instance, socket closes included: the cluster
+    // engine follows a session's Redis channel exactly while that count is above zero.
+    subscription: (_ws, topic, now, was) => hub.topicCount(Buffer.from(topic).toString(), now, was),
     close: (ws) => {
       const u = ws.getUserData();
       frameLimiter.drop(u.cid);

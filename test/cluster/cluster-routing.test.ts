@@ -18,7 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep } from '../../bench/lib/proc-stats.ts';
 import type { RoutingSnapshot } from '../../gateway/routing/types.ts';
-import { startCluster, until, type TestCluster } from '../helpers/cluster.ts';
+import { committedRouting, startCluster, until, type TestCluster } from '../helpers/cluster.ts';
 import { ClusterAgent, ClusterVisitor, agentCookie, seeded, startOn, type OfferChoice } from '../helpers/cluster-clients.ts';
 
 const SEED = Number(process.env.CLUSTER_SEED ?? 7);
@@ -84,14 +84,12 @@ function pollRouting(cluster: TestCluster, joinOf: Map<string, number>, capacity
     const r = cluster.client();
     while (!stop) {
       try {
-        const ver = await r.get('cb:routing:ver');
+        // One consistent committed state per read (the snapshot plus the stream after it, replayed).
+        const { snapshot: snap, version } = await committedRouting(r);
+        const ver = version === null ? null : String(version);
         if (ver !== lastVer) {
-          const [raw, ver2] = await r.mget('cb:routing', 'cb:routing:ver');
-          // Only a snapshot whose version did not move while reading is one consistent state.
-          if (raw && ver2 === ver) {
+          if (snap) {
             lastVer = ver;
-            const snap = JSON.parse(raw) as RoutingSnapshot;
-            const version = ver === null ? null : Number(ver);
             const j = (sid: string) => joinOf.get(sid) ?? -1;
             const heads = new Set((snap.sessions ?? []).filter((x) => x.headSeq !== null).map((x) => j(x.sessionId)));
             const seen = new Map<string, string>();

@@ -7,7 +7,9 @@ import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { createAgentStore, spawnGateway, type AgentCred, type GatewayProcess } from '../../bench/lib/gateway-process.ts';
 import { freePort, sleep } from '../../bench/lib/proc-stats.ts';
-import type { RoutingSnapshot } from '../../gateway/routing/types.ts';
+import type { Command, RoutingConfig, RoutingSnapshot } from '../../gateway/routing/types.ts';
+import { createRouter } from '../../gateway/routing/router.ts';
+import { CONFIG_KEY, LOG_KEY, SNAP_ID_KEY, SNAP_KEY } from '../../gateway/cluster/cluster-routing.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 
 export type { AgentCred };
@@ -37,7 +39,7 @@ export interface TestCluster {
   /** GET /readyz of instance i: status and body. */
   readyz(i: number): Promise<{ status: number; body: string }>;
   waitReady(i: number, timeoutMs?: number): Promise<void>;
-  /** cb:routing parsed, and cb:routing:ver (null when missing). */
+  /** The committed routing state (committedRouting below). */
   routing(): Promise<{ snapshot: RoutingSnapshot | null; version: number | null }>;
   /** A Redis client of the test's own (for assertions), created on first use. */
   client(): Redis;
@@ -155,11 +157,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     },
     readyz,
     waitReady,
-    async routing() {
-      const c = cluster.client();
-      const [raw, ver] = await c.mget('cb:routing', 'cb:routing:ver');
-      return { snapshot: raw ? (JSON.parse(raw) as RoutingSnapshot) : null, version: ver === null ? null : Number(ver) };
-    },
+    routing: () => committedRouting(cluster.client()),
     client() {
       if (!client) {
         client = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 2, retryStrategy: () => 200 });
@@ -200,3 +198,38 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   }
   return cluster;
 }
+
+/**
+ * The cluster's committed routing state, the one place tests read it: the compacted snapshot
+ * (cb:routing:snap, with the stream id it covers) and the command stream after it
+ * (cb:routing:log), replayed on a fresh pure router exactly as every instance's replica does (each
+ * entry at its clock reading, never going back). `version` is the last entry's position (ms × 1000 +
+ * sequence), null when there is no state at all. The replay runs the routing config the instances
+ * wrote beside the stream (cb:routing:config).
+ */
+export async function committedRouting(c: Redis): Promise<{ snapshot: RoutingSnapshot | null; version: number | null }> {
+  const [raw, snapId, cfg] = await c.mget(SNAP_KEY, SNAP_ID_KEY, CONFIG_KEY);
+  if (raw === null || cfg === null) return { snapshot: null, version: null };
+  const config = JSON.parse(cfg) as RoutingConfig;
+  const stored = JSON.parse(raw) as { t: number; snapshot: RoutingSnapshot | null };
+  let now = stored.t;
+  const router = createRouter(config, () => now, stored.snapshot ?? undefined);
+  let from = snapId ?? '0-0';
+  let version: number | null = idNumber(from);
+  for (;;) {
+    const rows = (await c.xrange(LOG_KEY, `(${from}`, '+', 'COUNT', 5000)) as [string, string[]][];
+    if (!rows.length) break;
+    for (const [id, f] of rows) {
+      now = Math.max(now, Number(f[f.indexOf('t') + 1]));
+      for (const cmd of JSON.parse(f[f.indexOf('c') + 1]) as Command[]) router.apply(cmd);
+      from = id;
+      version = idNumber(id);
+    }
+  }
+  return { snapshot: router.snapshot(), version };
+}
+
+const idNumber = (id: string) => {
+  const [ms, seq] = id.split('-').map(Number);
+  return ms * 1000 + seq;
+};

@@ -54,7 +54,9 @@ export async function createClusterEngine(opts: {
    * Sockets here are the truth about who is connected here. A socket that closed on one instance
    * and reopened on another (or on this one) a moment later can see its "disconnected" commit land
    * after its "connected" check; at most four times a second, anyone with a socket here whom the
-   * committed state calls disconnected is connected again.
+   * committed state calls disconnected is connected again. The scan reads the whole replica, so it
+   * runs only after an entry that disconnected someone (every replica sees every entry in order),
+   * not after every command.
    */
   const reconcileSoon = () => {
     if (reconcileTimer || closed || !hub) return;
@@ -83,11 +85,12 @@ export async function createClusterEngine(opts: {
       hub = h;
       await routing.start({
         remoteEffects: (effects) => h.remoteEffects(effects),
-        replicaChanged: () => {
-          h.replicaChanged();
-          reconcileSoon();
+        replicaChanged: () => h.replicaChanged(),
+        applied: (cmds) => {
+          if (cmds.some((c) => c.type === 'visitor.disconnect' || c.type === 'agent.disconnect')) reconcileSoon();
         },
       });
+      reconcileSoon();
       await bus.start(redis.sub, {
         patch: (p) => h.remotePatch(p),
         kick: (agentId) => h.closeAgent(agentId),
@@ -101,11 +104,7 @@ export async function createClusterEngine(opts: {
       }
       log.info({ event: 'cluster.joined', instanceId, routingVersion: routing.version }, 'joined the cluster');
     },
-    apply: (cmds) =>
-      routing.apply(cmds).then((effects) => {
-        reconcileSoon();
-        return effects;
-      }),
+    apply: (cmds) => routing.apply(cmds),
     publish: (topic, text) => bus.publish(topic, text),
     relay: (ws, topic, text) => bus.relay(ws, topic, text),
     patch: (p) => bus.patch(p),

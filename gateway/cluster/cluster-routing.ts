@@ -84,6 +84,8 @@ export interface RoutingListener {
   remoteEffects(effects: Effect[]): void;
   /** The replica holds a newer state: re-render queues, re-arm the deadline timer. */
   replicaChanged(): void;
+  /** Every entry applied for the first time (this instance's too), in stream order. */
+  applied?(cmds: Command[]): void;
 }
 
 interface Pending {
@@ -235,9 +237,10 @@ export class ClusterRouting {
       const mine = ref.startsWith(`${this.#instanceId}:`);
       let effects: Effect[] = [];
       let failure: unknown = null;
+      let cmds: Command[] = [];
       this.#now = Math.max(this.#now, Number(f.t) || 0);
       try {
-        const cmds = JSON.parse(f.c ?? '[]') as Command[];
+        cmds = JSON.parse(f.c ?? '[]') as Command[];
         effects = netEffects(cmds.flatMap((c) => this.router.apply(c)));
       } catch (err) {
         // Deterministic: every replica fails the same entry at the same point.
@@ -246,7 +249,10 @@ export class ClusterRouting {
       this.#lastId = id;
       this.stats.applied++;
       const fresh = compareIds(id, this.#actedId) > 0;
-      if (fresh) this.#actedId = id;
+      if (fresh) {
+        this.#actedId = id;
+        if (!failure) this.#listener?.applied?.(cmds);
+      }
       const p = mine ? this.#pending.get(ref) : undefined;
       if (p) {
         this.#pending.delete(ref);

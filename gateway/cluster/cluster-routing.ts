@@ -43,6 +43,8 @@ export const CONFIG_KEY = 'cb:routing:config';
 /** How often the lease holder writes a snapshot, and how much history the stream keeps behind it. */
 const SNAPSHOT_EVERY_MS = 10_000;
 const KEEP_HISTORY_MS = 60_000;
+/** Entries applied per read: a burst (1,000 joins) is applied a few milliseconds at a time, not in one stall. */
+const READ_BATCH = 256;
 
 // The epoch guards every append: an append to a Redis that lost the state (a restart without its
 // data) would start a stream whose replay no longer adds up to the replicas' state.
@@ -211,7 +213,7 @@ export class ClusterRouting {
       try {
         if (this.#reloading) await this.#reloading;
         const from = this.#lastId;
-        const res = (await this.#reader.xread('COUNT', 2000, 'BLOCK', 1000, 'STREAMS', LOG_KEY, from)) as [string, [string, string[]][]][] | null;
+        const res = (await this.#reader.xread('COUNT', READ_BATCH, 'BLOCK', 1000, 'STREAMS', LOG_KEY, from)) as [string, [string, string[]][]][] | null;
         if (this.#closed) return;
         // A reload moved the position meanwhile: this read is of the old one.
         if (this.#lastId !== from || this.#reloading) continue;

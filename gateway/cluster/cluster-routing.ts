@@ -122,6 +122,8 @@ export class ClusterRouting {
   /** The stream's clock: the latest clock reading applied, never going back. */
   #now = 0;
   #seq = 0;
+  /** Names this process's entries: a restart with the same INSTANCE_ID must not take its previous life's for its own. */
+  #life = `${randomUUID().slice(0, 8)}`;
   #pending = new Map<string, Pending>();
   #closed = false;
   #reloading: Promise<void> | null = null;
@@ -182,7 +184,7 @@ export class ClusterRouting {
       const next = this.router.nextDeadline();
       if (next === null || next > this.#clock()) return { effects: [], version: null };
     }
-    const ref = `${this.#instanceId}:${++this.#seq}`;
+    const ref = `${this.#instanceId}:${this.#life}:${++this.#seq}`;
     const done = new Promise<{ effects: Effect[]; version: number | null }>((resolve, reject) => this.#pending.set(ref, { appended: false, resolve, reject }));
     const body = JSON.stringify(cmds);
     try {
@@ -236,7 +238,7 @@ export class ClusterRouting {
     for (const [id, fields] of entries) {
       const f = fieldsOf(fields);
       const ref = f.o ?? '';
-      const mine = ref.startsWith(`${this.#instanceId}:`);
+      const mine = ref.startsWith(`${this.#instanceId}:${this.#life}:`);
       let effects: Effect[] = [];
       let failure: unknown = null;
       let cmds: Command[] = [];

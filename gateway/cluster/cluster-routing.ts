@@ -293,7 +293,9 @@ export class ClusterRouting {
     }
     const stored: StoredSnapshot = raw ? (JSON.parse(raw) as StoredSnapshot) : { t: 0, snapshot: null };
     this.#epoch = epoch ?? '';
-    this.#now = Math.max(stored.t, initial ? 0 : this.#now);
+    // The stream's clock restarts from the snapshot's reading: the replay must see the same clock
+    // readings every other replica saw, or deadlines would fire differently.
+    this.#now = stored.t;
     this.router.load(stored.snapshot ?? undefined);
     this.#lastId = snapId ?? '0-0';
     if (initial) {

@@ -96,7 +96,9 @@ describe('cluster routing on a command stream', () => {
         const instances: ClusterRouting[] = [];
         for (let i = 0; i < 3; i++) instances.push(await instance(`i${i}`, clock));
         const committed: { version: number; effects: Effect[] }[] = [];
-        for (const round of rounds) {
+        for (const [k, round] of rounds.entries()) {
+          // A compaction mid-run: the late instance below starts from it and the stream after it.
+          if (k === 1) await instances[0].snapshotNow();
           now += round.advanceMs;
           await Promise.all(
             instances.map(async (inst, i) => {
@@ -113,6 +115,9 @@ describe('cluster routing on a command stream', () => {
         for (const c of committed) expect(c.effects).toEqual(byVersion.get(c.version));
         await caughtUp(instances, last);
         for (const inst of instances) expect(inst.router.snapshot()).toEqual(serial.snapshot());
+        const late = await instance('late', clock);
+        expect(late.router.snapshot()).toEqual(serial.snapshot());
+        instances.push(late);
         appended += committed.length;
         for (const inst of instances) inst.close();
         for (const c of conns.splice(1)) c.disconnect();

@@ -9,7 +9,7 @@ import { createAgentStore, spawnGateway, type AgentCred, type GatewayProcess } f
 import { freePort, sleep } from '../../bench/lib/proc-stats.ts';
 import type { Command, RoutingConfig, RoutingSnapshot } from '../../gateway/routing/types.ts';
 import { createRouter } from '../../gateway/routing/router.ts';
-import { CONFIG_KEY, LOG_KEY, SNAP_ID_KEY, SNAP_KEY } from '../../gateway/cluster/cluster-routing.ts';
+import { CONFIG_KEY, EPOCH_KEY, LOG_KEY, SNAP_ID_KEY, SNAP_KEY } from '../../gateway/cluster/cluster-routing.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 
 export type { AgentCred };
@@ -202,32 +202,36 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
 /**
  * The cluster's committed routing state, the one place tests read it: the compacted snapshot
  * (cb:routing:snap, with the stream id it covers) and the command stream after it
- * (cb:routing:log), replayed on a fresh pure router exactly as every instance's replica does (each
- * entry at its clock reading, never going back). `version` is the last entry's position (ms × 1000 +
+ * (cb:routing:log), replayed on a pure router exactly as every instance's replica does (each entry
+ * at its clock reading, never going back). `version` is the last entry's position (ms × 1000 +
  * sequence), null when there is no state at all. The replay runs the routing config the instances
- * wrote beside the stream (cb:routing:config).
+ * wrote beside the stream (cb:routing:config). Polling is incremental per client: while the stored
+ * snapshot stays the same, only the entries after the last read are applied.
  */
 export async function committedRouting(c: Redis): Promise<{ snapshot: RoutingSnapshot | null; version: number | null }> {
-  const [raw, snapId, cfg] = await c.mget(SNAP_KEY, SNAP_ID_KEY, CONFIG_KEY);
+  const [raw, snapId, cfg, epoch] = await c.mget(SNAP_KEY, SNAP_ID_KEY, CONFIG_KEY, EPOCH_KEY);
   if (raw === null || cfg === null) return { snapshot: null, version: null };
-  const config = JSON.parse(cfg) as RoutingConfig;
-  const stored = JSON.parse(raw) as { t: number; snapshot: RoutingSnapshot | null };
-  let now = stored.t;
-  const router = createRouter(config, () => now, stored.snapshot ?? undefined);
-  let from = snapId ?? '0-0';
-  let version: number | null = idNumber(from);
+  let f = replays.get(c);
+  const base = `${epoch}|${snapId}`;
+  if (!f || f.base !== base) {
+    const stored = JSON.parse(raw) as { t: number; snapshot: RoutingSnapshot | null };
+    const clock = { now: stored.t };
+    f = { base, clock, router: createRouter(JSON.parse(cfg) as RoutingConfig, () => clock.now, stored.snapshot ?? undefined), from: snapId ?? '0-0' };
+    replays.set(c, f);
+  }
   for (;;) {
-    const rows = (await c.xrange(LOG_KEY, `(${from}`, '+', 'COUNT', 5000)) as [string, string[]][];
+    const rows = (await c.xrange(LOG_KEY, `(${f.from}`, '+', 'COUNT', 5000)) as [string, string[]][];
     if (!rows.length) break;
-    for (const [id, f] of rows) {
-      now = Math.max(now, Number(f[f.indexOf('t') + 1]));
-      for (const cmd of JSON.parse(f[f.indexOf('c') + 1]) as Command[]) router.apply(cmd);
-      from = id;
-      version = idNumber(id);
+    for (const [id, e] of rows) {
+      f.clock.now = Math.max(f.clock.now, Number(e[e.indexOf('t') + 1]));
+      for (const cmd of JSON.parse(e[e.indexOf('c') + 1]) as Command[]) f.router.apply(cmd);
+      f.from = id;
     }
   }
-  return { snapshot: router.snapshot(), version };
+  return { snapshot: f.router.snapshot(), version: idNumber(f.from) };
 }
+
+const replays = new WeakMap<Redis, { base: string; clock: { now: number }; router: ReturnType<typeof createRouter>; from: string }>();
 
 const idNumber = (id: string) => {
   const [ms, seq] = id.split('-').map(Number);

@@ -2,9 +2,9 @@
 // same code in one process and in a cluster; only the engine differs:
 //   - local-engine.ts: one process. The pure router applied in place, uWS pub/sub, the routing
 //     snapshot written to the store (debounced), events numbered by the store.
-//   - ../cluster/cluster-engine.ts: several instances on Redis. Commands committed by a
-//     compare-and-set, fan-out and small per-session state over a Redis channel, presence with
-//     heartbeats, events numbered by a Lua script.
+//   - ../cluster/cluster-engine.ts: several instances on Redis. Commands ordered by one Redis
+//     Stream and applied by every instance's replica, fan-out on per-session Redis channels, small
+//     per-session state on a broadcast channel, presence with heartbeats, events numbered by a Lua script.
 // The engine talks back to the hub only through HubInbound (below), never the concrete class.
 import type { Command, Effect, Router } from '../routing/types.ts';
 import type { Maybe } from '../store/ports.ts';
@@ -58,6 +58,11 @@ export interface Engine {
   kick(agentId: string): void;
   /** An agent's record changed (name, departments, capacity): other instances drop their cached copy. */
   agentChanged(agentId: string): void;
+  /**
+   * uWS's count of this instance's sockets subscribed to `topic` went from `was` to `now` (socket
+   * close included). A cluster follows a session's channel only while it has subscribers here.
+   */
+  topicCount?(topic: string, now: number, was: number): void;
   presenceAdd(kind: PresenceKind, id: string): void;
   /** The last local socket of `id` closed: answers true when it is still connected to another live instance. */
   presenceRemove(kind: PresenceKind, id: string): Maybe<boolean>;

@@ -186,6 +186,11 @@ export class Hub implements HubInbound {
     this.#timer = setTimeout(() => this.#apply([{ type: 'tick' }]), delay + 5 + jitter);
   }
 
+  /** uWS's subscription handler: how many sockets here follow `topic` (the engine decides what follows from it). */
+  topicCount(topic: string, now: number, was: number): void {
+    this.#engine.topicCount?.(topic, now, was);
+  }
+
   // ------------------------------------------------------------------ HubInbound (the engine calls these)
 
   apply(cmds: Command[]): void {

@@ -157,6 +157,9 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
       if (u.held.length >= MAX_HELD) return ws.end(1008, 'CB_ERR_RATE_LIMITED');
       u.held.push(Buffer.from(msg).toString('utf8'));
     },
+    // uWS counts each topic's subscribers on this instance, socket closes included: the cluster
+    // engine follows a session's Redis channel exactly while that count is above zero.
+    subscription: (_ws, topic, now, was) => hub.topicCount(Buffer.from(topic).toString(), now, was),
     close: (ws) => {
       const u = ws.getUserData();
       frameLimiter.drop(u.cid);

@@ -1,5 +1,5 @@
-// The engine of an instance in a cluster (REDIS_URL): shared routing (compare-and-set on a
-// versioned snapshot), the Redis event log, channel fan-out and presence. It implements the hub's
+// The engine of an instance in a cluster (REDIS_URL): shared routing (the router replicated on a
+// Redis Stream of commands), the Redis event log, per-session channel fan-out and presence. It implements the hub's
 // Engine port and talks to the hub only through HubInbound; with no REDIS_URL none of this exists
 // and the gateway is one process (channel/local-engine.ts).
 import type { Logger } from 'pino';
@@ -8,10 +8,10 @@ import type { RoutingConfig } from '../routing/types.ts';
 import type { SessionStore } from '../store/ports.ts';
 import type { Engine, HubInbound } from '../channel/engine.ts';
 import type { SessionWriter } from '../channel/session-writer.ts';
-import { ReplicaRouter } from './replica-router.ts';
 import { ClusterRouting } from './cluster-routing.ts';
 import { redisEventLog } from './redis-event-log.ts';
 import { Bus } from './bus.ts';
+import { sessionTopic } from '../channel/topics.ts';
 import { Presence, type Departed } from './presence.ts';
 import type { RedisPair } from './redis.ts';
 
@@ -31,8 +31,9 @@ export async function createClusterEngine(opts: {
   transcriptRetentionDays: number;
 }): Promise<ClusterEngine> {
   const { redis, instanceId, app, store, log } = opts;
-  const router = new ReplicaRouter(opts.routing, Date.now);
-  const routing = new ClusterRouting(redis.cmd, router, instanceId, log);
+  const routing = new ClusterRouting(redis.cmd, opts.routing, Date.now, instanceId, log);
+  const router = routing.router;
+  const bus = new Bus(app, redis.cmd, instanceId, log);
   const events = redisEventLog(
     redis.cmd,
     store,
@@ -40,8 +41,8 @@ export async function createClusterEngine(opts: {
     opts.transcriptRetentionDays * 86_400,
     (err) => log.error({ err, event: 'events.archive-failed' }, 'copying an event into the transcript store failed'),
     opts.writer,
+    (sessionId) => bus.subscribed(sessionTopic(sessionId)),
   );
-  const bus = new Bus(app, redis.cmd, instanceId, log);
   const presence = new Presence(redis.cmd, instanceId, log);
   // Read before this instance takes any socket: what a previous life of this INSTANCE_ID left.
   const leftovers: Departed = await presence.takeLeftovers();
@@ -53,7 +54,9 @@ export async function createClusterEngine(opts: {
    * Sockets here are the truth about who is connected here. A socket that closed on one instance
    * and reopened on another (or on this one) a moment later can see its "disconnected" commit land
    * after its "connected" check; at most four times a second, anyone with a socket here whom the
-   * committed state calls disconnected is connected again.
+   * committed state calls disconnected is connected again. The scan reads the whole replica, so it
+   * runs only after an entry that disconnected someone (every replica sees every entry in order),
+   * not after every command.
    */
   const reconcileSoon = () => {
     if (reconcileTimer || closed || !hub) return;
@@ -75,19 +78,19 @@ export async function createClusterEngine(opts: {
     instanceId,
     router,
     events,
-    // Every instance arms the same deadline; a little jitter lets one of them win the commit and
-    // the others find nothing due, instead of all colliding at once.
+    // Every instance arms the same deadline; a little jitter lets one of them append the tick and
+    // the others see it handled before their own timer fires (they then append nothing).
     tickJitterMs: 25,
     async start(h) {
       hub = h;
-      await routing.start(redis.sub, {
+      await routing.start({
         remoteEffects: (effects) => h.remoteEffects(effects),
-        replicaChanged: () => {
-          h.replicaChanged();
-          reconcileSoon();
+        replicaChanged: () => h.replicaChanged(),
+        applied: (cmds) => {
+          if (cmds.some((c) => c.type === 'visitor.disconnect' || c.type === 'agent.disconnect')) reconcileSoon();
         },
-        due: () => h.deadlineDue(),
       });
+      reconcileSoon();
       await bus.start(redis.sub, {
         patch: (p) => h.remotePatch(p),
         kick: (agentId) => h.closeAgent(agentId),
@@ -101,16 +104,13 @@ export async function createClusterEngine(opts: {
       }
       log.info({ event: 'cluster.joined', instanceId, routingVersion: routing.version }, 'joined the cluster');
     },
-    apply: (cmds) =>
-      routing.apply(cmds).then((effects) => {
-        reconcileSoon();
-        return effects;
-      }),
+    apply: (cmds) => routing.apply(cmds),
     publish: (topic, text) => bus.publish(topic, text),
     relay: (ws, topic, text) => bus.relay(ws, topic, text),
     patch: (p) => bus.patch(p),
     kick: (agentId) => bus.kick(agentId),
     agentChanged: (agentId) => bus.agentChanged(agentId),
+    topicCount: (topic, now, was) => bus.topicCount(topic, now, was),
     presenceAdd: (kind, id) => presence.add(kind, id),
     presenceRemove: (kind, id) => presence.remove(kind, id),
     // A cluster's sessions live on every instance: the shared store lists them all.

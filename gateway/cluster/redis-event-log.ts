@@ -10,11 +10,13 @@ import type { SessionStore } from '../store/ports.ts';
 import type { Appended, EventLog } from '../channel/event-log.ts';
 import type { SessionWriter } from '../channel/session-writer.ts';
 import type { Redis } from './redis.ts';
-import { BUS_CHANNEL } from './bus.ts';
+import { topicChannel } from './bus.ts';
+import { sessionTopic } from '../channel/topics.ts';
 
-// The new event is published to every instance, this one included (cb:bus, kind 'e', in Bus's wire
-// format), inside the script: numbering and fan-out cannot be separated by an instance dying between
-// them, and every instance sees a session's events in sequence order.
+// The new event is published on the session's channel (cb:s:<id>, kind 'e', in Bus's wire format) to
+// every instance following the session, this one included, inside the script: numbering and fan-out
+// cannot be separated by an instance dying between them, and every instance sees a session's events
+// in sequence order.
 const APPEND = `
 local seqKey, evKey, cidKey = KEYS[1], KEYS[2], KEYS[3]
 local clientId, body, from, sessionId, audience, floor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -44,13 +46,15 @@ end
 redis.call('SET', seqKey, seq)
 if clientId ~= '' then redis.call('HSET', cidKey, clientId, seq) end
 local frame = '{"type":"event","event":' .. string.sub(body, 1, -2) .. ',"seq":' .. seq .. '}}'
-redis.call('PUBLISH', '${BUS_CHANNEL}', from .. '\\0e\\0' .. sessionId .. ' ' .. seq .. ' ' .. audience .. '\\0' .. frame)
+redis.call('PUBLISH', '${topicChannel(sessionTopic(''))}' .. sessionId, from .. '\\0e\\0' .. sessionId .. ' ' .. seq .. ' ' .. audience .. '\\0' .. frame)
 return {1, seq, body}
 `;
 
 const keys = (sessionId: string) => [`cb:seq:${sessionId}`, `cb:ev:${sessionId}`, `cb:cid:${sessionId}`];
 
 /**
+ * `subscribed`: settles once this instance's subscription to the session's channel is confirmed; a
+ * replay reads the stream only after it, so no event falls between the replay and the live ones.
  * `writer`: the copy into the store goes through the session's serial writer (retried in order while
  * the store is away) instead of being awaited here; without one it is awaited and a failure reported.
  */
@@ -61,6 +65,7 @@ export function redisEventLog(
   retentionSeconds: number,
   onArchiveError: (err: unknown) => void,
   writer?: SessionWriter,
+  subscribed?: (sessionId: string) => Promise<unknown> | undefined,
 ): EventLog {
   redis.defineCommand('cbAppendEvent', { numberOfKeys: 3, lua: APPEND });
   const append = (redis as unknown as { cbAppendEvent(...args: string[]): Promise<[number, number, string]> }).cbAppendEvent.bind(redis);
@@ -82,6 +87,7 @@ export function redisEventLog(
       return { event, duplicate: !fresh };
     },
     async after(sessionId: string, seq: number): Promise<SessionEvent[]> {
+      await subscribed?.(sessionId);
       const rows = await redis.xrange(`cb:ev:${sessionId}`, `(0-${seq}`, '+');
       const events = rows.map(([id, fields]) => ({ ...(JSON.parse(fields[1]) as NewEvent), seq: Number(id.slice(2)) }));
       // A stream that expired, or that Redis lost, starts later than asked: the store has the rest.

@@ -16,11 +16,13 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { spawnGateway, type AgentCred, type GatewayProcess } from '../../bench/lib/gateway-process.ts';
 import { freePort, sleep } from '../../bench/lib/proc-stats.ts';
 import { runAgentCli } from '../../gateway/cli/agent-cli.ts';
-import type { RoutingSnapshot } from '../../gateway/routing/types.ts';
 import { openPostgresStore } from '../../gateway/store/postgres-store.ts';
 import { openSqliteStore } from '../../gateway/store/sqlite-store.ts';
 import type { StorePorts } from '../../gateway/store/ports.ts';
 import { startPostgres, type TestPostgres } from './postgres.ts';
+import type { Command, RoutingConfig, RoutingSnapshot } from '../../gateway/routing/types.ts';
+import { createRouter } from '../../gateway/routing/router.ts';
+import { CONFIG_KEY, EPOCH_KEY, LOG_KEY, SNAP_ID_KEY, SNAP_KEY } from '../../gateway/cluster/cluster-routing.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 
 export type { AgentCred };
@@ -71,6 +73,8 @@ export interface TestCluster {
   /** GET /readyz of instance i: status and body. */
   readyz(i: number): Promise<{ status: number; body: string }>;
   waitReady(i: number, timeoutMs?: number): Promise<void>;
+  /** The committed routing state (committedRouting below). */
+  routing(): Promise<{ snapshot: RoutingSnapshot | null; version: number | null }>;
   /** A Redis client of the test's own (for assertions), created on first use. */
   client(): Redis;
   /** Everything the instances printed, labelled, for a failure message (last `chars` of each). */
@@ -109,22 +113,6 @@ export interface ClusterOptions {
    * instance on the same PORT and PROXY_PORT at its own address, as on separate machines.
    */
   hosts?: string[];
-}
-
-/**
- * The routing state the instances committed to Redis: the snapshot and its version (null when
- * missing). With `unlessVersion`, null when the version has not moved from it (so a poller does not
- * fetch and parse an unchanged snapshot). The one place tests read the shared routing state.
- */
-export async function committedRouting(c: TestCluster, unlessVersion?: number | null): Promise<{ snapshot: RoutingSnapshot | null; version: number | null } | null> {
-  const r = c.client();
-  if (unlessVersion !== undefined) {
-    const ver = await r.get('cb:routing:ver');
-    if ((ver === null ? null : Number(ver)) === unlessVersion) return null;
-  }
-  // MGET is atomic: the snapshot and its version are one consistent state.
-  const [raw, ver] = await r.mget('cb:routing', 'cb:routing:ver');
-  return { snapshot: raw ? (JSON.parse(raw) as RoutingSnapshot) : null, version: ver === null ? null : Number(ver) };
 }
 
 /** Polls until `check` resolves true, or rejects with `what` after timeoutMs. */
@@ -232,6 +220,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     },
     readyz,
     waitReady,
+    routing: () => committedRouting(cluster.client()) as Promise<{ snapshot: RoutingSnapshot | null; version: number | null }>,
     client() {
       if (!client) {
         client = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 2, retryStrategy: () => 200 });
@@ -280,3 +269,45 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   }
   return cluster;
 }
+
+/**
+ * The cluster's committed routing state, the one place tests read it: the compacted snapshot
+ * (cb:routing:snap, with the stream id it covers) and the command stream after it
+ * (cb:routing:log), replayed on a pure router exactly as every instance's replica does (each entry
+ * at its clock reading, never going back). `version` is the last entry's position (ms × 1000 +
+ * sequence), null when there is no state at all. The replay runs the routing config the instances
+ * wrote beside the stream (cb:routing:config). Polling is incremental per client: while the stored
+ * snapshot stays the same, only the entries after the last read are applied.
+ */
+export async function committedRouting(from: Redis | TestCluster, unlessVersion?: number | null): Promise<{ snapshot: RoutingSnapshot | null; version: number | null } | null> {
+  const c = from instanceof Redis ? from : from.client();
+  const [raw, snapId, cfg, epoch] = await c.mget(SNAP_KEY, SNAP_ID_KEY, CONFIG_KEY, EPOCH_KEY);
+  if (raw === null || cfg === null) return { snapshot: null, version: null };
+  let f = replays.get(c);
+  const base = `${epoch}|${snapId}`;
+  if (!f || f.base !== base) {
+    const stored = JSON.parse(raw) as { t: number; snapshot: RoutingSnapshot | null };
+    const clock = { now: stored.t };
+    f = { base, clock, router: createRouter(JSON.parse(cfg) as RoutingConfig, () => clock.now, stored.snapshot ?? undefined), from: snapId ?? '0-0' };
+    replays.set(c, f);
+  }
+  for (;;) {
+    const rows = (await c.xrange(LOG_KEY, `(${f.from}`, '+', 'COUNT', 5000)) as [string, string[]][];
+    if (!rows.length) break;
+    for (const [id, e] of rows) {
+      f.clock.now = Math.max(f.clock.now, Number(e[e.indexOf('t') + 1]));
+      for (const cmd of JSON.parse(e[e.indexOf('c') + 1]) as Command[]) f.router.apply(cmd);
+      f.from = id;
+    }
+  }
+  const version = idNumber(f.from);
+  if (unlessVersion !== undefined && unlessVersion === version) return null;
+  return { snapshot: f.router.snapshot(), version };
+}
+
+const replays = new WeakMap<Redis, { base: string; clock: { now: number }; router: ReturnType<typeof createRouter>; from: string }>();
+
+const idNumber = (id: string) => {
+  const [ms, seq] = id.split('-').map(Number);
+  return ms * 1000 + seq;
+};

@@ -10,6 +10,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { Redis } from 'ioredis';
 import { Peer, loginCookie, startVisitor, wsUrl } from '../helpers/ws-peer.ts';
+import { committedRouting } from '../helpers/cluster.ts';
 
 let redis: TestRedis;
 let a: TestGateway;
@@ -108,6 +109,34 @@ describe('two instances on Redis', () => {
     again.close();
   });
 
+  it("an instance follows a session's Redis channel only while it holds a socket of that session", async () => {
+    const admin = new Redis(redis.url);
+    try {
+      const subscribers = async (sid: string) => Number(((await admin.pubsub('NUMSUB', `cb:s:${sid}`)) as [string, number])[1]);
+      const sid = await startVisitor(a.gw.url, 'http://shop.test/channels');
+      expect(await subscribers(sid)).toBe(0);
+      const visitor = new Peer(wsUrl(a.gw.url, `/ws/visitor?sid=${sid}`), { origin: a.gw.url });
+      await visitor.opened();
+      visitor.send({ type: 'hello' });
+      await visitor.waitFor('session');
+      // A holds the visitor's socket; B holds none of this session's sockets and is not subscribed.
+      await expect.poll(() => subscribers(sid)).toBe(1);
+      const aChannels = (await admin.pubsub('CHANNELS', 'cb:s:*')) as string[];
+      expect(aChannels).toContain(`cb:s:${sid}`);
+      // A second socket of the same session on A does not subscribe twice; closing one keeps it.
+      const again = new Peer(wsUrl(a.gw.url, `/ws/visitor?sid=${sid}`), { origin: a.gw.url });
+      await again.opened();
+      again.close();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await subscribers(sid)).toBe(1);
+      // The last socket closed: the subscription goes with it.
+      visitor.close();
+      await expect.poll(() => subscribers(sid)).toBe(0);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   it('disabling an agent on one instance closes their sockets on the other; /metrics shows the cluster', async () => {
     const rec = await a.gw.auth.createAgent({ email: 'kicked@agent.test', password: 'kicked-pass', name: 'Kim' });
     const cookie = await loginCookie(b.gw.url, 'kicked@agent.test', 'kicked-pass');
@@ -131,7 +160,7 @@ describe('two instances on Redis', () => {
     const admin = new Redis(redis.url);
     try {
       const connected = async () => {
-        const snap = JSON.parse((await admin.get('cb:routing'))!) as { agents: { agentId: string; connected: boolean }[] };
+        const snap = (await committedRouting(admin))!.snapshot!;
         return snap.agents.find((x) => x.agentId === rec.id)?.connected;
       };
       let current = onA;

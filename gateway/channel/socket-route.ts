@@ -15,7 +15,7 @@ import type { Metrics } from '../metrics.ts';
 import { RateLimiter } from '../proxy/rate-limit.ts';
 import { newId } from '../ids.ts';
 import type { Hub } from './hub.ts';
-import type { SocketData } from './sockets.ts';
+import { mailboxTopic, type SocketData } from './sockets.ts';
 
 export interface SocketRouteDeps {
   hub: Hub;
@@ -73,6 +73,8 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
     },
     open: (ws) => {
       const u = ws.getUserData();
+      u.mailbox = { topic: mailboxTopic(u.cid), app };
+      ws.subscribe(u.mailbox.topic);
       if (u.role === 'visitor') hub.visitorOpen(ws);
       else hub.agentOpen(ws);
     },

@@ -210,7 +210,7 @@ export class Frames {
   #chat(ws: Socket, s: SessionRecord, from: 'visitor' | 'agent', name: string, f: ClientFrameOf<'chat'>) {
     this.#c.timeline.append({ sessionId: s.id, ts: this.#c.d.clock(), kind: 'chat', from, name, text: f.text, clientId: f.clientId }, (event, duplicate) => {
       send(ws, { type: 'ack', sessionId: s.id, clientId: f.clientId, seq: event.seq });
-      if (!duplicate) this.#c.d.metrics.messages.inc({ from });
+      if (!duplicate) this.#c.d.metrics.messages.add(from);
     }, ws);
   }
 
@@ -237,6 +237,6 @@ export class Frames {
   #relay(ws: Socket, sessionId: string, from: 'visitor' | 'agent', f: ClientFrame, raw: string | null) {
     // Relays skip the sender: no echo, so no feedback loops between the parties.
     this.#c.engine.relay(ws, sessionTopic(sessionId), relayText(raw, sessionId, from, f));
-    this.#c.d.metrics.relayed.inc({ type: f.type });
+    this.#c.d.metrics.relayed.add(f.type);
   }
 }

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { MAX_FRAME_BYTES, parseClientFrame, WireErrors } from '../../protocol/index.ts';
 import type { us_socket_context_t } from 'uWebSockets.js';
-import type { HttpResponse, TemplatedApp } from '../uws.ts';
+import type { HttpResponse, TemplatedApp, WebSocket } from '../uws.ts';
 import type { Maybe } from '../store/ports.ts';
 import type { AgentRecord } from '../store/types.ts';
 import { isPromise, andThen } from '../store/maybe.ts';
@@ -35,6 +35,11 @@ const TEXT = { 'content-type': 'text/plain' };
 export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void {
   const { hub, metrics, log } = d;
   const frameLimiter = new RateLimiter(200, 400);
+  // Defined once, not per frame: the message handler runs for every frame.
+  const reply = (ws: WebSocket<SocketData>, code: keyof typeof WireErrors, detail?: string) => {
+    metrics.badFrames.inc({ code });
+    ws.send(JSON.stringify({ type: 'error', code, message: detail ? `${WireErrors[code]} ${detail}` : WireErrors[code] }));
+  };
   app.ws<SocketData>('/ws/:role', {
     // uWS drops a connection whose frame exceeds maxPayloadLength without a close code (1006), so
     // its cap sits well above the protocol limit and frames between the two are closed here with 1009.
@@ -79,21 +84,17 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
       else hub.agentOpen(ws);
     },
     message: (ws, msg, isBinary) => {
-      const reply = (code: keyof typeof WireErrors, detail?: string) => {
-        metrics.badFrames.inc({ code });
-        ws.send(JSON.stringify({ type: 'error', code, message: detail ? `${WireErrors[code]} ${detail}` : WireErrors[code] }));
-      };
       if (msg.byteLength > MAX_FRAME_BYTES) return ws.end(1009, 'CB_ERR_FRAME_TOO_LARGE');
-      if (isBinary) return reply('CB_ERR_FRAME_BINARY');
-      if (!frameLimiter.take(ws.getUserData().cid)) return reply('CB_ERR_RATE_LIMITED');
+      if (isBinary) return reply(ws, 'CB_ERR_FRAME_BINARY');
+      if (!frameLimiter.take(ws.getUserData().cid)) return reply(ws, 'CB_ERR_RATE_LIMITED');
       const text = Buffer.from(msg).toString('utf8');
       const parsed = parseClientFrame(text);
-      if (!parsed.ok) return reply(parsed.code, parsed.message === WireErrors[parsed.code] ? undefined : parsed.message.slice(WireErrors[parsed.code].length + 1));
+      if (!parsed.ok) return reply(ws, parsed.code, parsed.message === WireErrors[parsed.code] ? undefined : parsed.message.slice(WireErrors[parsed.code].length + 1));
       try {
         hub.message(ws, parsed.value, text);
       } catch (err) {
         log.error({ err, type: parsed.value.type }, 'frame handler failed');
-        reply('CB_ERR_INTERNAL');
+        reply(ws, 'CB_ERR_INTERNAL');
       }
     },
     close: (ws) => {

@@ -2,7 +2,7 @@
 // store as one batch, each is answered only after its batch committed, in order; a failure is
 // answered to the appends it concerns. The store is the real embedded SQLite store, in memory.
 import { describe, expect, it } from 'vitest';
-import { storeEventLog } from '../../../gateway/channel/event-log.ts';
+import { MAX_BATCH, storeEventLog } from '../../../gateway/channel/event-log.ts';
 import { openSqliteStore } from '../../../gateway/store/sqlite-store.ts';
 import type { NewEvent } from '../../../gateway/store/types.ts';
 import type { Delivered } from '../../../gateway/channel/event-delivery.ts';
@@ -61,6 +61,20 @@ describe('store event log (group commit)', () => {
     turn();
     expect((await Promise.all(second)).map((r) => r.event.seq)).toEqual([2, 3]);
     expect(batches.map((b) => b.map((e) => e.text))).toEqual([['one'], ['two', 'three']]);
+  });
+
+  it('a backlog is committed in bounded batches, one per turn, still in order', async () => {
+    const { log, batches, turn, heard } = setup();
+    const all = Array.from({ length: MAX_BATCH * 2 + 5 }, (_, i) => log.append(chat(i % 2 ? 's1' : 's2', `m${i}`)));
+    turn();
+    await Promise.resolve();
+    expect(batches.map((b) => b.length)).toEqual([MAX_BATCH]);
+    turn();
+    turn();
+    const rs = await Promise.all(all);
+    expect(batches.map((b) => b.length)).toEqual([MAX_BATCH, MAX_BATCH, 5]);
+    expect(rs.filter((r) => r.event.sessionId === 's1').map((r) => r.event.seq)).toEqual(Array.from({ length: MAX_BATCH + 2 }, (_, i) => i + 1));
+    expect(heard.map(([, seq]) => seq)).toEqual(rs.map((r) => r.event.seq));
   });
 
   it('an unknown session fails its own append only; a store failure fails the whole batch and the next batch still runs', async () => {

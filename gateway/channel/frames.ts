@@ -30,6 +30,16 @@ export class Frames {
   /** `raw` = the frame's text, so relays can forward it without re-serialising. */
   message(ws: Socket, f: ClientFrame, raw: string | null): void {
     const d = ws.getUserData();
+    if (f.type === 'pointer' || f.type === 'scroll') {
+      // Most of the traffic: relayed at once when the session is cached and the frame may pass, with
+      // the same checks as the general path below (which answers every other case, errors included).
+      const sessionId = d.role === 'visitor' ? d.sessionId : f.sessionId;
+      const s = sessionId === undefined ? undefined : this.#c.sessions.cached(sessionId);
+      if (s && s.state !== 'ended') {
+        if (d.role === 'visitor') return this.#relay(ws, s.id, 'visitor', f, raw);
+        if (s.agentId === d.agentId && this.#c.extras.get(s.id)?.sharing !== false) return this.#relay(ws, s.id, 'agent', f, raw);
+      }
+    }
     if (f.type === 'ping') return send(ws, { type: 'pong', t: f.t, serverTime: this.#c.d.clock() });
     if (f.type === 'hello') return d.role === 'visitor' ? this.#visitorHello(ws, d.sessionId, f) : this.#agentHello(ws, d, f);
     if (d.role === 'visitor') return this.#bg(andThen(this.#c.sessions.live(d.sessionId), (s) => this.#visitorFrame(ws, s, d.sessionId, f, raw)));

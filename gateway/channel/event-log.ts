@@ -30,9 +30,6 @@ export function delivered(e: SessionEvent): Delivered {
   return { seq: e.seq, agentsOnly: e.kind === 'note', text: JSON.stringify({ type: 'event', event: e }) };
 }
 
-/** The most events one transaction commits. */
-export const MAX_BATCH = 256;
-
 /**
  * One process: the store numbers the events, with group commit. Appends that arrive in one
  * event-loop turn are committed together (one transaction: one SQLite WAL commit, one PostgreSQL
@@ -57,10 +54,11 @@ export function storeEventLog(
   const flush = () => {
     scheduled = false;
     if (committing || gathering.length === 0) return;
-    // A bounded batch: after a backlog (the process was starved of CPU) the commits are split, so
-    // socket I/O runs between them instead of one long stall.
-    const batch = gathering.length <= MAX_BATCH ? gathering : gathering.splice(0, MAX_BATCH);
-    if (batch === gathering) gathering = [];
+    // Everything gathered goes in one commit. (A cap of 256 per turn was tried: when a starved
+    // process's turns grew long, more chats arrived per turn than one capped commit took, and the
+    // backlog, with the chats' latency, grew without bound.)
+    const batch = gathering;
+    gathering = [];
     committing = true;
     const done = () => {
       committing = false;

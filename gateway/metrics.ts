@@ -2,6 +2,35 @@
 // can run several gateways in one process.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * A counter with one label for the per-frame path (tens of thousands of increments a second):
+ * prom-client's `inc({ label })` hashes the label object each time, so the hot path adds to a plain
+ * map and the sums are folded into the counter when /metrics is scraped (its `collect`).
+ */
+export class Tally {
+  #pending = new Map<string, number>();
+  readonly counter: Counter<string>;
+
+  constructor(o: { name: string; help: string; labelName: string; registry: Registry }) {
+    const pending = this.#pending;
+    const label = o.labelName;
+    this.counter = new Counter({
+      name: o.name,
+      help: o.help,
+      labelNames: [label],
+      registers: [o.registry],
+      collect() {
+        for (const [value, n] of pending) this.inc({ [label]: value }, n);
+        pending.clear();
+      },
+    });
+  }
+
+  add(value: string): void {
+    this.#pending.set(value, (this.#pending.get(value) ?? 0) + 1);
+  }
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -19,8 +48,8 @@ export function createMetrics() {
     sessionsStarted: new Counter({ name: 'cobrowse_sessions_started_total', help: 'Visitor sessions created', registers: [registry] }),
     sessionsEnded: new Counter({ name: 'cobrowse_sessions_ended_total', help: 'Sessions ended', labelNames: ['by'], registers: [registry] }),
     activeSessions: new Gauge({ name: 'cobrowse_active_sessions', help: 'Sessions with an agent', registers: [registry] }),
-    messages: new Counter({ name: 'cobrowse_messages_total', help: 'Chat messages stored', labelNames: ['from'], registers: [registry] }),
-    relayed: new Counter({ name: 'cobrowse_relayed_frames_total', help: 'Sync frames relayed', labelNames: ['type'], registers: [registry] }),
+    messages: new Tally({ name: 'cobrowse_messages_total', help: 'Chat messages stored', labelName: 'from', registry }),
+    relayed: new Tally({ name: 'cobrowse_relayed_frames_total', help: 'Sync frames relayed', labelName: 'type', registry }),
     proxyRequests: new Counter({ name: 'cobrowse_proxy_requests_total', help: 'Proxy requests', labelNames: ['kind', 'status'], registers: [registry] }),
     badFrames: new Counter({ name: 'cobrowse_bad_frames_total', help: 'Frames refused by the validator', labelNames: ['code'], registers: [registry] }),
     loginLockouts: new Counter({ name: 'cobrowse_login_lockouts_total', help: 'Sign-in lockouts started (an account or a client address locked after too many attempts)', labelNames: ['scope'], registers: [registry] }),

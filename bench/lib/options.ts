@@ -31,6 +31,8 @@ export interface Options {
   chatRate: number;
   duration: number;
   warmup: number;
+  /** --skip-cluster: the chat scenario leaves out its two-instance run over Redis. */
+  skipCluster: boolean;
   // proxy
   proxyRate: number;
   proxyDuration: number;
@@ -56,6 +58,7 @@ export const USAGE = `npm run bench -- [options]
   queue storm             --visitors N (400) --rate R visitors/s (50) --agents M (8) --agent-procs P (2)
   chat and sync           --sessions S (200) --chat-agents A (4) --sync-hz HZ (30) --chat-rate PER_S (1)
                           --duration SEC (10) --warmup SEC (5; the same for every relay: the gateway has more code to warm up than the peers)
+                          --skip-cluster leaves out the two-instance run over Redis (one instance and the peers only)
   proxy                   --proxy-rate REQ_S for the fixed-rate rows (100) --proxy-duration SEC (3, at least 1)
                           --proxy-connections C for the max-throughput rows (16)
   soak                    --minutes N held load (10) --soak-sessions S (500) --soak-sync-hz HZ (5)
@@ -106,6 +109,7 @@ export function parseOptions(argv: string[]): Options {
       'sample-seconds': { type: 'string' },
       'tti-apps': { type: 'string' },
       'tti-rounds': { type: 'string' },
+      'skip-cluster': { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -144,6 +148,7 @@ export function parseOptions(argv: string[]): Options {
     chatRate: num('chat-rate', 1, 1, 0),
     duration: num('duration', 10, 0.6, 0.5),
     warmup: num('warmup', 5, 0.2, 0),
+    skipCluster: !!values['skip-cluster'],
     proxyRate: num('proxy-rate', 100, 50, 1),
     proxyDuration: num('proxy-duration', 3, 1, 1),
     proxyConnections: num('proxy-connections', 16, 4, 1),

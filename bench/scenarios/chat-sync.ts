@@ -250,7 +250,7 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
   }
 
   // The two-instance run needs a redis-server of its own and gateways we start ourselves.
-  const noCluster = opts.target ? 'a gateway given with --target (the bench starts the cluster itself)' : clusterUnavailable();
+  const noCluster = opts.target ? 'a gateway given with --target (the bench starts the cluster itself)' : opts.skipCluster ? 'asked with --skip-cluster' : clusterUnavailable();
   if (noCluster) r.notes.push(`The two-instance run over Redis was skipped: ${noCluster}.`);
   try {
     progress.start(`chat+sync: ${S} sessions on the gateway${noCluster ? '' : ', on two gateways over Redis'}, a ws relay and a bare uWS relay`, noCluster ? 3 : 4);

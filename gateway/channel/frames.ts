@@ -30,6 +30,16 @@ export class Frames {
   /** `raw` = the frame's text, so relays can forward it without re-serialising. */
   message(ws: Socket, f: ClientFrame, raw: string | null): void {
     const d = ws.getUserData();
+    if (f.type === 'pointer' || f.type === 'scroll') {
+      // Most of the traffic: relayed at once when the session is cached and the frame may pass, with
+      // the same checks as the general path below (which answers every other case, errors included).
+      const sessionId = d.role === 'visitor' ? d.sessionId : f.sessionId;
+      const s = sessionId === undefined ? undefined : this.#c.sessions.cached(sessionId);
+      if (s && s.state !== 'ended') {
+        if (d.role === 'visitor') return this.#relay(ws, s.id, 'visitor', f, raw);
+        if (s.agentId === d.agentId && this.#c.extras.get(s.id)?.sharing !== false) return this.#relay(ws, s.id, 'agent', f, raw);
+      }
+    }
     if (f.type === 'ping') return send(ws, { type: 'pong', t: f.t, serverTime: this.#c.d.clock() });
     if (f.type === 'hello') return d.role === 'visitor' ? this.#visitorHello(ws, d.sessionId, f) : this.#agentHello(ws, d, f);
     if (d.role === 'visitor') return this.#bg(andThen(this.#c.sessions.live(d.sessionId), (s) => this.#visitorFrame(ws, s, d.sessionId, f, raw)));
@@ -210,7 +220,7 @@ export class Frames {
   #chat(ws: Socket, s: SessionRecord, from: 'visitor' | 'agent', name: string, f: ClientFrameOf<'chat'>) {
     this.#c.timeline.append({ sessionId: s.id, ts: this.#c.d.clock(), kind: 'chat', from, name, text: f.text, clientId: f.clientId }, (event, duplicate) => {
       send(ws, { type: 'ack', sessionId: s.id, clientId: f.clientId, seq: event.seq });
-      if (!duplicate) this.#c.d.metrics.messages.inc({ from });
+      if (!duplicate) this.#c.d.metrics.messages.add(from);
     }, ws);
   }
 
@@ -237,6 +247,6 @@ export class Frames {
   #relay(ws: Socket, sessionId: string, from: 'visitor' | 'agent', f: ClientFrame, raw: string | null) {
     // Relays skip the sender: no echo, so no feedback loops between the parties.
     this.#c.engine.relay(ws, sessionTopic(sessionId), relayText(raw, sessionId, from, f));
-    this.#c.d.metrics.relayed.inc({ type: f.type });
+    this.#c.d.metrics.relayed.add(f.type);
   }
 }

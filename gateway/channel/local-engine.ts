@@ -22,7 +22,7 @@ export function savedRouting(store: Pick<StateStore, 'getKv'>): Maybe<RoutingSna
 
 export function localEngine(o: {
   app: TemplatedApp;
-  store: Pick<SessionStore, 'appendEvent' | 'eventsAfter'> & Pick<StateStore, 'setKv'>;
+  store: Pick<SessionStore, 'appendEvents' | 'eventsAfter'> & Pick<StateStore, 'setKv'>;
   router: Router;
   writer: SessionWriter;
   log: Logger;

@@ -20,7 +20,7 @@ import type { Metrics } from '../metrics.ts';
 import { RateLimiter } from '../proxy/rate-limit.ts';
 import { newId } from '../ids.ts';
 import type { Hub } from './hub.ts';
-import type { Socket, SocketData } from './sockets.ts';
+import { mailboxTopic, type Socket, type SocketData } from './sockets.ts';
 
 export interface SocketRouteDeps {
   hub: Hub;
@@ -63,23 +63,27 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
 
   const opened = (ws: Socket) => {
     const u = ws.getUserData();
+    u.mailbox = { topic: mailboxTopic(u.cid), app };
+    ws.subscribe(u.mailbox.topic);
     if (u.role === 'visitor') hub.visitorOpen(ws);
     else hub.agentOpen(ws);
   };
 
+  // Defined once, not per frame: the message handler runs for every frame.
+  const reply = (ws: Socket, code: keyof typeof WireErrors, detail?: string) => {
+    metrics.badFrames.inc({ code });
+    ws.send(JSON.stringify({ type: 'error', code, message: detail ? `${WireErrors[code]} ${detail}` : WireErrors[code] }));
+  };
+
   const handle = (ws: Socket, text: string) => {
-    const reply = (code: keyof typeof WireErrors, detail?: string) => {
-      metrics.badFrames.inc({ code });
-      ws.send(JSON.stringify({ type: 'error', code, message: detail ? `${WireErrors[code]} ${detail}` : WireErrors[code] }));
-    };
-    if (!frameLimiter.take(ws.getUserData().cid)) return reply('CB_ERR_RATE_LIMITED');
+    if (!frameLimiter.take(ws.getUserData().cid)) return reply(ws, 'CB_ERR_RATE_LIMITED');
     const parsed = parseClientFrame(text);
-    if (!parsed.ok) return reply(parsed.code, parsed.message === WireErrors[parsed.code] ? undefined : parsed.message.slice(WireErrors[parsed.code].length + 1));
+    if (!parsed.ok) return reply(ws, parsed.code, parsed.message === WireErrors[parsed.code] ? undefined : parsed.message.slice(WireErrors[parsed.code].length + 1));
     try {
       hub.message(ws, parsed.value, text);
     } catch (err) {
       log.error({ err, type: parsed.value.type }, 'frame handler failed');
-      reply('CB_ERR_INTERNAL');
+      reply(ws, 'CB_ERR_INTERNAL');
     }
   };
 

@@ -1,19 +1,36 @@
 // This instance's sockets: visitors by session, agents by agent id. Several tabs of one party are
 // several sockets under one id; "connected" means at least one. Sends never throw: a socket that
 // closed while an answer was on its way (a store or Redis round trip) resumes by sequence number.
+//
+// Sends go through the socket's mailbox, a uWS topic only that socket subscribes to. uWS writes a
+// `ws.send` to a socket other than the one whose frame it is handling straight to the kernel (one
+// syscall per frame: an agent with 100 sessions took one per chat event of each), while a publish
+// is queued and written once per socket per event-loop iteration, corked. uWS keeps one order per
+// socket across sends, publishes and topics, so frames still arrive in the order they were sent.
 import { WireErrors, type ServerFrame, type WireErrorCode } from '../../protocol/index.ts';
 import type { WebSocket } from '../uws.ts';
 
-export type SocketData =
+/** Where a socket's frames are published (set when it opens; test doubles have none and are sent to directly). */
+export interface Mailbox {
+  topic: string;
+  app: { publish(topic: string, text: string): boolean };
+}
+
+export type SocketData = (
   | { role: 'visitor'; cid: string; sessionId: string }
-  | { role: 'agent'; cid: string; agentId: string; name: string; email: string; agentRole: string };
+  | { role: 'agent'; cid: string; agentId: string; name: string; email: string; agentRole: string }
+) & { mailbox?: Mailbox };
+
+export const mailboxTopic = (cid: string) => `c:${cid}`;
 
 export type Socket = WebSocket<SocketData>;
 export type AgentSocketData = Extract<SocketData, { role: 'agent' }>;
 
 export function sendText(ws: Socket, text: string): void {
   try {
-    ws.send(text);
+    const box = ws.getUserData().mailbox;
+    if (box) box.app.publish(box.topic, text);
+    else ws.send(text);
   } catch {
     // uWS refuses access to a closed socket; its client resumes by sequence number when it reconnects.
   }

@@ -30,6 +30,13 @@ export interface SessionStore {
   sessionsInState(...states: SessionState[]): Maybe<SessionRecord[]>;
   /** Appends an event with the next sequence number, atomically. A chat resent with a known clientId returns the stored event. */
   appendEvent(e: NewEvent): Maybe<{ event: SessionEvent; duplicate: boolean }>;
+  /**
+   * Group commit: appends the events in order, each exactly as appendEvent would (numbering,
+   * clientId de-duplication, also between events of the batch), in one transaction and one round
+   * trip. An event for an unknown session is answered with its Error in its place and the others are
+   * still appended; any other failure appends none of them (the answer rejects, or throws).
+   */
+  appendEvents(es: NewEvent[]): Maybe<({ event: SessionEvent; duplicate: boolean } | Error)[]>;
   eventsAfter(sessionId: string, seq: number): Maybe<SessionEvent[]>;
   /** A cluster's event numbered elsewhere (Redis), copied into the transcript; a copy already there is kept. */
   archiveEvent(e: SessionEvent): Maybe<void>;

@@ -189,7 +189,7 @@ export async function openPostgresStore(o: PostgresStoreOptions): Promise<StoreP
     }
   }
 
-  return {
+  const store: StorePorts = {
     kind: 'postgres',
     healthy: () => up,
     onChange(f) {
@@ -299,6 +299,45 @@ export async function openPostgresStore(o: PostgresStoreOptions): Promise<StoreP
       const event = eventOf(e.sessionId, { seq: r!.r_seq as number, ts: r!.r_ts as number, kind: r!.r_kind as string, from: r!.r_from as string, name: r!.r_name, text: r!.r_text, url: r!.r_url, clientId: r!.r_client_id, attachment: r!.r_attachment });
       return { event, duplicate: r!.r_duplicate as boolean };
     },
+    async appendEvents(es) {
+      if (es.length === 0) return [];
+      const cols = (f: (e: (typeof es)[number]) => unknown) => es.map(f);
+      let rows: Row[];
+      try {
+        // One statement: cb_append_event per event, in the batch's order (a volatile function sees
+        // what the calls before it in the statement wrote, so numbering and clientId checks chain).
+        rows = (await query(
+          `SELECT r.* FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
+             WITH ORDINALITY AS t(sid, ts, kind, from_party, name, text, url, client_id, attachment, ord)
+           CROSS JOIN LATERAL cb_append_event(t.sid, t.ts, t.kind, t.from_party, t.name, t.text, t.url, t.client_id, t.attachment) r
+           ORDER BY t.ord`,
+          [
+            cols((e) => e.sessionId), cols((e) => e.ts), cols((e) => e.kind), cols((e) => e.from), cols((e) => e.name ?? null), cols((e) => e.text ?? null),
+            cols((e) => e.url ?? null), cols((e) => e.clientId ?? null), cols((e) => (e.attachment ? JSON.stringify(e.attachment) : null)),
+          ],
+          'appendEvents',
+        )).rows;
+      } catch (err) {
+        // An unknown session, or a deadlock with another gateway's batch (a batch locks several
+        // sessions' rows): nothing was written, so each event goes alone and gets its own answer.
+        const code = (err as { code?: string }).code;
+        if (code !== 'P0002' && code !== '40P01') throw err;
+        const out: ({ event: SessionEvent; duplicate: boolean } | Error)[] = [];
+        for (const e of es) {
+          try {
+            out.push(await store.appendEvent(e));
+          } catch (one) {
+            if (!(one instanceof Error) || !/unknown session/.test(one.message)) throw one;
+            out.push(one);
+          }
+        }
+        return out;
+      }
+      return rows.map((r, i) => ({
+        event: eventOf(es[i].sessionId, { seq: r.r_seq as number, ts: r.r_ts as number, kind: r.r_kind as string, from: r.r_from as string, name: r.r_name, text: r.r_text, url: r.r_url, clientId: r.r_client_id, attachment: r.r_attachment }),
+        duplicate: r.r_duplicate as boolean,
+      }));
+    },
     async eventsAfter(sid, seq) {
       return (await query('SELECT * FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq', [sid, seq], 'eventsAfter')).rows.map(eventFromRow);
     },
@@ -374,4 +413,5 @@ export async function openPostgresStore(o: PostgresStoreOptions): Promise<StoreP
       await pool.end();
     },
   };
+  return store;
 }

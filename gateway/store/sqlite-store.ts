@@ -76,6 +76,7 @@ export function openSqliteStore(path: string): Store & StorePorts {
          @acceptedAt, @endedAt, @endedBy, @endReason, @rating, @lastSeq)`,
     ),
     session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
+    sessionExists: db.prepare('SELECT 1 FROM sessions WHERE id = ?').pluck(),
     bumpSeq: db.prepare('UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq'),
     insertEvent: db.prepare(
       `INSERT INTO events (session_id, seq, ts, kind, from_party, name, text, url, client_id, attachment)
@@ -107,7 +108,8 @@ export function openSqliteStore(path: string): Store & StorePorts {
     setKv: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
   };
 
-  const append = db.transaction((e: NewEvent): { event: SessionEvent; duplicate: boolean } => {
+  // One event's append, inside a transaction. An unknown session throws before anything is written.
+  const appendIn = (e: NewEvent): { event: SessionEvent; duplicate: boolean } => {
     if (e.clientId) {
       const existing = q.eventByClientId.get(e.sessionId, e.clientId) as Row | undefined;
       if (existing) return { event: eventFromRow(existing), duplicate: true };
@@ -119,7 +121,16 @@ export function openSqliteStore(path: string): Store & StorePorts {
     const event: SessionEvent = { ...fields, seq: bumped.last_seq };
     q.insertEvent.run(eventRow(event));
     return { event, duplicate: false };
-  });
+  };
+  const append = db.transaction(appendIn);
+  // Group commit: one transaction (one WAL commit) for a batch. An unknown session is answered in its
+  // place (nothing was written for it); any other error rolls the whole batch back.
+  const appendMany = db.transaction((es: NewEvent[]) =>
+    es.map((e) => {
+      if (!q.sessionExists.get(e.sessionId)) return new Error(`appendEvent: unknown session ${e.sessionId}`);
+      return appendIn(e);
+    }),
+  );
 
   const archive = db.transaction((e: SessionEvent) => {
     q.archiveEvent.run(eventRow(e));
@@ -180,6 +191,7 @@ export function openSqliteStore(path: string): Store & StorePorts {
         sessionFromRow,
       ),
     appendEvent: (e) => append(e),
+    appendEvents: (es) => (es.length ? appendMany(es) : []),
     archiveEvent: (e) => archive(e),
     eventsAfter: (sid, seq) => (q.eventsAfter.all(sid, seq) as Row[]).map(eventFromRow),
     saveProxyOrigin: (token, sid, origin) => void q.saveOrigin.run(token, sid, origin),

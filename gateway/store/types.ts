@@ -91,6 +91,8 @@ export interface Store {
   sessionsInState(...states: SessionState[]): SessionRecord[];
   /** Appends an event with the next sequence number, atomically. A chat resent with a known clientId returns the stored event. */
   appendEvent(e: NewEvent): { event: SessionEvent; duplicate: boolean };
+  /** Group commit: see ports.ts. */
+  appendEvents(es: NewEvent[]): ({ event: SessionEvent; duplicate: boolean } | Error)[];
   eventsAfter(sessionId: string, seq: number): SessionEvent[];
   /** A cluster's event numbered elsewhere (Redis), copied into the transcript; a copy already there is kept. */
   archiveEvent(e: SessionEvent): void;

@@ -219,6 +219,63 @@ describe.each(kinds)('store contract: $name', (kind) => {
     expect((await t.session(x.id))?.lastSeq).toBe(2 * N);
   });
 
+  it('appendEvents: a batch is numbered in order across sessions, de-duplicates within itself and against the log, every field kept', async () => {
+    const { s } = await fresh();
+    const x = session();
+    const y = session();
+    await s.createSession(x);
+    await s.createSession(y);
+    expect(await s.appendEvents([])).toEqual([]);
+    const before = await s.appendEvent({ sessionId: x.id, ts: 1, kind: 'chat', from: 'visitor', text: 'earlier', clientId: 'old' });
+    const att = { id: newId(), name: 'a "quoted" name.png', type: 'image/png', size: 3 };
+    const got = (await s.appendEvents([
+      { sessionId: x.id, ts: 2, kind: 'chat', from: 'visitor', name: 'Vi', text: 'hello ünïcode ✓ "{x}"', clientId: 'c1' },
+      { sessionId: y.id, ts: 3, kind: 'nav', from: 'agent', url: 'https://shop.test/p?q=1' },
+      { sessionId: x.id, ts: 4, kind: 'chat', from: 'visitor', text: 'hello (resent in the batch)', clientId: 'c1' },
+      { sessionId: x.id, ts: 5, kind: 'chat', from: 'visitor', text: 'earlier (resent)', clientId: 'old' },
+      { sessionId: x.id, ts: 6, kind: 'attachment', from: 'agent', name: 'Ag', attachment: att },
+      { sessionId: y.id, ts: 7, kind: 'system', from: 'system', text: 'two' },
+    ])) as { event: { seq: number }; duplicate: boolean }[];
+    expect(got.map((r) => [r.event.seq, r.duplicate])).toEqual([[2, false], [1, false], [2, true], [1, true], [3, false], [2, false]]);
+    expect(got[0].event).toEqual({ sessionId: x.id, seq: 2, ts: 2, kind: 'chat', from: 'visitor', name: 'Vi', text: 'hello ünïcode ✓ "{x}"', clientId: 'c1' });
+    expect(got[2].event).toEqual(got[0].event);
+    expect(got[3].event).toEqual(before.event);
+    expect(await s.eventsAfter(x.id, 0)).toEqual([before.event, got[0].event, got[4].event]);
+    expect(await s.eventsAfter(y.id, 0)).toEqual([got[1].event, got[5].event]);
+    expect((await s.session(x.id))?.lastSeq).toBe(3);
+    expect((await s.session(y.id))?.lastSeq).toBe(2);
+  });
+
+  it('appendEvents: an event for an unknown session is answered with its error, the rest of the batch is appended', async () => {
+    const { s } = await fresh();
+    const x = session();
+    await s.createSession(x);
+    const got = await s.appendEvents([
+      { sessionId: x.id, ts: 1, kind: 'chat', from: 'visitor', text: 'a' },
+      { sessionId: 'nope', ts: 2, kind: 'chat', from: 'visitor', text: 'lost' },
+      { sessionId: x.id, ts: 3, kind: 'chat', from: 'visitor', text: 'b' },
+    ]);
+    expect(got[1]).toBeInstanceOf(Error);
+    expect((got[1] as Error).message).toMatch(/unknown session/);
+    expect([got[0], got[2]].map((r) => (r as { event: { seq: number } }).event.seq)).toEqual([1, 2]);
+    expect((await s.eventsAfter(x.id, 0)).map((e) => e.text)).toEqual(['a', 'b']);
+  });
+
+  it('appendEvents: batches from two store instances at once number without gaps or repeats', async () => {
+    const { s, twin } = await fresh();
+    const t = await twin();
+    const x = session();
+    const y = session();
+    await s.createSession(x);
+    await s.createSession(y);
+    const batch = (k: number, from: string) => [x, y, x].map((z, j) => ({ sessionId: z.id, ts: k, kind: 'system' as const, from: 'system' as const, text: `${from}${k}.${j}` }));
+    const jobs: Promise<unknown>[] = [];
+    for (let k = 0; k < 20; k++) jobs.push(Promise.resolve(s.appendEvents(batch(k, 's'))), Promise.resolve(t.appendEvents(batch(k, 't'))));
+    await Promise.all(jobs);
+    expect((await s.eventsAfter(x.id, 0)).map((e) => e.seq)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+    expect((await s.eventsAfter(y.id, 0)).map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
   it('archiveEvent: copies an event numbered elsewhere, keeps a copy already there, raises lastSeq', async () => {
     const { s } = await fresh();
     const x = session();

@@ -71,7 +71,8 @@ export class FakeEngine implements Engine {
   hub: HubInbound | null = null;
   events;
   constructor(store: Parameters<typeof storeEventLog>[0]) {
-    this.events = storeEventLog(store, () => (this.hub ? (id, e) => this.hub!.event(id, e) : null));
+    // Batches commit at once (no group commit across turns), so a frame's events are there when it returns.
+    this.events = storeEventLog(store, () => (this.hub ? (id, e) => this.hub!.event(id, e) : null), (run) => run());
   }
   start(h: HubInbound) {
     this.hub = h;

@@ -202,6 +202,28 @@ export const QueueItem = v.object({
 });
 export type QueueItem = v.InferOutput<typeof QueueItem>;
 
+const Index = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/**
+ * Gateway → agent: changes to the visible window of the agent's queue since the last snapshot or
+ * delta (protocol/queue-delta.ts diffs and applies them). Defined here, beside QueueItem, so the one
+ * ServerFrame validator covers it without an import cycle.
+ */
+export const QueueDeltaFrame = v.object({
+  type: v.literal('queue.delta'),
+  /** Visitors in this agent's whole queue (the window shows the first of them). */
+  total: Index,
+  /** Left the window (served, left, or pushed out past the limit). */
+  removed: v.array(v.string()),
+  /** New in the window, at their index in the new window. */
+  added: v.array(v.object({ index: Index, item: QueueItem })),
+  /** Still in the window but out of their previous order: their index in the new window. */
+  moved: v.array(v.object({ sessionId: v.string(), index: Index })),
+  /** Still in the window with changed fields (offer, accept right, ...): the whole new item. */
+  updated: v.array(QueueItem),
+});
+export type QueueDeltaFrame = v.InferOutput<typeof QueueDeltaFrame>;
+
 export const Attachment = v.object({
   id: Id,
   name: v.string(),
@@ -246,7 +268,13 @@ export const ServerFrame = v.variant('type', [
     estimatedWaitSeconds: v.nullable(v.number()),
     agentsOnline: v.number(),
   }),
-  v.object({ type: v.literal('queue.snapshot'), items: v.array(QueueItem) }),
+  /**
+   * The agent's queue as a whole: the first frame on (re)connect. `items` is the visible window (the
+   * first QUEUE_WINDOW entries in serving order), `total` how many wait in all (absent from older
+   * gateways, which sent the whole queue). Later changes come as `queue.delta`.
+   */
+  v.object({ type: v.literal('queue.snapshot'), items: v.array(QueueItem), total: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))) }),
+  QueueDeltaFrame,
   v.object({ type: v.literal('session'), session: SessionInfo }),
   v.object({ type: v.literal('event'), event: SessionEvent }),
   /** The gateway stored a chat message: its sequence number. */

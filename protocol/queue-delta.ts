@@ -2,24 +2,10 @@
 // sends the first `limit` entries once, then only what changed in that window (removed, added,
 // moved, updated) and the total count. Runtime-neutral: the gateway diffs, the console applies, with
 // the same two functions, and applyQueueWindowDelta(prev, diffQueueWindow(prev, next)) is next.
-import * as v from 'valibot';
-import { QueueItem } from './messages.ts';
+import { QueueDeltaFrame, type QueueItem, type ServerFrameOf } from './messages.ts';
 
-/** Gateway → agent: changes to the visible window of the agent's queue. */
-export const QueueDeltaFrame = v.object({
-  type: v.literal('queue.delta'),
-  /** Visitors in this agent's whole queue (the window shows the first of them). */
-  total: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  /** Left the window (served, left, or pushed out past the limit). */
-  removed: v.array(v.string()),
-  /** New in the window, at their index in the new window. */
-  added: v.array(v.object({ index: v.pipe(v.number(), v.integer(), v.minValue(0)), item: QueueItem })),
-  /** Still in the window but out of their previous order: their index in the new window. */
-  moved: v.array(v.object({ sessionId: v.string(), index: v.pipe(v.number(), v.integer(), v.minValue(0)) })),
-  /** Still in the window with changed fields (offer, accept right, ...): the whole new item. */
-  updated: v.array(QueueItem),
-});
-export type QueueDeltaFrame = v.InferOutput<typeof QueueDeltaFrame>;
+// The frame's schema lives in messages.ts (in the ServerFrame union); re-exported for the diff's users.
+export { QueueDeltaFrame };
 export type QueueWindowDelta = Omit<QueueDeltaFrame, 'type'>;
 
 function sameItem(a: QueueItem, b: QueueItem): boolean {
@@ -111,4 +97,30 @@ export function applyQueueWindowDelta(prev: readonly QueueItem[], delta: QueueWi
   for (let i = 0; i < size; i++) if (out[i] === undefined) out[i] = stay[j++];
   const updates = new Map(delta.updated.map((q) => [q.sessionId, q]));
   return out.map((q) => updates.get(q!.sessionId) ?? q!);
+}
+
+/**
+ * A client's copy of its queue window: a `queue.snapshot` replaces it, a `queue.delta` patches it.
+ * The console, the bench's agents and the test peers all follow the queue with this one class.
+ */
+export class QueueWindowCopy {
+  items: QueueItem[] = [];
+  total = 0;
+
+  /** Applies a queue frame; returns the window after it. */
+  apply(f: ServerFrameOf<'queue.snapshot'> | QueueDeltaFrame): QueueItem[] {
+    if (f.type === 'queue.snapshot') {
+      this.items = f.items;
+      this.total = f.total ?? f.items.length;
+    } else {
+      this.items = applyQueueWindowDelta(this.items, f);
+      this.total = f.total;
+    }
+    return this.items;
+  }
+
+  /** Waiting beyond the window ("N more waiting"). */
+  get more(): number {
+    return Math.max(0, this.total - this.items.length);
+  }
 }

@@ -37,14 +37,18 @@ function onFrame(a: Agent, ws: WebSocket, m: any): void {
       a.id = m.agent.id;
       return;
     case 'queue.snapshot':
+    case 'queue.delta': {
       if (!a.autoAccept) return;
-      for (const it of m.items) {
+      // A delta carries the window's new and changed items: those are the ones that may have become acceptable.
+      const items = m.type === 'queue.snapshot' ? m.items : [...m.added.map((x: any) => x.item), ...m.updated];
+      for (const it of items) {
         if (!it.canAccept || a.acceptSent.has(it.sessionId) || a.sessions.has(it.sessionId)) continue;
         a.acceptSent.add(it.sessionId);
         acceptsSent++;
         ws.send(JSON.stringify({ type: 'accept', sessionId: it.sessionId }));
       }
       return;
+    }
     case 'session':
       if (m.session.state === 'active' && m.session.agent?.id === a.id) a.sessions.add(m.session.sessionId);
       return;

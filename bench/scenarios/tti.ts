@@ -91,8 +91,10 @@ async function openAgent(gwUrl: string, email: string, password: string): Promis
   const active = new Set<string>();
   ws.on('message', (d) => {
     const m = JSON.parse(String(d));
-    if (m.type === 'queue.snapshot') {
-      for (const it of m.items) {
+    if (m.type === 'queue.snapshot' || m.type === 'queue.delta') {
+      // A delta carries the window's new and changed items.
+      const items = m.type === 'queue.snapshot' ? m.items : [...m.added.map((x: { item: unknown }) => x.item), ...m.updated];
+      for (const it of items) {
         if (it.canAccept && !accepted.has(it.sessionId)) {
           accepted.add(it.sessionId);
           ws.send(JSON.stringify({ type: 'accept', sessionId: it.sessionId }));

@@ -1,23 +1,37 @@
 // Pushes to visitors and agents that follow from the routing state rather than from one frame:
-// queue snapshots to agents, queue positions to waiting visitors (at most one a second each), the
-// supervisors' overview, and the session info both parties render. Routing changes only mark the
-// queue dirty; one flush per event-loop turn renders it, however many commands moved it.
+// each agent's queue window (a snapshot on hello, then only deltas, only to agents whose window
+// changed), queue positions to waiting visitors (only when changed, at most one a second each, one
+// pass over the queue per 250 ms), the supervisors' overview, and the session info both parties
+// render. Routing changes only mark the queue dirty; one flush per event-loop turn renders it,
+// however many commands moved it.
 import type { QueueItem, ServerFrame, SessionInfo } from '../../protocol/index.ts';
 import type { SessionRecord } from '../store/types.ts';
 import type { Maybe } from '../store/ports.ts';
 import { isPromise, andThen } from '../store/maybe.ts';
 import type { Channel } from './channel.ts';
 import { background } from './settle.ts';
-import { overviewFrame, queueItemsFor } from './views.ts';
+import { AgentQueueWindows, overviewFrame, PositionPushes, queueItemsFor, type PositionPush } from './views.ts';
 import { estimateWaitSeconds } from './wait-estimate.ts';
 import { send, sendText, type Socket } from './sockets.ts';
 import { sessionTopic } from './topics.ts';
+
+/** How many queue entries an agent's console is sent (the rest is a count: "N more waiting"). */
+export const QUEUE_WINDOW = 50;
+/** The supervisors' overview is re-rendered at most this often under a stream of changes. */
+const OVERVIEW_INTERVAL_MS = 250;
 
 export class Pushes {
   #c: Channel;
   #queueDirty = false;
   #flushScheduled = false;
   #closed = false;
+  readonly #windows = new AgentQueueWindows(QUEUE_WINDOW);
+  readonly #positions = new PositionPushes(1000, 250);
+  #positionTimer: ReturnType<typeof setTimeout> | undefined;
+  #metricsDirty = false;
+  #metricsTimer: ReturnType<typeof setTimeout> | undefined;
+  #overviewDirty = false;
+  #overviewTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(c: Channel) {
     this.#c = c;
@@ -76,8 +90,9 @@ export class Pushes {
     }
   }
 
+  /** The agent's whole queue (O(n)): for callers that need it all, not for pushes. */
   queueFor(agentId: string): QueueItem[] {
-    return queueItemsFor(this.#c.engine.router as Parameters<typeof queueItemsFor>[0], (id) => this.#sessionForQueue(id), agentId);
+    return queueItemsFor(this.#c.engine.router, (id) => this.#sessionForQueue(id), agentId);
   }
 
   /** A queued session another instance created is loaded on first sight and shown from the next flush. */
@@ -93,16 +108,19 @@ export class Pushes {
     return undefined;
   }
 
+  #sessionOf = (id: string) => this.#sessionForQueue(id);
+
   overview(): Maybe<ServerFrame> {
     const { engine, sessions, agents, d } = this.#c;
     return andThen(agents.list(), (list) => {
       const names = new Map(list.map((a) => [a.id, a.name]));
-      return andThen(engine.liveSessions(sessions.values()), (live) => overviewFrame(engine.router as Parameters<typeof overviewFrame>[0], live, names, d.clock()));
+      return andThen(engine.liveSessions(sessions.values()), (live) => overviewFrame(engine.router, live, names, d.clock()));
     });
   }
 
   queueChanged(): void {
     this.#queueDirty = true;
+    this.#positions.changed();
     this.flushSoon();
   }
 
@@ -118,64 +136,118 @@ export class Pushes {
   }
 
   #flush() {
-    const { engine, sockets, d, sessions } = this.#c;
+    const { engine, sockets } = this.#c;
+    // Each agent's window (the first `limit` of their queue) against what they were last sent: a
+    // frame only to agents whose window or total changed, each O(window x departments x log n).
     for (const [agentId, set] of sockets.agents.entries()) {
-      const frame = JSON.stringify({ type: 'queue.snapshot', items: this.queueFor(agentId) } satisfies ServerFrame);
-      for (const ws of set) sendText(ws, frame);
+      const delta = this.#windows.update(engine.router, this.#sessionOf, agentId);
+      if (!delta) continue;
+      const text = JSON.stringify(delta);
+      for (const ws of set) sendText(ws, text);
     }
-    const queue = engine.router.queue();
-    for (const q of queue) this.sendPosition(q.sessionId, false);
-    d.metrics.queueLength.set(queue.length);
-    let active = 0;
-    for (const s of sessions.values()) if (s.state === 'active') active++;
-    d.metrics.activeSessions.set(active);
-    // The overview reads the agent list from the store: only build it when a supervisor listens.
-    // In a cluster each instance renders it for its own supervisors.
-    if (d.app.numSubscribers('supervisors') > 0) {
-      background(andThen(this.overview(), (f) => {
-        if (!this.#closed) d.app.publish('supervisors', JSON.stringify(f));
-      }), d.log, 'rendering the overview failed');
-    }
+    this.#windows.retain((agentId) => sockets.agents.has(agentId));
+    this.#pushPositions();
+    this.#metricsSoon();
+    this.#overviewSoon();
   }
 
-  /** Queue position pushes: on change, at most one per second per visitor, always re-sent on (re)connect. */
-  sendPosition(sessionId: string, force: boolean): void {
-    const { sockets, extras, engine, d } = this.#c;
-    if (!sockets.visitors.has(sessionId)) return;
-    const x = extras.of(sessionId);
-    const last = x.lastPosition;
-    const wait = last ? last.at + 1000 - d.clock() : 0;
-    if (!force && wait > 0) {
-      x.positionTimer ??= setTimeout(() => {
-        // Forgotten meanwhile (the session ended): nothing to push.
-        if (extras.get(sessionId) !== x) return;
-        x.positionTimer = undefined;
-        this.sendPosition(sessionId, false);
-      }, wait);
-      return;
-    }
-    const position = engine.router.position(sessionId);
-    if (position === null) return;
-    const s = this.#c.sessions.cached(sessionId);
-    const agentsOnline = engine.router.eligibleAgentCount(s?.department ?? null);
-    const key = `${position}|${agentsOnline}`;
-    if (!force && last?.key === key) return;
-    x.lastPosition = { key, at: d.clock() };
-    sockets.toVisitors(sessionId, {
+  /** Positions that changed, to the visitors listening here; held-back ones come back on a timer. */
+  #pushPositions() {
+    const { engine, sockets, sessions, d } = this.#c;
+    const { pushes, nextAt } = this.#positions.collect(engine.router, d.clock(), (id) => (sockets.visitors.has(id) ? (sessions.cached(id)?.department ?? null) : undefined));
+    for (const p of pushes) this.#sendPosition(p);
+    if (nextAt === null || this.#positionTimer || this.#closed) return;
+    this.#positionTimer = setTimeout(() => {
+      this.#positionTimer = undefined;
+      if (!this.#closed) this.#pushPositions();
+    }, Math.max(0, nextAt - d.clock()));
+  }
+
+  #sendPosition(p: PositionPush) {
+    this.#c.sockets.toVisitors(p.sessionId, {
       type: 'queue.position',
-      sessionId,
-      position,
-      estimatedWaitSeconds: estimateWaitSeconds(position, agentsOnline, this.#c.handleTimes.average()),
-      agentsOnline,
+      sessionId: p.sessionId,
+      position: p.position,
+      estimatedWaitSeconds: estimateWaitSeconds(p.position, p.agentsOnline, this.#c.handleTimes.average()),
+      agentsOnline: p.agentsOnline,
     });
   }
 
-  /** Sends `ws` the queue as its agent sees it. */
+  /**
+   * The gauges count every session: refreshed at most once a second (and once after the last
+   * change), not on every flush, so a storm does not pay a pass over all sessions per turn.
+   */
+  #metricsSoon() {
+    this.#metricsDirty = true;
+    if (this.#metricsTimer || this.#closed) return;
+    this.#refreshMetrics();
+    this.#metricsTimer = setTimeout(() => {
+      this.#metricsTimer = undefined;
+      if (this.#metricsDirty && !this.#closed) this.#metricsSoon();
+    }, 1000);
+    this.#metricsTimer.unref?.();
+  }
+
+  #refreshMetrics() {
+    const { engine, sessions, d } = this.#c;
+    this.#metricsDirty = false;
+    d.metrics.queueLength.set(engine.router.queueSize());
+    let active = 0;
+    for (const s of sessions.values()) if (s.state === 'active') active++;
+    d.metrics.activeSessions.set(active);
+  }
+
+  /**
+   * The overview lists every session and agent: rendered for supervisors at most every
+   * OVERVIEW_INTERVAL_MS (and once after the last change), not once per routing change. In a
+   * cluster each instance renders it for its own supervisors.
+   */
+  #overviewSoon() {
+    const { d } = this.#c;
+    // It reads the agent list from the store: only built when a supervisor listens.
+    if (d.app.numSubscribers('supervisors') === 0) return;
+    this.#overviewDirty = true;
+    if (this.#overviewTimer || this.#closed) return;
+    this.#overviewDirty = false;
+    background(andThen(this.overview(), (f) => {
+      if (!this.#closed) d.app.publish('supervisors', JSON.stringify(f));
+    }), d.log, 'rendering the overview failed');
+    this.#overviewTimer = setTimeout(() => {
+      this.#overviewTimer = undefined;
+      if (this.#overviewDirty && !this.#closed) this.#overviewSoon();
+    }, OVERVIEW_INTERVAL_MS);
+  }
+
+  /**
+   * A visitor's socket (re)opened (`force`): their position now, whatever was sent before.
+   * Otherwise: the position is pushed with the next flush if it changed.
+   */
+  sendPosition(sessionId: string, force: boolean): void {
+    const { sockets, engine, d } = this.#c;
+    if (!force) return this.queueChanged();
+    if (!sockets.visitors.has(sessionId)) return;
+    const s = this.#c.sessions.cached(sessionId);
+    const p = this.#positions.current(engine.router, d.clock(), sessionId, s?.department ?? null);
+    if (p) this.#sendPosition(p);
+  }
+
+  /**
+   * A socket of the agent said hello: it gets the agent's window whole (`queue.snapshot` with the
+   * total), then deltas with the agent's other sockets. Their pending change goes out first, so every
+   * socket's copy stays the window last diffed against.
+   */
   queueTo(ws: Socket, agentId: string): void {
-    send(ws, { type: 'queue.snapshot', items: this.queueFor(agentId) });
+    const delta = this.#windows.update(this.#c.engine.router, this.#sessionOf, agentId);
+    if (delta) {
+      const text = JSON.stringify(delta);
+      for (const other of this.#c.sockets.agents.of(agentId)) if (other !== ws) sendText(other, text);
+    }
+    const w = this.#windows.window(agentId) ?? { total: 0, items: [] };
+    send(ws, { type: 'queue.snapshot', items: w.items, total: w.total });
   }
 
   close(): void {
     this.#closed = true;
+    for (const t of [this.#positionTimer, this.#metricsTimer, this.#overviewTimer]) if (t) clearTimeout(t);
   }
 }

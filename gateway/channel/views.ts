@@ -3,10 +3,13 @@
 import type { QueueItem, ServerFrameOf } from '../../protocol/index.ts';
 import { diffQueueWindow, type QueueDeltaFrame } from '../../protocol/queue-delta.ts';
 import type { QueueEntryView, Router } from '../routing/types.ts';
+
+/** What the views read: the router without its commands (the engine's RoutingView). */
+type RouterView = Omit<Router, 'apply'>;
 import type { SessionRecord } from '../store/types.ts';
 
 /** One queued visitor as an agent sees it (the whole list and the bounded window build the same item). */
-function queueItem(router: Router, agentId: string, s: SessionRecord, q: QueueEntryView): QueueItem {
+function queueItem(router: RouterView, agentId: string, s: SessionRecord, q: QueueEntryView): QueueItem {
   return {
     sessionId: s.id,
     siteId: s.siteId,
@@ -21,7 +24,7 @@ function queueItem(router: Router, agentId: string, s: SessionRecord, q: QueueEn
 }
 
 /** The queue as one agent sees it: eligible visitors in serving order, with their accept rights. */
-export function queueItemsFor(router: Router, sessionOf: (id: string) => SessionRecord | undefined, agentId: string): QueueItem[] {
+export function queueItemsFor(router: RouterView, sessionOf: (id: string) => SessionRecord | undefined, agentId: string): QueueItem[] {
   return router.queueFor(agentId).flatMap((q) => {
     const s = sessionOf(q.sessionId);
     return s ? [queueItem(router, agentId, s, q)] : [];
@@ -29,7 +32,7 @@ export function queueItemsFor(router: Router, sessionOf: (id: string) => Session
 }
 
 /** The supervisor's live overview: queue, agents with their load, sessions. */
-export function overviewFrame(router: Router, sessions: Iterable<SessionRecord>, agentNames: ReadonlyMap<string, string>, now: number): ServerFrameOf<'overview'> {
+export function overviewFrame(router: RouterView, sessions: Iterable<SessionRecord>, agentNames: ReadonlyMap<string, string>, now: number): ServerFrameOf<'overview'> {
   const queue = router.queue();
   const snap = router.snapshot();
   let oldest = Number.POSITIVE_INFINITY;
@@ -67,7 +70,7 @@ export function overviewFrame(router: Router, sessions: Iterable<SessionRecord>,
 
 /** The first `limit` entries of an agent's queue as QueueItems, and the total: O(limit x departments). */
 export function queueWindowFor(
-  router: Router,
+  router: RouterView,
   sessionOf: (id: string) => SessionRecord | undefined,
   agentId: string,
   limit: number,
@@ -90,7 +93,7 @@ export class AgentQueueWindows {
   readonly #sent = new Map<string, { total: number; items: QueueItem[] }>();
   constructor(readonly limit = 50) {}
 
-  update(router: Router, sessionOf: (id: string) => SessionRecord | undefined, agentId: string): QueueDeltaFrame | null {
+  update(router: RouterView, sessionOf: (id: string) => SessionRecord | undefined, agentId: string): QueueDeltaFrame | null {
     const next = queueWindowFor(router, sessionOf, agentId, this.limit);
     const prev = this.#sent.get(agentId) ?? { total: 0, items: [] };
     const delta = diffQueueWindow(prev.items, prev.total, next.items, next.total);
@@ -102,6 +105,11 @@ export class AgentQueueWindows {
   /** What the agent's console shows now (after the last update): for a reconnecting socket's first frame. */
   window(agentId: string): { total: number; items: QueueItem[] } | undefined {
     return this.#sent.get(agentId);
+  }
+
+  /** Forgets every agent `keep` refuses (their last socket closed): O(agents with a window). */
+  retain(keep: (agentId: string) => boolean): void {
+    for (const id of this.#sent.keys()) if (!keep(id)) this.#sent.delete(id);
   }
 
   /** The agent's last socket closed: the next update starts from an empty window. */
@@ -147,7 +155,7 @@ export class PositionPushes {
    * `departmentOf(id)`: the visitor's department if a socket for them is open here, else undefined
    * (nothing is sent to a visitor who is not listening on this instance).
    */
-  collect(router: Router, now: number, departmentOf: (sessionId: string) => string | null | undefined): { pushes: PositionPush[]; nextAt: number | null } {
+  collect(router: RouterView, now: number, departmentOf: (sessionId: string) => string | null | undefined): { pushes: PositionPush[]; nextAt: number | null } {
     if (!this.#dirty) return { pushes: [], nextAt: null };
     if (now < this.#lastPass + this.passIntervalMs) return { pushes: [], nextAt: this.#lastPass + this.passIntervalMs };
     this.#lastPass = now;
@@ -179,7 +187,7 @@ export class PositionPushes {
   }
 
   /** A visitor's socket (re)opened: their position now, whatever was sent before; null if not queued. */
-  current(router: Router, now: number, sessionId: string, department: string | null): PositionPush | null {
+  current(router: RouterView, now: number, sessionId: string, department: string | null): PositionPush | null {
     const position = router.position(sessionId);
     if (position === null) return null;
     const agentsOnline = router.eligibleAgentCount(department);

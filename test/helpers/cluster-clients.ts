@@ -3,6 +3,7 @@
 // unacknowledged chat messages with the same clientId, and record everything the invariants need:
 // every event received per connection (to check "exactly the gap, in order" after each resume),
 // every agent a visitor was given, every session an agent was given, refusals.
+import { QueueWindowCopy } from '../../protocol/queue-delta.ts';
 import WebSocket from 'ws';
 import type { ServerFrame, SessionEvent } from '../../protocol/index.ts';
 import type { ClusterNode, TestCluster } from './cluster.ts';
@@ -68,6 +69,8 @@ abstract class ClusterClient {
   /** The resume map for a reconnect (empty on the first connection). */
   protected abstract resumeMap(): Record<string, number> | null;
   protected abstract onFrame(f: ServerFrame): void;
+  /** The agent's queue window as this connection's frames make it (a new connection starts with a snapshot). */
+  protected readonly queue = new QueueWindowCopy();
 
   lastSeq(sessionId: string): number {
     const m = this.log.events.get(sessionId);
@@ -115,6 +118,11 @@ abstract class ClusterClient {
           this.log.acked.set(f.clientId, f.seq);
           this.log.ackedSession.set(f.clientId, f.sessionId);
           if (p) this.pending.delete(f.clientId);
+        }
+        // The queue comes whole once, then as deltas: subclasses see the window after each, as a snapshot.
+        if (f.type === 'queue.snapshot' || f.type === 'queue.delta') {
+          const items = this.queue.apply(f);
+          return this.onFrame(f.type === 'queue.snapshot' ? f : { type: 'queue.snapshot', items, total: this.queue.total });
         }
         this.onFrame(f);
       });

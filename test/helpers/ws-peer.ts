@@ -2,6 +2,7 @@
 // browser would (Origin header, cookie), records every frame, and waits for frames by predicate.
 import WebSocket from 'ws';
 import type { ClientFrame, ServerFrame } from '../../protocol/index.ts';
+import { QueueWindowCopy } from '../../protocol/queue-delta.ts';
 import { localhostLookup } from './localhost-dns.ts';
 
 export class Peer {
@@ -9,15 +10,28 @@ export class Peer {
   ws: WebSocket;
   #waiters: { pred: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = [];
   closed: Promise<{ code: number; reason: string }>;
+  /** This agent's queue window as the frames so far make it. */
+  readonly queue = new QueueWindowCopy();
 
   constructor(url: string, opts: { origin: string; cookie?: string }) {
     this.ws = new WebSocket(url, { lookup: localhostLookup as never, headers: { origin: opts.origin, ...(opts.cookie ? { cookie: opts.cookie } : {}) } });
     this.ws.on('message', (data) => {
       const f = JSON.parse(String(data)) as ServerFrame;
-      this.frames.push(f);
-      this.#waiters = this.#waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
+      this.#record(f);
+      // The gateway sends an agent's queue whole once, then deltas: after each delta the peer also
+      // records the window it now holds as a `queue.snapshot` (marked derived), so tests wait on
+      // "the queue as the agent sees it" whichever frame brought the change.
+      if (f.type === 'queue.snapshot' || f.type === 'queue.delta') {
+        const items = this.queue.apply(f);
+        if (f.type === 'queue.delta') this.#record({ type: 'queue.snapshot', items, total: this.queue.total, derived: true } as ServerFrame);
+      }
     });
     this.closed = new Promise((resolve) => this.ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  }
+
+  #record(f: ServerFrame) {
+    this.frames.push(f);
+    this.#waiters = this.#waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
   }
 
   opened(): Promise<void> {

@@ -35,8 +35,9 @@ describe('routing under load', () => {
       // React to offers as a person would: mostly accept, sometimes decline, sometimes let it ring out.
       peer.ws.on('message', (raw) => {
         const f = JSON.parse(String(raw));
-        if (f.type !== 'queue.snapshot') return;
-        for (const item of f.items) {
+        if (f.type !== 'queue.snapshot' && f.type !== 'queue.delta') return;
+        // The peer's own listener ran first: peer.queue is the window after this frame.
+        for (const item of peer.queue.items) {
           if (!item.offeredToMe || answered.has(`${item.sessionId}@${item.offerExpiresAt}`)) continue;
           answered.add(`${item.sessionId}@${item.offerExpiresAt}`);
           const r = rand();

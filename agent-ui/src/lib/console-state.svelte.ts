@@ -7,6 +7,7 @@ import type { BridgeSend, CobrowseBridge } from '../../../visitor-shell/src/comm
 import { Alerts } from './alerts.svelte.ts';
 import { Clock } from './clock.svelte.ts';
 import { shortUrl } from './format.ts';
+import { ConsoleQueue } from './queue-window.ts';
 import { SessionModel, type CobrowseTool } from './session.svelte.ts';
 import { isSupervisorRole } from './agents.ts';
 import { attachmentProblem } from './attachments.ts';
@@ -66,7 +67,10 @@ export class ConsoleState {
   connection = $state<WsState>('connecting');
   /** At least one `welcome` since start: distinguishes "connecting" from "reconnecting". */
   connectedOnce = $state(false);
+  /** The visible window of this agent's queue (the gateway sends its first entries). */
   queue = $state.raw<QueueItem[]>([]);
+  /** Visitors in this agent's whole queue: the window plus "N more waiting". */
+  queueTotal = $state(0);
   sessions = $state<SessionModel[]>([]);
   activeId = $state<string | null>(null);
   notices = $state<Notice[]>([]);
@@ -80,6 +84,7 @@ export class ConsoleState {
   overview = $state.raw<Overview | null>(null);
   overviewAt = $state(0);
 
+  readonly #queueWindow = new ConsoleQueue();
   readonly clock = new Clock();
   readonly alerts = new Alerts();
   /** REST-backed parts of the console (loaded on start; the directory when first needed). */
@@ -197,7 +202,11 @@ export class ConsoleState {
         this.clock.sync(f.serverTime);
         return;
       case 'queue.snapshot':
-        return this.#onQueue(f.items);
+      case 'queue.delta': {
+        const { items, total } = this.#queueWindow.apply(f);
+        this.queueTotal = total;
+        return this.#onQueue(items);
+      }
       case 'session':
         return this.#onSession(f.session);
       case 'event': {

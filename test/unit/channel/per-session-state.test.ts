@@ -1,5 +1,6 @@
 // Issue 14: per-session state must not outlive its session, and a new visitor is offered once.
 import { afterEach, describe, expect, it } from 'vitest';
+import { QueueWindowCopy } from '../../../protocol/queue-delta.ts';
 import { agentSocket, fakeHub, localHub, visitorSocket } from './fakes.ts';
 
 let t: { hub: { close(): void } } | undefined;
@@ -48,7 +49,11 @@ describe('per-session state', () => {
     expect(offers()).toBe(1);
     await new Promise((r) => setImmediate(r));
     // What the console saw: the visitor offered to this agent once, never offered, withdrawn and offered again.
-    const seen = a.of('queue.snapshot').map((f) => f.items.find((i) => i.sessionId === s.id)?.offeredToMe ?? null);
+    // (The queue comes as a snapshot, then deltas: each frame's window, as the console applies it.)
+    const copy = new QueueWindowCopy();
+    const seen = a.frames
+      .filter((f) => f.type === 'queue.snapshot' || f.type === 'queue.delta')
+      .map((f) => copy.apply(f as Parameters<QueueWindowCopy['apply']>[0]).find((i) => i.sessionId === s.id)?.offeredToMe ?? null);
     const flips = seen.filter((x, i) => x === true && seen[i - 1] !== true).length;
     expect(flips).toBe(1);
     expect(seen.filter((x) => x === false)).toHaveLength(0);

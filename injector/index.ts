@@ -16,3 +16,16 @@ export { externalHttpUrl } from './url.ts';
 export function rewriteHtml(html: string, ctx: RewriteContext): string {
   return new HtmlRewriter(html, ctx).run();
 }
+
+/**
+ * rewriteHtml on UTF-8 bytes, answering UTF-8 bytes: the same edits, without decoding the page to a
+ * string or encoding the answer (see HtmlRewriter's `bytes`). A UTF-8 BOM is dropped, as a decoder
+ * would. Bytes that are not valid UTF-8 pass through untouched (the browser replaces them as it
+ * would have); inside a value we rewrite they read as U+FFFD, as after a decode.
+ */
+export function rewriteHtmlUtf8(html: Buffer, ctx: RewriteContext): Buffer {
+  const start = html[0] === 0xef && html[1] === 0xbb && html[2] === 0xbf ? 3 : 0;
+  const bin = html.toString('latin1', start);
+  const out = new HtmlRewriter(bin, ctx, true).run();
+  return out === bin ? (start ? html.subarray(start) : html) : Buffer.from(out, 'latin1');
+}

@@ -42,15 +42,33 @@ function decoderFor(label: string | null): TextDecoder | null {
 
 const UTF8 = new TextDecoder('utf-8');
 
+/** The decoder for `buf` by Content-Type, else a <meta> (when `sniffMeta`), else UTF-8. No BOM check. */
+function decoderOf(buf: Buffer, contentType: string | undefined, sniffMeta: boolean): TextDecoder {
+  return (
+    decoderFor(charsetFromContentType(contentType)) ??
+    (sniffMeta ? decoderFor(sniffMetaCharset(buf.subarray(0, 1024).toString('latin1'))) : null) ??
+    UTF8
+  );
+}
+
+/**
+ * Whether `buf` already is UTF-8 (by BOM, charset, <meta> or default; or all ASCII under
+ * windows-1252, which reads the same), so it can be rewritten as bytes (rewriteHtmlUtf8) instead of
+ * through decodeText.
+ */
+export function isUtf8Text(buf: Buffer, contentType: string | undefined, sniffMeta: boolean): boolean {
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return true;
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return false;
+  const enc = decoderOf(buf, contentType, sniffMeta).encoding;
+  return enc === 'utf-8' || (enc === 'windows-1252' && isAscii(buf));
+}
+
 /** Decodes HTML bytes to a string; the caller re-encodes as UTF-8 and says so in Content-Type. */
 export function decodeText(buf: Buffer, contentType: string | undefined, sniffMeta: boolean): string {
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return new TextDecoder('utf-8').decode(buf.subarray(3));
   if (buf[0] === 0xff && buf[1] === 0xfe) return new TextDecoder('utf-16le').decode(buf.subarray(2));
   if (buf[0] === 0xfe && buf[1] === 0xff) return new TextDecoder('utf-16be').decode(buf.subarray(2));
-  const dec =
-    decoderFor(charsetFromContentType(contentType)) ??
-    (sniffMeta ? decoderFor(sniffMetaCharset(buf.subarray(0, 1024).toString('latin1'))) : null) ??
-    UTF8;
+  const dec = decoderOf(buf, contentType, sniffMeta);
   // Bytes that are all ASCII read the same in every ASCII-compatible charset, and a latin1 copy
   // into a one-byte string costs about 1/25 of a UTF-8 decode (many pages spell non-ASCII with entities).
   if ((dec.encoding === 'utf-8' || dec.encoding === 'windows-1252') && isAscii(buf)) return buf.toString('latin1');

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { errors as undiciErrors } from 'undici';
 import type { Logger } from 'pino';
 import { uws, type HttpRequest, type HttpResponse, type TemplatedApp } from '../uws.ts';
-import { rewriteCss, rewriteHtml, rewriteLocationHeader } from '../../injector/index.ts';
+import { rewriteCss, rewriteHtml, rewriteHtmlUtf8, rewriteLocationHeader } from '../../injector/index.ts';
 import { GatewayError, GatewayErrors, type GatewayErrorCode } from '../errors.ts';
 import { readBody, send, statusLine, track, type ResState } from '../http/respond.ts';
 import { checkTarget, type TargetPolicy } from './target-policy.ts';
@@ -15,7 +15,7 @@ import type { CookieJars } from './cookie-jars.ts';
 import { PageCache, type CachedPage, type SharedFlight } from './page-cache.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { filterResponseHeaders, type HeaderMapping, type UpstreamHeaders } from './response-headers.ts';
-import { decodeText, decompress } from './body-decode.ts';
+import { decodeText, decompress, isUtf8Text } from './body-decode.ts';
 import { errorPage } from './error-page.ts';
 import type { Upstreams } from './upstream.ts';
 import { attachWsProxy } from './ws-proxy.ts';
@@ -270,9 +270,13 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
     } catch (err) {
       throw new GatewayError('CB_ERR_UPSTREAM_BAD_RESPONSE', (err as Error).message);
     }
-    const text = decodeText(raw, ct, isHtml);
     const docCookies = isHtml ? await jars.documentCookie(pr.sessionId, pr.targetOrigin + pr.path) : '';
-    const out = isHtml
+    // A UTF-8 page (most of the web) is rewritten as bytes: no decode to UTF-16, no encode back.
+    const utf8Html = isHtml && isUtf8Text(raw, ct, true);
+    const text = utf8Html ? '' : decodeText(raw, ct, isHtml);
+    const out = utf8Html
+      ? rewriteHtmlUtf8(raw, { pageUrl: targetUrl, mapUrl, injectHead: injectHead(pr, docCookies) })
+      : isHtml
       ? rewriteHtml(text, { pageUrl: targetUrl, mapUrl, injectHead: injectHead(pr, docCookies) })
       : worker
         ? prependWorkerRuntime(text, { real: pr.targetOrigin, gateway: deps.parentOrigin })
@@ -281,7 +285,7 @@ export function createProxyApp(deps: ProxyDeps, app: TemplatedApp = uws.App()): 
     headers.push(['content-type', `${isHtml ? 'text/html' : worker ? 'text/javascript' : 'text/css'}; charset=utf-8`]);
     if (echo) headers.push(echo);
     if (isHtml) headers.push(['cache-control', 'no-store']);
-    return { status: up.status, headers, body: Buffer.from(out, 'utf8') };
+    return { status: up.status, headers, body: typeof out === 'string' ? Buffer.from(out, 'utf8') : out };
   }
 
   function upstreamError(err: unknown): GatewayError {

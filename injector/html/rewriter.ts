@@ -12,6 +12,17 @@ import { headInsertion, firstContentIndex } from '../rules/head.ts';
 import { rewriteCss } from '../css/rewrite.ts';
 
 const UPPER = /[A-Z]/;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** A "binary" string (one char per byte) of UTF-8 bytes → the text it spells. */
+function fromBytes(s: string): string {
+  return NON_ASCII.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s;
+}
+
+/** Text → its UTF-8 bytes as a "binary" string (one char per byte). */
+function toBytes(s: string): string {
+  return NON_ASCII.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
+}
 
 /**
  * Splices rewritten attribute values into the original markup.
@@ -23,6 +34,14 @@ const UPPER = /[A-Z]/;
  */
 export class HtmlRewriter implements TokenizerCallbacks {
   private readonly html: string;
+  /**
+   * `html` holds UTF-8 bytes, one char per byte (Buffer#toString('latin1')). Markup is ASCII, and
+   * every byte of a multi-byte UTF-8 character is >= 0x80, so the tokenizer sees the same tokens;
+   * only the values we interpret are decoded (fromBytes) and only our edits encoded (toBytes).
+   * It spares decoding the page to UTF-16 and encoding the output back, and one-byte strings
+   * tokenize faster than two-byte ones.
+   */
+  private readonly bytes: boolean;
   private readonly mapUrl: MapUrl;
   private readonly pageUrl: string;
   /** Real base URL for resolving scheme-relative references; set by the first <base href>. */
@@ -58,8 +77,9 @@ export class HtmlRewriter implements TokenizerCallbacks {
   private inject: string | undefined;
   private skipEnd = 0;
 
-  constructor(html: string, ctx: RewriteContext) {
+  constructor(html: string, ctx: RewriteContext, bytes = false) {
     this.html = html;
+    this.bytes = bytes;
     this.mapUrl = ctx.mapUrl;
     this.pageUrl = ctx.pageUrl;
     this.base = ctx.pageUrl;
@@ -77,7 +97,9 @@ export class HtmlRewriter implements TokenizerCallbacks {
 
   ontext(start: number, end: number): void {
     if (this.inject === undefined) return;
-    const i = firstContentIndex(this.html, start, end);
+    // A (second) BOM left at the start reads as U+FEFF after a decode: skip its three bytes here.
+    const from = this.bytes && start === 0 && this.html.startsWith('\xef\xbb\xbf') ? Math.min(3, end) : start;
+    const i = from === end ? -1 : firstContentIndex(this.html, from, end);
     if (i === -1) this.skipEnd = end;
     else this.injectAt(i, true);
   }
@@ -296,7 +318,8 @@ export class HtmlRewriter implements TokenizerCallbacks {
 
   private rewriteStyleText(start: number, end: number): void {
     if (end <= start) return;
-    const text = this.html.slice(start, end);
+    const raw = this.html.slice(start, end);
+    const text = this.bytes ? fromBytes(raw) : raw;
     const css = rewriteCss(text, { baseUrl: this.base, mapUrl: this.mapUrl });
     if (css !== text) this.edit(start, end, css);
   }
@@ -317,7 +340,8 @@ export class HtmlRewriter implements TokenizerCallbacks {
 
   /** Decoded value of attribute k. */
   private decodedValue(k: number): string {
-    return decodeAttr(this.html.slice(this.aValStart[k], this.aValEnd[k]));
+    const raw = this.html.slice(this.aValStart[k], this.aValEnd[k]);
+    return decodeAttr(this.bytes ? fromBytes(raw) : raw);
   }
 
   private replaceValue(k: number, decoded: string | null): boolean {
@@ -377,6 +401,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
   // ---- output --------------------------------------------------------------------------
 
   private edit(start: number, end: number, text: string): void {
+    if (this.bytes) text = toBytes(text);
     const n = this.eStart.length;
     if (n > 0 && start < this.eStart[n - 1]) this.sorted = false;
     this.eStart.push(start);

@@ -243,6 +243,32 @@ describe('the escapes, closed, for both parties', () => {
     }
   });
 
+  it('links that scripts insert while the page parses (innerHTML, document.write) and after it point into the proxy', async () => {
+    await backToStart();
+    await lead(`${sites.a}/esc/parse-insert`);
+    const frames = [await coFrame(visitor, /^\/esc\/parse-insert$/), await coFrame(agent, /^\/esc\/parse-insert$/)];
+    for (const f of frames) {
+      // coFrame waited for DOMContentLoaded: the insertions of the parse are fixed by then.
+      for (const id of ['inner-link', 'written-link']) {
+        const href = await f.evaluate((id) => document.getElementById(id)?.getAttribute('href') ?? '', id);
+        expect(new URL(href).origin, id).toMatch(PROXY_ORIGIN);
+      }
+      // After DOMContentLoaded the MutationObserver takes over.
+      await f.evaluate((b) => {
+        const d = document.createElement('div');
+        d.innerHTML = `<a id="late-link" href="${b}/esc/b-page">late</a>`;
+        document.body.append(d);
+      }, sites.b);
+      await poll(() => f.evaluate(() => new URL(document.getElementById('late-link')!.getAttribute('href')!).origin)).toMatch(PROXY_ORIGIN);
+    }
+    const from = mark();
+    await frames[0].click('#inner-link');
+    await coFrame(visitor, /^\/esc\/b-page$/);
+    await coFrame(agent, /^\/esc\/b-page$/);
+    await throughGateway(from, 'b', '/esc/b-page');
+    noDirect(from);
+  });
+
   it('6. img.srcset and style.backgroundImage set by script load through the gateway', async () => {
     const { a, b } = sites;
     const { v, a: ag } = await backToStart();

@@ -1,4 +1,7 @@
 // The overlay: injected at the top of every proxied page's <head>, before the page's own scripts.
+// Only the part page scripts could get around runs there (runtime and navigation patches, history,
+// input guards); the observers that report scroll, pointer, forms and problems install after the
+// parser is done (installUi below).
 // Talks only to the embedding window (visitor shell or agent console) by postMessage; holds no
 // credential. Config comes from window.__cbFrame = { parentOrigin, realOrigin, sessionHint, cookies }.
 // Opened directly (not in a frame), it keeps only the runtime patches and shows nothing.
@@ -21,6 +24,9 @@ import { installImportMap } from './overlay/import-map.ts';
 import { installWorkerPatches } from './overlay/worker-patches.ts';
 import { markParty } from './overlay/cookies.ts';
 import { proxifier } from './overlay/runtime-patches.ts';
+
+/** Frames handled by the deferred part (installUi): held until it is installed. */
+const UI_FRAMES = new Set<FrameDown['type']>(['scroll', 'pointer', 'focus', 'form', 'act', 'sync-request']);
 
 function handleDown(m: FrameDown, state: { controlGranted: boolean }): void {
   switch (m.type) {
@@ -87,20 +93,35 @@ function main(): void {
   safe(installNewWindows)(p);
   safe(installEscapeDetection)();
   const state = { controlGranted: false };
-  onDown((m) => handleDown(m, state));
+  // Registered now, before any page listener: the embedding window's frames stay hidden from the page.
+  let held: FrameDown[] | null = [];
+  onDown((m) => (held && UI_FRAMES.has(m.type) ? held.push(m) : handleDown(m, state)));
+  // Before the page's scripts, only what they could otherwise get around: history wrapped before a
+  // router keeps a reference to pushState, and the window capture listeners that keep a party's
+  // blocked input (agent without control, drawing, highlighting) from reaching page listeners.
   safe(installNav)();
-  safe(installScrollSync)();
-  safe(installPointerSend)();
-  safe(installPresenceReflow)();
-  safe(installFormSync)();
-  safe(installDrawResize)();
   safe(installDrawTool)();
-  safe(installProblemChecks)();
   safe(installAgentGuard)();
   safe(installHighlight)();
   safe(installGatewayLinkGuard)();
   onNavigated(clearDrawing);
   onNavigated(clearHighlights);
+  // The rest (reporting scroll, pointer, form input, layout and page problems) only observes, so it
+  // waits until the parser is done and the page's own DOMContentLoaded work has run: it is not on
+  // the page's path to interactive. Frames for it that arrive meanwhile are applied once it is in.
+  const installUi = () => {
+    safe(installScrollSync)();
+    safe(installPointerSend)();
+    safe(installPresenceReflow)();
+    safe(installFormSync)();
+    safe(installDrawResize)();
+    safe(installProblemChecks)();
+    const q = held ?? [];
+    held = null;
+    for (const m of q) safe(handleDown)(m, state);
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => setTimeout(installUi, 0), { once: true });
+  else setTimeout(installUi, 0);
 }
 
 try {

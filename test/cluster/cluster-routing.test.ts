@@ -25,7 +25,8 @@ import { ClusterAgent, ClusterVisitor, agentCookie, seeded, startOn, type OfferC
 const SEED = Number(process.env.CLUSTER_SEED ?? 7);
 const INSTANCES = 3;
 const AGENTS = 20;
-// CLUSTER_VISITORS=N shrinks the run for diagnosis (capacity scales with it); the test is 500.
+// CLUSTER_VISITORS=N resizes the run (capacity and the time allowed scale with it): smaller for
+// diagnosis, 2000 for the scale issue 12 names (bench/README.md); the suite runs 500.
 const VISITORS = Number(process.env.CLUSTER_VISITORS ?? 500);
 /** 20 × 20 = 400 places for 500 visitors: the last hundred or so stay queued, so the final queue order is checked too. */
 const CAPACITY = Math.ceil((VISITORS * 0.8) / AGENTS);
@@ -67,7 +68,7 @@ describe.each(STORES)(`cluster routing (seed ${SEED}) on $name`, ({ opts }) => {
   }, 90_000);
   afterAll(() => c?.close());
 
-  it('500 visitors, 20 agents, 3 instances, kill -9 and restarts: none lost, none double-assigned, within capacity, FIFO, chat exact', () => runRouting(c), 150_000);
+  it(`${VISITORS} visitors, ${AGENTS} agents, ${INSTANCES} instances, kill -9 and restarts: none lost, none double-assigned, within capacity, FIFO, chat exact`, () => runRouting(c), Math.max(150_000, VISITORS * 200));
 });
 
 /** One polled cb:routing version, reduced to what the FIFO-over-time check needs (join indexes). */

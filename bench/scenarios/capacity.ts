@@ -11,6 +11,7 @@
 //    increasing arrival rates, a fresh gateway each (a storm fills every agent), until click → joined
 //    p99 passes 100 ms; the knee is that rate.
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { BenchContext } from '../lib/context.ts';
 import type { LatencySummary } from '../lib/hdr.ts';
 import { AGENT_CAPACITY, createAgentStore, startGateway } from '../lib/gateway-process.ts';
@@ -77,6 +78,15 @@ export function kneeOf(runs: { rate: number; p99: number }[]): number | null {
   return [...runs].sort((a, b) => a.rate - b.rate).find((x) => !(x.p99 <= STORM_P99_LIMIT_MS))?.rate ?? null;
 }
 
+/**
+ * Cores that processes outside the bench used during a window: the machine's busy cores minus the
+ * gateway's and the load clients'. On a shared machine this is the neighbours' share.
+ */
+export function otherCores(machineBusyPercent: number, cpus: number, ours: number[]): number {
+  return Math.max(0, (machineBusyPercent / 100) * cpus - ours.reduce((a, c) => a + c, 0));
+}
+const CPUS = availableParallelism();
+
 export async function runCapacity(ctx: BenchContext): Promise<ScenarioResult> {
   const r = emptyResult('capacity', 'Capacity');
   await sessionsSweep(ctx, r);
@@ -129,6 +139,7 @@ async function sessionsSweep(ctx: BenchContext, r: ScenarioResult): Promise<void
   const failed = [...steps].sort((a, b) => a.sessions - b.sessions).find((s) => !s.pass);
   progress.finish(best === null ? `no step passed (p99 ${fmt(steps[0]?.sync.p99)} ms at ${steps[0]?.sessions})` : `${best} sessions with p99 < ${SYNC_P99_LIMIT_MS} ms, ${fmt(perCore)} sessions per core`);
 
+  const othersOf = (s: SessionStep) => otherCores(s.machineBusy, CPUS, [s.gatewayCores, s.visitorCores, ...s.agentCores]);
   const clientsOf = (s: SessionStep) => [{ name: 'visitors', cores: s.visitorCores }, ...s.agentCores.map((c, i) => ({ name: `agents-${i + 1}`, cores: c }))];
   for (const s of steps) {
     const subj = `gateway, ${s.sessions} sessions`;
@@ -140,6 +151,7 @@ async function sessionsSweep(ctx: BenchContext, r: ScenarioResult): Promise<void
       'visitor client CPU': [s.visitorCores, 'cores'],
       'agent clients CPU': [s.agentCores.reduce((a, c) => a + c, 0), 'cores'],
       'machine CPU busy (all cores)': [s.machineBusy, '%'],
+      'other processes CPU': [othersOf(s), 'cores'],
       'event-loop delay p99': [s.eldMs, 'ms'],
       'delivered / sent': [s.received / Math.max(1, s.sent), 'fraction'],
       'sockets closed by the gateway': [s.closed, 'sockets'],
@@ -163,7 +175,7 @@ async function sessionsSweep(ctx: BenchContext, r: ScenarioResult): Promise<void
   r.ratios.push({ scenario: r.name, name: `sessions per core at ${SYNC_HZ} Hz (sync p99 < ${SYNC_P99_LIMIT_MS} ms) / 1,000`, value: perCore / 1000, unit: 'x', goal: '>= 1 (1,000 sessions per core)', met: perCore >= 1000 });
   r.tables.push({
     title: `Capacity, sessions: one gateway, sync ${SYNC_HZ} Hz + chat ${CHAT_RATE}/s each way, ${fmt(windowSec)} s measured per step after ${fmt(shape.warmupMs / 1000)} s warm-up; a step passes with every session established and sync p99 < ${SYNC_P99_LIMIT_MS} ms`,
-    headers: ['sessions', 'established', 'sync p50 / p99 (ms)', 'chat p99 (ms)', 'gateway CPU (cores)', 'load clients CPU: visitors / agents (cores)', 'machine busy (%)', 'event-loop delay p99 (ms)', 'delivered / sent', 'limit', 'passed'],
+    headers: ['sessions', 'established', 'sync p50 / p99 (ms)', 'chat p99 (ms)', 'gateway CPU (cores)', 'load clients CPU: visitors / agents (cores)', 'other processes CPU (cores)', 'machine busy (%)', 'event-loop delay p99 (ms)', 'delivered / sent', 'limit', 'passed'],
     rows: steps.map((s) => [
       String(s.sessions),
       String(s.established),
@@ -171,6 +183,7 @@ async function sessionsSweep(ctx: BenchContext, r: ScenarioResult): Promise<void
       fmt(s.chat.p99),
       fmt(s.gatewayCores),
       `${fmt(s.visitorCores)} / ${s.agentCores.map((c) => fmt(c)).join(' + ')}`,
+      fmt(othersOf(s)),
       fmt(s.machineBusy),
       fmt(s.eldMs),
       `${s.received} / ${s.sent}${s.closed ? ` (${s.closed} sockets closed)` : ''}`,
@@ -199,11 +212,14 @@ async function sessionsSweep(ctx: BenchContext, r: ScenarioResult): Promise<void
         `At ${last.sessions} sessions the load clients, not the gateway, were the limit: ${clients.map((c) => `${c.name} at ${fmt(c.cores)} core`).join(', ')} against the gateway's ${fmt(last.gatewayCores)} (machine ${fmt(last.machineBusy)} % busy). The clients share the machine's cores with the gateway, and a saturated client's late timers and slow reads show up as latency, so the passing count is a floor for the gateway's capacity, not its limit.`,
       );
     } else if (last.machineBusy >= MACHINE_BUSY_PERCENT && last.gatewayCores < SATURATED_CORES) {
-      r.notes.push(`At ${last.sessions} sessions the machine was ${fmt(last.machineBusy)} % busy while the gateway used ${fmt(last.gatewayCores)} core: the gateway and its clients (${fmt(last.visitorCores + last.agentCores.reduce((a, c) => a + c, 0))} cores) compete for the same cores, so the limit is shared.`);
+      r.notes.push(
+        `At ${last.sessions} sessions the machine was ${fmt(last.machineBusy)} % busy while the gateway used ${fmt(last.gatewayCores)} core: the gateway, its load clients (${fmt(last.visitorCores + last.agentCores.reduce((a, c) => a + c, 0))} cores) and processes outside the bench (${fmt(othersOf(last))} cores) competed for ${CPUS} cores, so the machine, not the gateway's own cost, set this limit.`,
+      );
     }
   }
   r.notes.push(
     `Sessions per core = the largest passing step's sessions / the gateway's CPU there (cores from /proc/<pid>/stat over the measured window): the capacity one core gives at this latency if the gateway's cost stays linear. The sweep ramps on one gateway (sessions are added between steps, ${arriveRate}/s) and stops after the first failing step; each step warms up for ${fmt(shape.warmupMs / 1000)} s before its window.`,
+    `"other processes" = the machine's busy cores (/proc/stat) minus the gateway's and the load clients': what neighbours on a shared machine took during the window.`,
     `"limit" says which process was saturated (≥ ${SATURATED_CORES} core: one Node event loop) or whether the machine was (≥ ${MACHINE_BUSY_PERCENT} % of all cores busy). The load clients are one visitor process (every visitor socket) and ${procs} agent process(es), as in the chat scenario.`,
   );
   r.latency.push({ scenario: r.name, title: `Sync one-way latency by sessions (${SYNC_HZ} Hz, one gateway)`, groups: steps.map((s) => ({ subject: `${s.sessions} sessions`, summary: s.sync })) });
@@ -274,7 +290,7 @@ async function stormSweep(ctx: BenchContext, r: ScenarioResult): Promise<void> {
   });
   r.tables.push({
     title: `Capacity, queue storm: ${V} visitors, ${agents} auto-accepting agents (${agentProcs} processes), a fresh gateway per rate; knee = the first rate with click → joined p99 > ${STORM_P99_LIMIT_MS} ms`,
-    headers: ['arrival rate (/s)', 'click → joined p50 / p99 (ms)', 'served', 'lost / double / mismatched', 'joins/s', 'gateway CPU per visitor (ms)', 'load clients CPU per visitor (ms)', 'gateway CPU (cores)', 'machine busy (%)', 'event-loop delay p99 (ms)', 'limit'],
+    headers: ['arrival rate (/s)', 'click → joined p50 / p99 (ms)', 'served', 'lost / double / mismatched', 'joins/s', 'gateway CPU per visitor (ms)', 'load clients CPU per visitor (ms)', 'gateway CPU (cores)', 'other processes CPU (cores)', 'machine busy (%)', 'event-loop delay p99 (ms)', 'limit'],
     rows: runs.map((x) => [
       String(x.rate),
       `${fmt(x.lat.p50)} / ${fmt(x.lat.p99)}`,
@@ -284,6 +300,7 @@ async function stormSweep(ctx: BenchContext, r: ScenarioResult): Promise<void> {
       fmt(cpuMsPerVisitor(x)),
       fmt(clientMsPerVisitor(x)),
       fmt(x.cpuSeconds / x.elapsedSec),
+      fmt(otherCores(x.machineBusy, CPUS, [x.cpuSeconds, ...x.clientCpuSeconds].map((c) => c / x.elapsedSec))),
       fmt(x.machineBusy),
       fmt(x.worstEldMs),
       limitOf(

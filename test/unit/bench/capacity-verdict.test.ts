@@ -1,7 +1,7 @@
 // The capacity scenario's verdicts (bench/scenarios/capacity.ts): which step counts, what the knee is,
 // and who is named as the limit, from the figures a sweep measured.
 import { describe, expect, it } from 'vitest';
-import { kneeOf, limitOf, sessionsPerCore } from '../../../bench/scenarios/capacity.ts';
+import { kneeOf, limitOf, otherCores, sessionsPerCore } from '../../../bench/scenarios/capacity.ts';
 
 describe('sessionsPerCore', () => {
   it('divides the largest passing step by the gateway cores used there', () => {
@@ -44,5 +44,12 @@ describe('limitOf', () => {
     expect(limitOf(0.95, [{ name: 'visitors', cores: 0.3 }], 50)).toBe('gateway');
     expect(limitOf(0.5, [{ name: 'visitors', cores: 0.97 }, { name: 'agents-1', cores: 0.2 }], 95)).toBe('load clients (visitors 0.97 core) + machine (all cores busy)');
     expect(limitOf(0.2, [{ name: 'visitors', cores: 0.2 }], 30)).toBe('none saturated');
+  });
+});
+
+describe('otherCores', () => {
+  it("is the machine's busy cores minus the bench's own, never negative", () => {
+    expect(otherCores(100, 2, [0.25, 0.2, 0.15])).toBeCloseTo(1.4);
+    expect(otherCores(10, 2, [0.3])).toBe(0);
   });
 });

@@ -328,7 +328,16 @@ async function stormSweep(ctx: BenchContext, r: ScenarioResult): Promise<void> {
   r.tables.push({
     title: 'Capacity, queue storm: result',
     headers: ['figure', 'value'],
-    rows: [[`storm knee (first rate with click → joined p99 > ${STORM_P99_LIMIT_MS} ms)`, knee === null ? `above the highest rate tried (${highest}/s)` : `${knee}/s`]],
+    rows: [
+      [
+        `storm knee (first rate with click → joined p99 > ${STORM_P99_LIMIT_MS} ms)`,
+        knee === null
+          ? `above the highest rate tried (${highest}/s)`
+          : knee === rates[0]
+            ? `at or below ${knee}/s (the lowest rate tried already passed ${STORM_P99_LIMIT_MS} ms: try lower ones with --capacity-rates)`
+            : `${knee}/s (p99 ≤ ${STORM_P99_LIMIT_MS} ms at ${runs.filter((x) => x.rate < knee).map((x) => `${x.rate}/s`).join(', ')})`,
+      ],
+    ],
   });
   r.notes.push(
     `Storm sweep: each rate runs on a fresh gateway (the storm fills every agent to capacity 100) whose store is a copy of one made with the agents beforehand; it stops after the knee. CPU per visitor covers start → queued → offered → accepted → joined, over the storm's elapsed time (arrival plus the last joins). Lost visitors fail the run at every rate, except those not served before the timeout (arrival + 30 s) at or past the knee, which are the overload itself and are only reported.`,

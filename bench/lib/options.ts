@@ -204,7 +204,8 @@ export function parseOptions(argv: string[]): Options {
   }
   if (o.target && o.only.includes('capacity')) {
     // It reads the gateway's CPU from /proc and starts a fresh gateway per storm step.
-    throw new Error('--target: the capacity scenario starts its own gateways and reads their CPU; leave it out of --only');
+    if (values.only) throw new Error('--target: the capacity scenario starts its own gateways and reads their CPU; leave it out of --only');
+    o.only = o.only.filter((s) => s !== 'capacity');
   }
   if (o.target && o.agents > 1 && !o.agentEmail.includes('{i}')) {
     throw new Error('--agent-email needs {i} when more than one agent logs in (each agent must be its own account)');

@@ -53,13 +53,20 @@ interface SessionStep {
   retriedP99: [number, number] | null;
 }
 
-/** What bounded a step: the gateway's event loop, a load client's, or the whole machine (or nothing). */
-export function limitOf(gatewayCores: number, clients: { name: string; cores: number }[], machineBusy: number): string {
+/** Event-loop delay p99 from which an unsaturated gateway's latency is put down to its own stalls. */
+const STALL_MS = 50;
+
+/**
+ * What bounded a step: the gateway's event loop, a load client's, or the whole machine; with none of
+ * them saturated, the gateway's event-loop stalls when its delay p99 says so (or nothing).
+ */
+export function limitOf(gatewayCores: number, clients: { name: string; cores: number }[], machineBusy: number, eldMs = 0): string {
   const out: string[] = [];
   if (gatewayCores >= SATURATED_CORES) out.push('gateway');
   const busy = clients.filter((c) => c.cores >= SATURATED_CORES);
   if (busy.length) out.push(`load clients (${busy.map((c) => `${c.name} ${fmt(c.cores)} core`).join(', ')})`);
   if (machineBusy >= MACHINE_BUSY_PERCENT) out.push('machine (all cores busy)');
+  if (!out.length && eldMs >= STALL_MS) return `gateway event-loop stalls (delay p99 ${fmt(eldMs)} ms, no process saturated)`;
   return out.length ? out.join(' + ') : 'none saturated';
 }
 
@@ -202,7 +209,7 @@ async function sessionsSweep(ctx: BenchContext, r: ScenarioResult): Promise<void
       fmt(s.machineBusy),
       fmt(s.eldMs),
       `${s.received} / ${s.sent}${s.closed ? ` (${s.closed} sockets closed)` : ''}`,
-      limitOf(s.gatewayCores, clientsOf(s), s.machineBusy),
+      limitOf(s.gatewayCores, clientsOf(s), s.machineBusy, s.eldMs),
       s.pass ? 'yes' : 'no',
     ]),
   });
@@ -216,7 +223,7 @@ async function sessionsSweep(ctx: BenchContext, r: ScenarioResult): Promise<void
         best === null ? `none (the first step, ${steps[0]?.sessions}, failed)` : failed ? String(best) : `${best} (every step passed: at least this)`,
       ],
       [`sessions per core at ${SYNC_HZ} Hz (that count / gateway cores used there; goal ≥ 1,000)`, fmt(perCore)],
-      ['first failing step', failed ? `${failed.sessions}: ${failed.established < failed.sessions ? `${failed.established} of ${failed.sessions} established, ` : ''}sync p99 ${fmt(failed.sync.p99)} ms, limit: ${limitOf(failed.gatewayCores, clientsOf(failed), failed.machineBusy)}` : 'none'],
+      ['first failing step', failed ? `${failed.sessions}: ${failed.established < failed.sessions ? `${failed.established} of ${failed.sessions} established, ` : ''}sync p99 ${fmt(failed.sync.p99)} ms, limit: ${limitOf(failed.gatewayCores, clientsOf(failed), failed.machineBusy, failed.eldMs)}` : 'none'],
     ],
   });
   // Say who the limit was at the step that stopped the sweep (or the last one tried).
@@ -322,6 +329,7 @@ async function stormSweep(ctx: BenchContext, r: ScenarioResult): Promise<void> {
         x.cpuSeconds / x.elapsedSec,
         x.clientCpuSeconds.map((c, i) => ({ name: i === 0 ? 'visitors' : `agents-${i}`, cores: c / x.elapsedSec })),
         x.machineBusy,
+        x.worstEldMs,
       ),
     ]),
   });

@@ -44,6 +44,8 @@ describe('limitOf', () => {
     expect(limitOf(0.95, [{ name: 'visitors', cores: 0.3 }], 50)).toBe('gateway');
     expect(limitOf(0.5, [{ name: 'visitors', cores: 0.97 }, { name: 'agents-1', cores: 0.2 }], 95)).toBe('load clients (visitors 0.97 core) + machine (all cores busy)');
     expect(limitOf(0.2, [{ name: 'visitors', cores: 0.2 }], 30)).toBe('none saturated');
+    expect(limitOf(0.6, [{ name: 'visitors', cores: 0.4 }], 80, 197)).toBe('gateway event-loop stalls (delay p99 197 ms, no process saturated)');
+    expect(limitOf(0.9, [], 80, 197)).toBe('gateway');
   });
 });
 

@@ -241,7 +241,7 @@ async function sessionsSweep(ctx: BenchContext, r: ScenarioResult): Promise<void
   }
   r.notes.push(
     `Sessions per core = the largest passing step's sessions / the gateway's CPU there (cores from /proc/<pid>/stat over the measured window): the capacity one core gives at this latency if the gateway's cost stays linear. The sweep ramps on one gateway (sessions are added between steps, ${arriveRate}/s) and stops after the first failing step (one failing on latency alone is measured a second time first, and the better window counts); each step warms up for ${fmt(shape.warmupMs / 1000)} s before its window.`,
-    `"other processes" = the machine's busy cores (/proc/stat) minus the gateway's and the load clients': what neighbours on a shared machine took during the window.`,
+    `"other processes" = the machine's busy cores (/proc/stat) minus the gateway's and the load clients': what neighbours on a shared machine took during the window${ctx.opts.quick ? ' (with --quick, also the other scenarios running beside this one)' : ''}.`,
     `"limit" says which process was saturated (≥ ${SATURATED_CORES} core: one Node event loop) or whether the machine was (≥ ${MACHINE_BUSY_PERCENT} % of all cores busy). The load clients are one visitor process (every visitor socket) and ${procs} agent process(es), as in the chat scenario.`,
   );
   r.latency.push({ scenario: r.name, title: `Sync one-way latency by sessions (${SYNC_HZ} Hz, one gateway)`, groups: steps.map((s) => ({ subject: `${s.sessions} sessions`, summary: s.sync })) });

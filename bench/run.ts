@@ -20,9 +20,11 @@ import { runProxy } from './scenarios/proxy.ts';
 import { startInjector } from './scenarios/injector.ts';
 import { runSoak } from './scenarios/soak.ts';
 import { runTti } from './scenarios/tti.ts';
+import { runCapacity } from './scenarios/capacity.ts';
 
 let injectorEarly: (() => Promise<ScenarioResult>) | null = null;
 let ttiEarly: Promise<ScenarioResult> | null = null;
+let capacityEarly: Promise<ScenarioResult> | null = null;
 
 const SCENARIO_RUNNERS: Record<ScenarioName, { title: string; steps: number; run: (ctx: BenchContext) => Promise<ScenarioResult> }> = {
   queue: { title: 'Queue storm', steps: 1, run: runQueueStorm },
@@ -32,6 +34,24 @@ const SCENARIO_RUNNERS: Record<ScenarioName, { title: string; steps: number; run
   injector: { title: 'Injector', steps: 1, run: (ctx) => (injectorEarly ?? startInjector(ctx))() },
   // Only with --only soak: it holds its load for --minutes.
   soak: { title: 'Soak', steps: 1, run: runSoak },
+  // Only with --only capacity (or --quick, two tiny steps each): sweeps on one gateway, 4-6 minutes.
+  capacity: {
+    title: 'Capacity',
+    steps: 2,
+    run: async (ctx) => {
+      if (!capacityEarly) return runCapacity(ctx);
+      const r = await capacityEarly.catch((err: Error) => err);
+      // Its two steps, as they would have been reported (started at the beginning, alongside the others).
+      const value = (prefix: string) => (r instanceof Error ? NaN : (r.figures.find((f) => f.subject === 'gateway' && f.metric.startsWith(prefix))?.value ?? NaN));
+      ctx.progress.start('capacity: sessions sweep, 2 tiny steps (started at the beginning, alongside the others)', 1);
+      ctx.progress.finish(`${value('sessions per core').toFixed(0)} sessions per core`);
+      ctx.progress.start('capacity: storm sweep, 2 tiny rates (started at the beginning, alongside the others)', 1);
+      const knee = value('storm knee');
+      ctx.progress.finish(Number.isNaN(knee) ? 'knee above the rates tried' : `knee at ${knee}/s`);
+      if (r instanceof Error) throw r;
+      return r;
+    },
+  },
   // With --quick it too was started at the beginning (one app, one round: a smoke test).
   tti: {
     title: 'Time to interactive',
@@ -72,6 +92,12 @@ async function main(): Promise<number> {
     const silent = new Progress(1, { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream);
     ttiEarly = runTti({ ...ctx, progress: silent });
     ttiEarly.catch(() => {}); // reported on its turn
+  }
+  // And the quick capacity sweeps (two tiny steps each, mostly waiting for gateways to start).
+  if (opts.quick && opts.only.includes('capacity')) {
+    const silent = new Progress(2, { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream);
+    capacityEarly = runCapacity({ ...ctx, progress: silent });
+    capacityEarly.catch(() => {}); // reported on its turn (and awaited with its own catch there)
   }
 
   const results: ScenarioResult[] = [];

@@ -3,7 +3,7 @@
 // it prints `Agent console:`. Or, with --target, a gateway somewhere else (then RSS comes from its
 // /metrics and the agents must already exist).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,8 +199,15 @@ export async function spawnGateway(opts: { env: Record<string, string>; port?: n
   };
 }
 
-export async function startGateway(opts: { agents: number; env?: Record<string, string> }): Promise<GatewayHandle> {
-  const store = await createAgentStore({ agents: opts.agents });
+export type AgentStore = Awaited<ReturnType<typeof createAgentStore>>;
+
+/**
+ * A gateway on a fresh store with `agents` agents; with `template` (a createAgentStore result) the
+ * store is a copy of that one instead, since creating 100 agents takes seconds (the capacity sweep
+ * starts one gateway per step).
+ */
+export async function startGateway(opts: { agents: number; env?: Record<string, string>; template?: AgentStore }): Promise<GatewayHandle> {
+  const store = opts.template ? copyStore(opts.template) : await createAgentStore({ agents: opts.agents });
   let gw: GatewayProcess;
   try {
     gw = await spawnGateway({ env: { DATABASE_PATH: store.db, DEMO_PORT: String(await freePort()), ...opts.env } });
@@ -221,6 +228,13 @@ export async function startGateway(opts: { agents: number; env?: Record<string, 
       rmSync(store.dir, { recursive: true, force: true });
     },
   };
+}
+
+function copyStore(t: AgentStore): AgentStore {
+  const dir = mkdtempSync(join(tmpdir(), 'cobrowse-bench-'));
+  const db = join(dir, 'bench.sqlite');
+  copyFileSync(t.db, db);
+  return { dir, db, agents: t.agents };
 }
 
 /** A gateway started elsewhere (--target). Agents `bench-agent-{i}` style emails must already exist. */

@@ -2,11 +2,14 @@
 // --quick shrinks everything so the run takes under 30 seconds (checks the harness, not speed).
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['queue', 'chat', 'proxy', 'injector', 'tti', 'soak'] as const;
+export const SCENARIOS = ['queue', 'chat', 'proxy', 'injector', 'tti', 'soak', 'capacity'] as const;
 /** The time-to-interactive scenario's apps (bench/apps/build.ts). */
 export const TTI_APPS = ['vanilla', 'vue', 'preact', 'lit', 'svelte', 'esm', 'lazy', 'assets'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
-/** What runs without --only: the soak holds its load for minutes, so it runs only when asked for. */
+/**
+ * What runs without --only: the soak holds its load for minutes, and the capacity sweeps take about
+ * 4-6 minutes (more than the rest of the run together), so they run only when asked for.
+ */
 export const DEFAULT_SCENARIOS: ScenarioName[] = ['queue', 'chat', 'proxy', 'injector', 'tti'];
 
 export interface Options {
@@ -43,6 +46,14 @@ export interface Options {
   soakSyncHz: number;
   soakChatRate: number;
   sampleSeconds: number;
+  // capacity: sweeps on one gateway
+  /** Sessions per step of the 30 Hz chat-and-sync sweep, ascending. */
+  capacitySessions: number[];
+  /** Arrival rates (visitors/s) per step of the storm sweep, ascending. */
+  capacityRates: number[];
+  capacityVisitors: number;
+  /** Measured seconds per sweep step (after its warm-up). */
+  capacityDuration: number;
   // time to interactive
   ttiApps: string[];
   ttiRounds: number;
@@ -51,7 +62,7 @@ export interface Options {
 export const USAGE = `npm run bench -- [options]
 
   --quick                 tiny sizes, < 30 s: checks the harness works (CI), not speed
-  --only LIST             scenarios to run: queue,chat,proxy,injector,tti,soak (default: all but soak)
+  --only LIST             scenarios to run: queue,chat,proxy,injector,tti,soak,capacity (default: all but soak and capacity; --quick adds a tiny capacity)
   --json FILE             write every figure, ratio, check and the machine as JSON
   --html FILE             self-contained HTML report (default bench/results/report.html)
 
@@ -63,6 +74,11 @@ export const USAGE = `npm run bench -- [options]
                           --proxy-connections C for the max-throughput rows (16)
   soak                    --minutes N held load (10) --soak-sessions S (500) --soak-sync-hz HZ (5)
                           --soak-chat-rate PER_S per party (0.2) --sample-seconds SEC (30)
+  capacity                --capacity-sessions LIST (100,200,400,700,1000,1400,2000; quick 5,10) one gateway, 30 Hz sync
+                          + chat 1/s, stops after the first step with sync p99 >= 50 ms or a session missing
+                          --capacity-rates LIST visitors/s (250,500,1000,2000; quick 40,80) queue storm of
+                          --capacity-visitors N (10000; quick 20), 100 per agent; stops after the first p99 > 100 ms
+                          --capacity-duration SEC measured per sweep step (4; quick 0.5)
   time to interactive     --tti-apps LIST (all: ${TTI_APPS.join(',')}; quick: vanilla)
                           --tti-rounds N (3; quick: 1), each on a fresh proxy origin and direct origin
 
@@ -110,6 +126,10 @@ export function parseOptions(argv: string[]): Options {
       'tti-apps': { type: 'string' },
       'tti-rounds': { type: 'string' },
       'skip-cluster': { type: 'boolean' },
+      'capacity-sessions': { type: 'string' },
+      'capacity-rates': { type: 'string' },
+      'capacity-visitors': { type: 'string' },
+      'capacity-duration': { type: 'string' },
     },
   });
   if (values.help) {
@@ -123,7 +143,15 @@ export function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(v) || v < min) throw new Error(`--${name} must be a number >= ${min}, got ${raw}`);
     return v;
   };
-  const only = (values.only ?? DEFAULT_SCENARIOS.join(','))
+  /** A comma-separated list of numbers >= min, sorted ascending (a sweep's steps). */
+  const list = (name: string, full: number[], q: number[], min: number): number[] => {
+    const raw = (values as Record<string, unknown>)[name] as string | undefined;
+    const v = raw === undefined ? (quick ? q : full) : raw.split(',').map((x) => Number(x.trim()));
+    if (!v.length || v.some((x) => !Number.isFinite(x) || x < min)) throw new Error(`--${name} must be a comma-separated list of numbers >= ${min}, got ${raw}`);
+    return [...new Set(v)].sort((a, b) => a - b);
+  };
+  // --quick includes a tiny capacity sweep (two steps each) so CI exercises its harness.
+  const only = (values.only ?? (quick ? [...DEFAULT_SCENARIOS, 'capacity'] : DEFAULT_SCENARIOS).join(','))
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -157,6 +185,10 @@ export function parseOptions(argv: string[]): Options {
     soakSyncHz: num('soak-sync-hz', 5, 5, 0),
     soakChatRate: num('soak-chat-rate', 0.2, 0.5, 0),
     sampleSeconds: num('sample-seconds', 30, 2, 1),
+    capacitySessions: list('capacity-sessions', [100, 200, 400, 700, 1000, 1400, 2000], [5, 10], 1),
+    capacityRates: list('capacity-rates', [250, 500, 1000, 2000], [40, 80], 0.1),
+    capacityVisitors: num('capacity-visitors', 10_000, 20, 1),
+    capacityDuration: num('capacity-duration', 4, 0.5, 0.5),
     ttiApps: (values['tti-apps'] ?? (quick ? 'vanilla' : TTI_APPS.join(',')))
       .split(',')
       .map((s) => s.trim())
@@ -169,6 +201,11 @@ export function parseOptions(argv: string[]): Options {
     // It starts its own gateway, origins and browser: nothing to point at a remote gateway.
     if (values.only) throw new Error('--target: the tti scenario starts its own gateway and browser; leave it out of --only');
     o.only = o.only.filter((s) => s !== 'tti');
+  }
+  if (o.target && o.only.includes('capacity')) {
+    // It reads the gateway's CPU from /proc and starts a fresh gateway per storm step.
+    if (values.only) throw new Error('--target: the capacity scenario starts its own gateways and reads their CPU; leave it out of --only');
+    o.only = o.only.filter((s) => s !== 'capacity');
   }
   if (o.target && o.agents > 1 && !o.agentEmail.includes('{i}')) {
     throw new Error('--agent-email needs {i} when more than one agent logs in (each agent must be its own account)');

@@ -22,10 +22,10 @@ import { clusterUnavailable, startGatewayCluster } from '../lib/gateway-cluster.
 import { emptyResult, fig, fmt, latencyFigures, logNotes, mib, type ScenarioResult } from '../lib/results.ts';
 import type { LoadPlan, RecorderReport } from '../clients/traffic.ts';
 
-type LoadReport = RecorderReport & { sockets: number; closes?: Record<string, number> };
+export type LoadReport = RecorderReport & { sockets: number; closes?: Record<string, number> };
 
 /** A relay under test with its clients connected and its sessions established. */
-interface Setup {
+export interface Setup {
   subject: string;
   /** Processes whose CPU is the relay's (one gateway; two gateways and their redis-server). */
   pids: number[];
@@ -44,9 +44,11 @@ interface Setup {
   logIssues?: () => Map<string, number>;
 }
 
-interface Window {
+export interface Window {
   reports: LoadReport[];
   cpuSeconds: number;
+  /** CPU seconds of each load-client process (Setup.clients order) during the window. */
+  clientCpuSeconds: number[];
   eldMs: number;
   /** All CPUs of the machine, busy share during the window (the relay, its clients and anything else). */
   machineBusy: number;
@@ -62,6 +64,135 @@ async function endSessions(visitors: Child, agents: Child[]): Promise<void> {
   await Promise.all(agents.map((a) => a.call('close')));
 }
 
+// Forced GC makes RSS readings comparable; --quick (10 sessions: RSS is noise anyway) skips it.
+const gcUnlessQuick = (x: { gc(): Promise<void> }, quick: boolean) => (quick ? Promise.resolve() : x.gc());
+
+/** Idle baseline, taken before any session exists: GC'd RSS and event-loop delay. */
+async function idleBaseline(s: Pick<Setup, 'rss' | 'gc' | 'eventLoopP99'>, quick: boolean, idleMs: number) {
+  await gcUnlessQuick(s, quick);
+  const rss = await s.rss();
+  await s.eventLoopP99();
+  await sleep(idleMs);
+  return { rssIdle: rss, eldIdleMs: (await s.eventLoopP99()) * 1000 };
+}
+
+/** One gateway instance as the chat-and-sync subject; `grow` adds sessions, so a sweep can ramp on one gateway. */
+export interface GatewaySubject extends Setup {
+  /** `count` more visitors arrive at `rate`/s and are taken by the auto-accepting agents; resolves with the sessions established in all. */
+  grow(count: number, rate: number): Promise<number>;
+}
+
+/**
+ * Starts one gateway with `chatAgents` auto-accepting agents (in `procs` processes) and a visitor
+ * process, takes the idle baseline; no session yet (see `grow`). Used by this scenario and by the
+ * capacity sweep (scenarios/capacity.ts).
+ */
+export async function gatewaySubject(ctx: BenchContext, p: { chatAgents: number; procs: number; quick: boolean; idleMs: number }): Promise<GatewaySubject> {
+  const gw = await ctx.gateway(p.chatAgents);
+  const groups = chunk(gw.agents, p.procs);
+  const clients: Child[] = [];
+  const teardown = async () => {
+    await Promise.all(clients.map((c) => c.stop()));
+    await gw.stop();
+  };
+  try {
+    clients.push(
+      ...(await Promise.all([
+        ctx.fork('clients/visitor-client.ts', 'chat-visitors'),
+        ...groups.map((_, k) => ctx.fork('clients/agent-client.ts', `chat-agents-${k + 1}`)),
+      ])),
+    );
+    const [visitors, ...agents] = clients;
+    await Promise.all(groups.map((creds, k) => agents[k].call('connect', { url: gw.url, creds, autoAccept: true })));
+    const relay = {
+      rss: () => gw.rss(),
+      gc: () => gw.gc(),
+      eventLoopP99: async () => (await gw.metrics()).get('nodejs_eventloop_lag_p99_seconds') ?? NaN,
+    };
+    const base = await idleBaseline(relay, p.quick, p.idleMs);
+    const subject: GatewaySubject = {
+      subject: 'gateway',
+      pids: gw.pid ? [gw.pid] : [],
+      clients,
+      established: 0,
+      ...base,
+      rssEstablished: base.rssIdle,
+      ...relay,
+      logIssues: () => gw.logIssues(),
+      closeSessions: () => endSessions(visitors, agents),
+      teardown,
+      async grow(count, rate) {
+        const arrived = await visitors.call<{ active: number }>('arrive', { url: gw.url, count, rate, entryUrl: 'https://shop.example.com/', timeoutMs: 30_000 });
+        subject.established += arrived.active;
+        // The agents learn of their sessions by their own frames: wait until they hold them all.
+        for (let i = 0; i < 30; i++) {
+          const views = await Promise.all(agents.map((a) => a.call<{ byAgent: Record<string, string[]> }>('sessions')));
+          if (views.reduce((n, v) => n + Object.values(v.byAgent).flat().length, 0) >= subject.established) break;
+          await sleep(100);
+        }
+        if (!p.quick) await gw.gc();
+        subject.rssEstablished = await gw.rss();
+        return subject.established;
+      },
+    };
+    return subject;
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+}
+
+export interface LoadShape {
+  warmupMs: number;
+  windowMs: number;
+  drainMs: number;
+  syncHz: number;
+  chatRate: number;
+}
+
+/** One measured window on one relay: all its client processes run the same plan. */
+export async function driveLoad(s: Setup, shape: LoadShape, onTick: (sec: number) => void): Promise<Window> {
+  await s.eventLoopP99(); // reset: the next reading covers this window only
+  const p: LoadPlan = { t0: epochMs() + 300, warmupMs: shape.warmupMs, durationMs: shape.windowMs, syncHz: shape.syncHz, chatPerSec: shape.chatRate, drainMs: shape.drainMs };
+  const running = Promise.all(s.clients.map((c) => c.call<LoadReport>('load', p)));
+  const from = p.t0 + p.warmupMs;
+  const to = from + p.durationMs;
+  const tick = setInterval(() => onTick((epochMs() - p.t0) / 1000), 200);
+  await sleep(from - epochMs());
+  const cpuOf = () => (s.pids.length ? s.pids.reduce((n, pid) => n + cpuSecondsOf(pid), 0) : NaN);
+  const cpu0 = cpuOf();
+  const clients0 = s.clients.map((c) => cpuSecondsOf(c.pid));
+  const m0 = machineCpu();
+  await sleep(to - epochMs());
+  const cpu1 = cpuOf();
+  const clients1 = s.clients.map((c) => cpuSecondsOf(c.pid));
+  const machineBusy = busyPercent(m0, machineCpu());
+  const eld = await s.eventLoopP99();
+  const reports = await running;
+  clearInterval(tick);
+  return { reports, cpuSeconds: cpu1 - cpu0, clientCpuSeconds: clients1.map((c, i) => c - clients0[i]), eldMs: eld * 1000, machineBusy };
+}
+
+/** Latencies and counts of some windows' client reports, pooled. */
+export function pooledReports(reports: LoadReport[]) {
+  const sum = (f: (x: LoadReport) => number) => reports.reduce((a, x) => a + f(x), 0);
+  const errors: Record<string, number> = {};
+  for (const x of reports) for (const [k, n] of Object.entries(x.errors)) errors[k] = (errors[k] ?? 0) + n;
+  const closes: Record<string, number> = {};
+  for (const x of reports) for (const [k, n] of Object.entries(x.closes ?? {})) closes[k] = (closes[k] ?? 0) + n;
+  return {
+    sync: summarize(mergeHists(reports.map((x) => x.hist.sync))) as LatencySummary,
+    chat: summarize(mergeHists(reports.map((x) => x.hist.chat))) as LatencySummary,
+    sent: sum((x) => x.sent.sync + x.sent.chat),
+    received: sum((x) => x.received.sync + x.received.chat),
+    chatSent: sum((x) => x.sent.chat),
+    chatReceived: sum((x) => x.received.chat),
+    errors,
+    closes,
+    closed: Object.values(closes).reduce((a, n) => a + n, 0),
+  };
+}
+
 export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
   const { opts, progress } = ctx;
   const S = opts.sessions;
@@ -71,63 +202,18 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
   const windowMs = (opts.duration * 1000) / rounds;
   const drainMs = opts.quick ? 500 : 750;
   const idleMs = opts.quick ? 100 : 1000;
-  // Forced GC makes RSS readings comparable; --quick (10 sessions: RSS is noise anyway) skips it.
-  const gc = (x: { gc(): Promise<void> }) => (opts.quick ? Promise.resolve() : x.gc());
+  const gc = (x: { gc(): Promise<void> }) => gcUnlessQuick(x, opts.quick);
   const setups: Setup[] = [];
 
-  /** Idle baseline, taken before any session exists: GC'd RSS and event-loop delay. */
-  async function baseline(s: Pick<Setup, 'rss' | 'gc' | 'eventLoopP99'>) {
-    await gc(s);
-    const rss = await s.rss();
-    await s.eventLoopP99();
-    await sleep(idleMs);
-    return { rssIdle: rss, eldIdleMs: (await s.eventLoopP99()) * 1000 };
-  }
+  const baseline = (x: Pick<Setup, 'rss' | 'gc' | 'eventLoopP99'>) => idleBaseline(x, opts.quick, idleMs);
 
   async function setupGateway(): Promise<Setup> {
-    const gw = await ctx.gateway(opts.chatAgents);
-    const groups = chunk(gw.agents, procs);
-    const clients: Child[] = [];
-    const teardown = async () => {
-      await Promise.all(clients.map((c) => c.stop()));
-      await gw.stop();
-    };
+    const gw = await gatewaySubject(ctx, { chatAgents: opts.chatAgents, procs, quick: opts.quick, idleMs });
     try {
-      clients.push(
-        ...(await Promise.all([
-          ctx.fork('clients/visitor-client.ts', 'chat-visitors'),
-          ...groups.map((_, k) => ctx.fork('clients/agent-client.ts', `chat-agents-${k + 1}`)),
-        ])),
-      );
-      const [visitors, ...agents] = clients;
-      await Promise.all(groups.map((creds, k) => agents[k].call('connect', { url: gw.url, creds, autoAccept: true })));
-      const relay = {
-        rss: () => gw.rss(),
-        gc: () => gw.gc(),
-        eventLoopP99: async () => (await gw.metrics()).get('nodejs_eventloop_lag_p99_seconds') ?? NaN,
-      };
-      const base = await baseline(relay);
-      const arrived = await visitors.call<{ active: number }>('arrive', { url: gw.url, count: S, rate: opts.quick ? 100 : 200, entryUrl: 'https://shop.example.com/', timeoutMs: 30_000 });
-      for (let i = 0; i < 30; i++) {
-        const views = await Promise.all(agents.map((a) => a.call<{ byAgent: Record<string, string[]> }>('sessions')));
-        if (views.reduce((n, v) => n + Object.values(v.byAgent).flat().length, 0) >= arrived.active) break;
-        await sleep(100);
-      }
-      if (!opts.quick) await gw.gc();
-      return {
-        subject: 'gateway',
-        pids: gw.pid ? [gw.pid] : [],
-        clients,
-        established: arrived.active,
-        ...base,
-        rssEstablished: await gw.rss(),
-        ...relay,
-        logIssues: () => gw.logIssues(),
-        closeSessions: () => endSessions(visitors, agents),
-        teardown,
-      };
+      await gw.grow(S, opts.quick ? 100 : 200);
+      return gw;
     } catch (err) {
-      await teardown();
+      await gw.teardown();
       throw err;
     }
   }
@@ -228,26 +314,8 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
     }
   }
 
-  /** One measured window on one relay: all its client processes run the same plan. */
-  async function drive(s: Setup, warmupMs: number, onTick: (sec: number) => void): Promise<Window> {
-    await s.eventLoopP99(); // reset: the next reading covers this window only
-    const p: LoadPlan = { t0: epochMs() + 300, warmupMs, durationMs: windowMs, syncHz: opts.syncHz, chatPerSec: opts.chatRate, drainMs };
-    const running = Promise.all(s.clients.map((c) => c.call<LoadReport>('load', p)));
-    const from = p.t0 + p.warmupMs;
-    const to = from + p.durationMs;
-    const tick = setInterval(() => onTick((epochMs() - p.t0) / 1000), 200);
-    await sleep(from - epochMs());
-    const cpuOf = () => (s.pids.length ? s.pids.reduce((n, pid) => n + cpuSecondsOf(pid), 0) : NaN);
-    const cpu0 = cpuOf();
-    const m0 = machineCpu();
-    await sleep(to - epochMs());
-    const cpu1 = cpuOf();
-    const machineBusy = busyPercent(m0, machineCpu());
-    const eld = await s.eventLoopP99();
-    const reports = await running;
-    clearInterval(tick);
-    return { reports, cpuSeconds: cpu1 - cpu0, eldMs: eld * 1000, machineBusy };
-  }
+  const drive = (s: Setup, warmupMs: number, onTick: (sec: number) => void) =>
+    driveLoad(s, { warmupMs, windowMs, drainMs, syncHz: opts.syncHz, chatRate: opts.chatRate }, onTick);
 
   // The two-instance run needs a redis-server of its own and gateways we start ourselves.
   const noCluster = opts.target ? 'a gateway given with --target (the bench starts the cluster itself)' : opts.skipCluster ? 'asked with --skip-cluster' : clusterUnavailable();
@@ -316,26 +384,17 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
     const durSec = opts.duration;
     const rows = measured.map(({ s, rssLoaded, rssClosed, ws }) => {
       const reports = ws.flatMap((w) => w.reports);
-      const sum = (f: (x: LoadReport) => number) => reports.reduce((a, x) => a + f(x), 0);
       const timeline = ws.flatMap((w) => {
         const t: number[] = [];
         for (const x of w.reports) x.timeline.forEach((n, i) => (t[i] = (t[i] ?? 0) + n));
         return t;
       });
-      const errors: Record<string, number> = {};
-      for (const x of reports) for (const [k, n] of Object.entries(x.errors)) errors[k] = (errors[k] ?? 0) + n;
-      const closes: Record<string, number> = {};
-      for (const x of reports) for (const [k, n] of Object.entries(x.closes ?? {})) closes[k] = (closes[k] ?? 0) + n;
-      const received = sum((x) => x.received.sync + x.received.chat);
+      const pooled = pooledReports(reports);
+      const received = pooled.received;
       return {
         s,
-        sockets: sum((x) => x.sockets) / ws.length,
-        sync: summarize(mergeHists(reports.map((x) => x.hist.sync))) as LatencySummary,
-        chat: summarize(mergeHists(reports.map((x) => x.hist.chat))) as LatencySummary,
-        sent: sum((x) => x.sent.sync + x.sent.chat),
-        received,
-        chatSent: sum((x) => x.sent.chat),
-        chatReceived: sum((x) => x.received.chat),
+        sockets: reports.reduce((a, x) => a + x.sockets, 0) / ws.length,
+        ...pooled,
         deliveredPerSec: received / durSec,
         cpuPercent: (ws.reduce((a, w) => a + w.cpuSeconds, 0) / durSec) * 100,
         eldLoadedMs: Math.max(...ws.map((w) => w.eldMs)),
@@ -349,9 +408,6 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
         syncP99PerRound: ws.map((w) => summarize(mergeHists(w.reports.map((x) => x.hist.sync))).p99),
         cpuUsPerMessage: (ws.reduce((a, w) => a + w.cpuSeconds, 0) * 1e6) / Math.max(1, received),
         timeline,
-        errors,
-        closes,
-        closed: Object.values(closes).reduce((a, n) => a + n, 0),
       };
     });
     const [gw, wsR, uws] = rows;

@@ -21,6 +21,8 @@ interface AgentView {
   byAgent: Record<string, string[]>;
   refusals: Record<string, number>;
   acceptsSent: number;
+  framesIn: number;
+  bytesIn: number;
   open: number;
 }
 
@@ -38,29 +40,51 @@ export async function runQueueStorm(ctx: BenchContext): Promise<ScenarioResult> 
   ]);
   try {
     await Promise.all(chunk(gw.agents, opts.agentProcs).map((creds, k) => agentProcs[k].call('connect', { url: gw.url, creds, autoAccept: true })));
+    const agentFrames = async () => (await Promise.all(agentProcs.map((p) => p.call<AgentView>('sessions')))).reduce((a, v) => ({ frames: a.frames + v.framesIn, bytes: a.bytes + v.bytesIn }), { frames: 0, bytes: 0 });
     if (!opts.quick) await gw.gc();
     const rssBefore = await gw.rss();
-    const cpu0 = gw.pid ? cpuSecondsOf(gw.pid) : NaN;
-    const m0 = machineCpu();
+    const gwCpu = () => (gw.pid ? cpuSecondsOf(gw.pid) : NaN);
+    const clientCpu = () => [visitorProc, ...agentProcs].reduce((a, p) => a + cpuSecondsOf(p.pid), 0);
 
     // Queue length as the gateway reports it, sampled from /metrics (which also gives us a fresh
-    // event-loop delay p99 per sample window).
+    // event-loop delay p99 per sample window). Each sample also reads the gateway's CPU, so the
+    // figure can be split: the idle baseline (agents connected, nobody arriving, this sampler
+    // scraping /metrics), the first and the second half of the arrivals (cold against warm code).
     const queueSamples: { t: number; q: number }[] = [];
+    const cpuSamples: { t: number; cpu: number }[] = [];
     let worstEld = 0;
-    const t0 = Date.now();
+    let tBase = Date.now();
     let sampling = true;
+    let measuring = false;
     const sampler = (async () => {
       while (sampling) {
         try {
           const m = await gw.metrics();
-          queueSamples.push({ t: (Date.now() - t0) / 1000, q: m.get('cobrowse_queue_length') ?? NaN });
-          worstEld = Math.max(worstEld, m.get('nodejs_eventloop_lag_p99_seconds') ?? 0);
+          const t = (Date.now() - tBase) / 1000;
+          cpuSamples.push({ t, cpu: gwCpu() });
+          if (measuring) {
+            queueSamples.push({ t, q: m.get('cobrowse_queue_length') ?? NaN });
+            worstEld = Math.max(worstEld, m.get('nodejs_eventloop_lag_p99_seconds') ?? 0);
+          }
         } catch {
           /* a missed sample is not a failure */
         }
         await sleep(250);
       }
     })();
+    // Idle baseline: what the gateway spends with the agents connected and nobody arriving.
+    const idleSec = opts.quick ? 0.5 : 2;
+    const idle0 = gwCpu();
+    await sleep(idleSec * 1000);
+    const idleCpuPerSec = (gwCpu() - idle0) / idleSec;
+    measuring = true;
+    const frames0 = await agentFrames();
+    const cpu0 = gwCpu();
+    const client0 = clientCpu();
+    const m0 = machineCpu();
+    const t0 = Date.now();
+    tBase = t0;
+    cpuSamples.length = 0;
 
     visitorProc.onEvent((_e, d: { active: number; waiting: number; failed: number }) =>
       progress.update(d.active + d.failed, `${d.active}/${N} with an agent, ${d.waiting} waiting`),
@@ -76,9 +100,20 @@ export async function runQueueStorm(ctx: BenchContext): Promise<ScenarioResult> 
     sampling = false;
     await sampler;
     const elapsedSec = (Date.now() - t0) / 1000;
-    const cpuSeconds = gw.pid ? cpuSecondsOf(gw.pid) - cpu0 : NaN;
+    const cpuSeconds = gwCpu() - cpu0;
+    const clientSeconds = clientCpu() - client0;
     const cpuPercent = (cpuSeconds / elapsedSec) * 100;
     const machineBusy = busyPercent(m0, machineCpu());
+    const served = Math.max(1, res.started);
+    const perVisitorMs = (cpuSeconds * 1000) / served;
+    // Net of the idle baseline over the storm's length: what the visitors cost, not the clock.
+    const netPerVisitorMs = ((cpuSeconds - idleCpuPerSec * elapsedSec) * 1000) / served;
+    // Warm: from the middle of the arrivals to the end, over the visitors that arrived in it (the
+    // first half pays for V8 compiling the code paths; at 400 visitors that is a large share).
+    const half = arrivalMs / 2000;
+    const mid = cpuSamples.find((c) => c.t >= half);
+    const warmPerVisitorMs = mid ? ((cpu0 + cpuSeconds - mid.cpu) * 1000) / Math.max(1, res.started - Math.round(mid.t * opts.rate)) : NaN;
+    const coldPerVisitorMs = mid ? ((mid.cpu - cpu0) * 1000) / Math.max(1, Math.round(mid.t * opts.rate)) : NaN;
 
     // Agents learn of their sessions by their own frames; give the last ones a moment to land.
     const activeSids = new Set(res.visitors.filter((v) => !v.error).map((v) => v.sid!));
@@ -89,6 +124,9 @@ export async function runQueueStorm(ctx: BenchContext): Promise<ScenarioResult> 
       if ([...activeSids].every((s) => claimed.has(s))) break;
       await sleep(150);
     }
+    const frames1 = await agentFrames();
+    const framesPerVisitor = (frames1.frames - frames0.frames) / Math.max(1, res.started);
+    const kbPerVisitor = (frames1.bytes - frames0.bytes) / 1024 / Math.max(1, res.started);
     if (!opts.quick) await gw.gc();
     const rssAfter = await gw.rss();
 
@@ -134,7 +172,15 @@ export async function runQueueStorm(ctx: BenchContext): Promise<ScenarioResult> 
       'RSS before': [mib(rssBefore), 'MiB'],
       'RSS after': [mib(rssAfter), 'MiB'],
       'gateway CPU during the storm': [cpuPercent, '% of one core'],
-      'gateway CPU per visitor (start, queue, offer, accept, join)': [(cpuSeconds * 1000) / Math.max(1, res.started), 'ms'],
+      'gateway CPU per visitor (start, queue, offer, accept, join)': [perVisitorMs, 'ms'],
+      'gateway idle CPU (agents connected, nobody arriving)': [idleCpuPerSec * 1000, 'ms/s'],
+      'gateway CPU per visitor, net of the idle baseline': [netPerVisitorMs, 'ms'],
+      'gateway CPU per visitor, first half of the arrivals': [coldPerVisitorMs, 'ms'],
+      'gateway CPU per visitor, second half of the arrivals (warm)': [warmPerVisitorMs, 'ms'],
+      'load clients CPU per visitor (visitors + agents processes)': [(clientSeconds * 1000) / served, 'ms'],
+      'load clients CPU during the storm': [(clientSeconds / elapsedSec) * 100, '% of one core'],
+      'frames to agents per visitor': [framesPerVisitor, 'frames'],
+      'bytes to agents per visitor': [kbPerVisitor, 'KiB'],
       'machine CPU busy during the storm': [machineBusy, '% of all cores'],
       'event-loop delay p99 (worst 250 ms window)': [worstEld * 1000, 'ms'],
       'elapsed': [elapsedSec, 's'],
@@ -157,7 +203,11 @@ export async function runQueueStorm(ctx: BenchContext): Promise<ScenarioResult> 
         ['accepts sent / refused', `${accepts} / ${refusals.length ? refusals.map(([k, n]) => `${n} ${k}`).join(', ') : 0}`],
         ['gateway RSS before → after (after forced GC)', `${fmt(mib(rssBefore))} → ${fmt(mib(rssAfter))} MiB`],
         ['gateway CPU / machine busy during the storm', `${fmt(cpuPercent)} % of one core / ${fmt(machineBusy)} % of all cores`],
-        ['gateway CPU per visitor (start → queued → offered → accepted → joined)', `${fmt((cpuSeconds * 1000) / Math.max(1, res.started))} ms`],
+        ['gateway CPU per visitor (start → queued → offered → accepted → joined), whole storm', `${fmt(perVisitorMs)} ms`],
+        ['… net of the idle baseline (' + fmt(idleCpuPerSec * 1000) + ' ms/s × ' + fmt(elapsedSec) + ' s)', `${fmt(netPerVisitorMs)} ms`],
+        ['… first half of the arrivals (cold code) / second half (warm)', `${fmt(coldPerVisitorMs)} / ${fmt(warmPerVisitorMs)} ms`],
+        ['load clients CPU (visitor + agent processes) per visitor / share of one core', `${fmt((clientSeconds * 1000) / served)} ms / ${fmt((clientSeconds / elapsedSec) * 100)} %`],
+        ['frames / KiB to the agents per visitor (all agents)', `${fmt(framesPerVisitor)} / ${fmt(kbPerVisitor)}`],
         ['gateway event-loop delay p99 (worst 250 ms window)', `${fmt(worstEld * 1000)} ms`],
       ],
     });

@@ -19,6 +19,14 @@ import { sessionTopic } from './topics.ts';
 export const QUEUE_WINDOW = 50;
 /** The supervisors' overview is re-rendered at most this often under a stream of changes. */
 const OVERVIEW_INTERVAL_MS = 250;
+/**
+ * An agent's window is re-sent at most this often, unless what is offered to them changed (an offer
+ * goes out at once: the visitor waits on it). Every join, hello, offer and accept changes every
+ * agent's window (at least its total); unthrottled, each visitor cost one frame per agent per change
+ * (about 5 x 100 at 100 agents), which a storm coalesces per event-loop turn but a steady 50/s did
+ * not: 7 ms of gateway CPU and as much again in the agents' consoles per visitor.
+ */
+export const WINDOW_INTERVAL_MS = 100;
 
 export class Pushes {
   #c: Channel;
@@ -32,6 +40,12 @@ export class Pushes {
   #metricsTimer: ReturnType<typeof setTimeout> | undefined;
   #overviewDirty = false;
   #overviewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Per agent: when a window frame last went out, and the offers it showed ("id@expiry,…"). */
+  readonly #windowSentAt = new Map<string, number>();
+  readonly #offersSent = new Map<string, string>();
+  /** Agents whose window changed while throttled, and the timer that sends them. */
+  readonly #windowsDue = new Set<string>();
+  #windowTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(c: Channel) {
     this.#c = c;
@@ -136,19 +150,63 @@ export class Pushes {
   }
 
   #flush() {
-    const { engine, sockets } = this.#c;
-    // Each agent's window (the first `limit` of their queue) against what they were last sent: a
-    // frame only to agents whose window or total changed, each O(window x departments x log n).
-    for (const [agentId, set] of sockets.agents.entries()) {
-      const delta = this.#windows.update(engine.router, this.#sessionOf, agentId);
-      if (!delta) continue;
-      const text = JSON.stringify(delta);
-      for (const ws of set) sendText(ws, text);
+    const { sockets, d } = this.#c;
+    // Each agent's window (the first `limit` of their queue and their offers) against what they
+    // were last sent: a frame only to agents whose window or total changed, each O(window x
+    // departments x log n); at once when their offers changed or the last frame is older than the
+    // interval, else once the interval is up (with every change made meanwhile).
+    const now = d.clock();
+    for (const agentId of sockets.agents.ids()) {
+      const offers = this.#offersOf(agentId);
+      const sentAt = this.#windowSentAt.get(agentId);
+      if (offers === this.#offersSent.get(agentId) && sentAt !== undefined && now < sentAt + WINDOW_INTERVAL_MS) this.#windowsDue.add(agentId);
+      else this.#sendWindow(agentId, offers, now);
     }
     this.#windows.retain((agentId) => sockets.agents.has(agentId));
+    for (const m of [this.#windowSentAt, this.#offersSent]) for (const id of m.keys()) if (!sockets.agents.has(id)) m.delete(id);
+    this.#windowsSoon();
     this.#pushPositions();
     this.#metricsSoon();
     this.#overviewSoon();
+  }
+
+  /** The sessions offered to the agent, as a string to compare: O(offers), no window built. */
+  #offersOf(agentId: string): string {
+    // A window of 0 entries is the agent's offers alone (routing/types.ts QueueWindow).
+    const { entries } = this.#c.engine.router.queueWindow(agentId, 0);
+    let sig = '';
+    for (const e of entries) sig += `${e.sessionId}@${e.offerExpiresAt},`;
+    return sig;
+  }
+
+  /** The agent's window delta to all their sockets but `except`; returns the delta's text, if any. */
+  #sendWindow(agentId: string, offers: string, now: number, except?: Socket): string | null {
+    this.#windowsDue.delete(agentId);
+    this.#offersSent.set(agentId, offers);
+    const delta = this.#windows.update(this.#c.engine.router, this.#sessionOf, agentId);
+    if (!delta) return null;
+    this.#windowSentAt.set(agentId, now);
+    const text = JSON.stringify(delta);
+    for (const ws of this.#c.sockets.agents.of(agentId)) if (ws !== except) sendText(ws, text);
+    return text;
+  }
+
+  /** Sends the throttled windows whose interval is up; re-arms for the rest. */
+  #windowsSoon() {
+    if (this.#windowTimer || this.#closed || this.#windowsDue.size === 0) return;
+    const { d, sockets } = this.#c;
+    let at = Number.POSITIVE_INFINITY;
+    for (const id of this.#windowsDue) at = Math.min(at, (this.#windowSentAt.get(id) ?? 0) + WINDOW_INTERVAL_MS);
+    this.#windowTimer = setTimeout(() => {
+      this.#windowTimer = undefined;
+      if (this.#closed) return;
+      const now = d.clock();
+      for (const id of [...this.#windowsDue]) {
+        if (!sockets.agents.has(id)) this.#windowsDue.delete(id);
+        else if (now >= (this.#windowSentAt.get(id) ?? 0) + WINDOW_INTERVAL_MS) this.#sendWindow(id, this.#offersOf(id), now);
+      }
+      this.#windowsSoon();
+    }, Math.max(0, at - d.clock()));
   }
 
   /** Positions that changed, to the visitors listening here; held-back ones come back on a timer. */
@@ -237,17 +295,13 @@ export class Pushes {
    * socket's copy stays the window last diffed against.
    */
   queueTo(ws: Socket, agentId: string): void {
-    const delta = this.#windows.update(this.#c.engine.router, this.#sessionOf, agentId);
-    if (delta) {
-      const text = JSON.stringify(delta);
-      for (const other of this.#c.sockets.agents.of(agentId)) if (other !== ws) sendText(other, text);
-    }
+    this.#sendWindow(agentId, this.#offersOf(agentId), this.#c.d.clock(), ws);
     const w = this.#windows.window(agentId) ?? { total: 0, items: [] };
     send(ws, { type: 'queue.snapshot', items: w.items, total: w.total });
   }
 
   close(): void {
     this.#closed = true;
-    for (const t of [this.#positionTimer, this.#metricsTimer, this.#overviewTimer]) if (t) clearTimeout(t);
+    for (const t of [this.#positionTimer, this.#metricsTimer, this.#overviewTimer, this.#windowTimer]) if (t) clearTimeout(t);
   }
 }

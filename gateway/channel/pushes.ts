@@ -26,7 +26,7 @@ const OVERVIEW_INTERVAL_MS = 250;
  * (about 5 x 100 at 100 agents), which a storm coalesces per event-loop turn but a steady 50/s did
  * not: 7 ms of gateway CPU and as much again in the agents' consoles per visitor.
  */
-export const WINDOW_INTERVAL_MS = 100;
+export const WINDOW_INTERVAL_MS = 250;
 
 export class Pushes {
   #c: Channel;
@@ -40,11 +40,11 @@ export class Pushes {
   #metricsTimer: ReturnType<typeof setTimeout> | undefined;
   #overviewDirty = false;
   #overviewTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Per agent: when a window frame last went out, and the offers it showed ("id@expiry,…"). */
-  readonly #windowSentAt = new Map<string, number>();
-  readonly #offersSent = new Map<string, string>();
-  /** Agents whose window changed while throttled, and the timer that sends them. */
-  readonly #windowsDue = new Set<string>();
+  /** Agents whose offers changed since the last flush: their window goes out at once. */
+  readonly #offersMoved = new Set<string>();
+  /** When every agent's window was last brought up to date, and the timer for the next pass. */
+  #lastWindowPass = Number.NEGATIVE_INFINITY;
+  #windowsDirty = false;
   #windowTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(c: Channel) {
@@ -153,60 +153,51 @@ export class Pushes {
     const { sockets, d } = this.#c;
     // Each agent's window (the first `limit` of their queue and their offers) against what they
     // were last sent: a frame only to agents whose window or total changed, each O(window x
-    // departments x log n); at once when their offers changed or the last frame is older than the
-    // interval, else once the interval is up (with every change made meanwhile).
+    // departments x log n). Agents whose offers moved get theirs now; every agent's at most once per
+    // WINDOW_INTERVAL_MS (at once after a quiet interval), so a flush costs the agents whose offers
+    // moved, not all agents.
     const now = d.clock();
-    for (const agentId of sockets.agents.ids()) {
-      const offers = this.#offersOf(agentId);
-      const sentAt = this.#windowSentAt.get(agentId);
-      if (offers === this.#offersSent.get(agentId) && sentAt !== undefined && now < sentAt + WINDOW_INTERVAL_MS) this.#windowsDue.add(agentId);
-      else this.#sendWindow(agentId, offers, now);
+    this.#windowsDirty = true;
+    if (now >= this.#lastWindowPass + WINDOW_INTERVAL_MS) this.#windowPass(now);
+    else {
+      for (const agentId of this.#offersMoved) if (sockets.agents.has(agentId)) this.#sendWindow(agentId);
+      this.#windowsSoon();
     }
-    this.#windows.retain((agentId) => sockets.agents.has(agentId));
-    for (const m of [this.#windowSentAt, this.#offersSent]) for (const id of m.keys()) if (!sockets.agents.has(id)) m.delete(id);
-    this.#windowsSoon();
+    this.#offersMoved.clear();
     this.#pushPositions();
     this.#metricsSoon();
     this.#overviewSoon();
   }
 
-  /** The sessions offered to the agent, as a string to compare: O(offers), no window built. */
-  #offersOf(agentId: string): string {
-    // A window of 0 entries is the agent's offers alone (routing/types.ts QueueWindow).
-    const { entries } = this.#c.engine.router.queueWindow(agentId, 0);
-    let sig = '';
-    for (const e of entries) sig += `${e.sessionId}@${e.offerExpiresAt},`;
-    return sig;
+  /** An offer to this agent was made or withdrawn (a routing effect): their window goes out with the next flush. */
+  offerMoved(agentId: string): void {
+    this.#offersMoved.add(agentId);
   }
 
-  /** The agent's window delta to all their sockets but `except`; returns the delta's text, if any. */
-  #sendWindow(agentId: string, offers: string, now: number, except?: Socket): string | null {
-    this.#windowsDue.delete(agentId);
-    this.#offersSent.set(agentId, offers);
+  /** Every agent's window brought up to date: O(agents x window), at most once per interval. */
+  #windowPass(now: number) {
+    const { sockets } = this.#c;
+    this.#lastWindowPass = now;
+    this.#windowsDirty = false;
+    for (const agentId of sockets.agents.ids()) this.#sendWindow(agentId);
+    this.#windows.retain((agentId) => sockets.agents.has(agentId));
+  }
+
+  /** The agent's window delta to all their sockets but `except`. */
+  #sendWindow(agentId: string, except?: Socket): void {
     const delta = this.#windows.update(this.#c.engine.router, this.#sessionOf, agentId);
-    if (!delta) return null;
-    this.#windowSentAt.set(agentId, now);
+    if (!delta) return;
     const text = JSON.stringify(delta);
     for (const ws of this.#c.sockets.agents.of(agentId)) if (ws !== except) sendText(ws, text);
-    return text;
   }
 
-  /** Sends the throttled windows whose interval is up; re-arms for the rest. */
   #windowsSoon() {
-    if (this.#windowTimer || this.#closed || this.#windowsDue.size === 0) return;
-    const { d, sockets } = this.#c;
-    let at = Number.POSITIVE_INFINITY;
-    for (const id of this.#windowsDue) at = Math.min(at, (this.#windowSentAt.get(id) ?? 0) + WINDOW_INTERVAL_MS);
+    if (this.#windowTimer || this.#closed || !this.#windowsDirty) return;
+    const { d } = this.#c;
     this.#windowTimer = setTimeout(() => {
       this.#windowTimer = undefined;
-      if (this.#closed) return;
-      const now = d.clock();
-      for (const id of [...this.#windowsDue]) {
-        if (!sockets.agents.has(id)) this.#windowsDue.delete(id);
-        else if (now >= (this.#windowSentAt.get(id) ?? 0) + WINDOW_INTERVAL_MS) this.#sendWindow(id, this.#offersOf(id), now);
-      }
-      this.#windowsSoon();
-    }, Math.max(0, at - d.clock()));
+      if (!this.#closed && this.#windowsDirty) this.#windowPass(d.clock());
+    }, Math.max(0, this.#lastWindowPass + WINDOW_INTERVAL_MS - d.clock()));
   }
 
   /** Positions that changed, to the visitors listening here; held-back ones come back on a timer. */
@@ -295,7 +286,7 @@ export class Pushes {
    * socket's copy stays the window last diffed against.
    */
   queueTo(ws: Socket, agentId: string): void {
-    this.#sendWindow(agentId, this.#offersOf(agentId), this.#c.d.clock(), ws);
+    this.#sendWindow(agentId, ws);
     const w = this.#windows.window(agentId) ?? { total: 0, items: [] };
     send(ws, { type: 'queue.snapshot', items: w.items, total: w.total });
   }

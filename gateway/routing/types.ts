@@ -140,8 +140,7 @@ export interface QueueWindow {
   total: number;
   /**
    * The first `limit` of them in serving order, then the entries offered to this agent that are
-   * further down (in serving order): an agent always sees what it is ringing with. With a limit
-   * of 0, the agent's offers alone.
+   * further down (in serving order): an agent always sees what it is ringing with.
    */
   entries: QueueEntryView[];
 }

@@ -27,6 +27,9 @@ const agents: Agent[] = [];
 const refusals: Record<string, number> = {};
 const closes = new CloseLog();
 let acceptsSent = 0;
+/** Frames (and bytes) the agents' sockets received: the fan-out a visitor costs, whatever the machine's load. */
+let framesIn = 0;
+let bytesIn = 0;
 let recorder: Recorder | null = null;
 let closing = false;
 let chatSeq = 0;
@@ -79,7 +82,10 @@ function open(a: Agent): Promise<void> {
     ws.once('error', reject);
     ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', ...(a.lastSeq.size ? { resume: Object.fromEntries(a.lastSeq) } : {}) })));
     ws.on('message', (data) => {
-      const m = JSON.parse(String(data));
+      const text = String(data);
+      framesIn++;
+      bytesIn += text.length;
+      const m = JSON.parse(text);
       onFrame(a, ws, m);
       if (m.type === 'welcome') resolve();
     });
@@ -118,6 +124,8 @@ serve({
       byAgent: Object.fromEntries(agents.map((a) => [a.id, [...a.sessions]])),
       refusals,
       acceptsSent,
+      framesIn,
+      bytesIn,
       open: agents.filter(isOpen).length,
       closes: closes.counts,
     };

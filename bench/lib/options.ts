@@ -25,6 +25,8 @@ export interface Options {
   // queue storm
   visitors: number;
   rate: number;
+  /** Visitors served (unmeasured, at --rate x 4) before the measured storm, so it runs on warm code. */
+  queueWarmup: number;
   agents: number;
   agentProcs: number;
   // chat and sync
@@ -67,6 +69,7 @@ export const USAGE = `npm run bench -- [options]
   --html FILE             self-contained HTML report (default bench/results/report.html)
 
   queue storm             --visitors N (400) --rate R visitors/s (50) --agents M (8) --agent-procs P (2)
+                          --queue-warmup W visitors served first, unmeasured, so the storm runs on warm code (0)
   chat and sync           --sessions S (200) --chat-agents A (4) --sync-hz HZ (30) --chat-rate PER_S (1)
                           --duration SEC (10) --warmup SEC (5; the same for every relay: the gateway has more code to warm up than the peers)
                           --skip-cluster leaves out the two-instance run over Redis (one instance and the peers only)
@@ -107,6 +110,7 @@ export function parseOptions(argv: string[]): Options {
       'origin-port': { type: 'string' },
       visitors: { type: 'string' },
       rate: { type: 'string' },
+      'queue-warmup': { type: 'string' },
       agents: { type: 'string' },
       'agent-procs': { type: 'string' },
       sessions: { type: 'string' },
@@ -168,6 +172,7 @@ export function parseOptions(argv: string[]): Options {
     originPort: num('origin-port', 0, 0),
     visitors: num('visitors', 400, 20, 1),
     rate: num('rate', 50, 40, 0.1),
+    queueWarmup: num('queue-warmup', 0, 0, 0),
     agents: num('agents', 8, 2, 1),
     agentProcs: num('agent-procs', 2, 1, 1),
     sessions: num('sessions', 200, 10, 1),
@@ -214,6 +219,6 @@ export function parseOptions(argv: string[]): Options {
     throw new Error('--target with the proxy scenario needs --origin-port N (and the gateway started with ALLOWED_TARGETS=http://<origin-host>:N); or leave it out with --only queue,chat,injector');
   }
   if (o.sessions > o.chatAgents * 100) throw new Error(`--sessions ${o.sessions} needs --chat-agents >= ${Math.ceil(o.sessions / 100)} (capacity is at most 100 per agent)`);
-  if (o.visitors > o.agents * 100) throw new Error(`--visitors ${o.visitors} needs --agents >= ${Math.ceil(o.visitors / 100)} (capacity is at most 100 per agent)`);
+  if (o.visitors + o.queueWarmup > o.agents * 100) throw new Error(`--visitors ${o.visitors} (+ --queue-warmup ${o.queueWarmup}) needs --agents >= ${Math.ceil((o.visitors + o.queueWarmup) / 100)} (capacity is at most 100 per agent)`);
   return o;
 }

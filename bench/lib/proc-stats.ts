@@ -36,6 +36,15 @@ export function cpuSecondsOf(pid: number): number {
     return NaN;
   }
 }
+/** System (kernel) CPU time of a process in seconds: the syscalls' share of cpuSecondsOf. */
+export function systemCpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
 // USER_HZ is 100 on every mainstream Linux build.
 const CLK_TCK = 100;
 

@@ -29,12 +29,14 @@ export class Effects {
           d.metrics.offers.inc();
           this.#c.sessionLog(e.sessionId).info({ event: 'session.offered', agentId: e.agentId, expiresAt: e.expiresAt }, 'offered');
         }
+        pushes.offerMoved(e.agentId);
         return pushes.queueChanged();
       case 'offer.withdrawn':
         if (committed) {
           if (e.reason === 'timeout') d.metrics.offerTimeouts.inc();
           this.#c.sessionLog(e.sessionId).info({ event: 'session.offer-withdrawn', agentId: e.agentId, reason: e.reason }, 'offer withdrawn');
         }
+        pushes.offerMoved(e.agentId);
         return pushes.queueChanged();
       case 'queue.changed':
         return pushes.queueChanged();

@@ -32,6 +32,7 @@ export class Lifecycle {
   start(input: StartInput): SessionRecord & { queued?: Promise<void> } {
     const { d } = this.#c;
     const now = d.clock();
+    const target = checkTarget(input.entryUrl, d.policy);
     const rec: SessionRecord = {
       id: newId(),
       siteId: input.siteId,
@@ -42,7 +43,7 @@ export class Lifecycle {
       language: input.language ?? null,
       state: 'queued',
       agentId: null,
-      url: checkTarget(input.entryUrl, d.policy).ok ? new URL(input.entryUrl).href : null,
+      url: target.ok ? target.url.href : null,
       createdAt: now,
       acceptedAt: null,
       endedAt: null,

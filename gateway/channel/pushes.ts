@@ -19,6 +19,14 @@ import { sessionTopic } from './topics.ts';
 export const QUEUE_WINDOW = 50;
 /** The supervisors' overview is re-rendered at most this often under a stream of changes. */
 const OVERVIEW_INTERVAL_MS = 250;
+/**
+ * An agent's window is re-sent at most this often, unless what is offered to them changed (an offer
+ * goes out at once: the visitor waits on it). Every join, hello, offer and accept changes every
+ * agent's window (at least its total); unthrottled, each visitor cost one frame per agent per change
+ * (about 5 x 100 at 100 agents), which a storm coalesces per event-loop turn but a steady 50/s did
+ * not: 7 ms of gateway CPU and as much again in the agents' consoles per visitor.
+ */
+export const WINDOW_INTERVAL_MS = 250;
 
 export class Pushes {
   #c: Channel;
@@ -32,6 +40,12 @@ export class Pushes {
   #metricsTimer: ReturnType<typeof setTimeout> | undefined;
   #overviewDirty = false;
   #overviewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Agents whose offers changed since the last flush: their window goes out at once. */
+  readonly #offersMoved = new Set<string>();
+  /** When every agent's window was last brought up to date, and the timer for the next pass. */
+  #lastWindowPass = Number.NEGATIVE_INFINITY;
+  #windowsDirty = false;
+  #windowTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(c: Channel) {
     this.#c = c;
@@ -136,19 +150,54 @@ export class Pushes {
   }
 
   #flush() {
-    const { engine, sockets } = this.#c;
-    // Each agent's window (the first `limit` of their queue) against what they were last sent: a
-    // frame only to agents whose window or total changed, each O(window x departments x log n).
-    for (const [agentId, set] of sockets.agents.entries()) {
-      const delta = this.#windows.update(engine.router, this.#sessionOf, agentId);
-      if (!delta) continue;
-      const text = JSON.stringify(delta);
-      for (const ws of set) sendText(ws, text);
+    const { sockets, d } = this.#c;
+    // Each agent's window (the first `limit` of their queue and their offers) against what they
+    // were last sent: a frame only to agents whose window or total changed, each O(window x
+    // departments x log n). Agents whose offers moved get theirs now; every agent's at most once per
+    // WINDOW_INTERVAL_MS (at once after a quiet interval), so a flush costs the agents whose offers
+    // moved, not all agents.
+    const now = d.clock();
+    this.#windowsDirty = true;
+    if (now >= this.#lastWindowPass + WINDOW_INTERVAL_MS) this.#windowPass(now);
+    else {
+      for (const agentId of this.#offersMoved) if (sockets.agents.has(agentId)) this.#sendWindow(agentId);
+      this.#windowsSoon();
     }
-    this.#windows.retain((agentId) => sockets.agents.has(agentId));
+    this.#offersMoved.clear();
     this.#pushPositions();
     this.#metricsSoon();
     this.#overviewSoon();
+  }
+
+  /** An offer to this agent was made or withdrawn (a routing effect): their window goes out with the next flush. */
+  offerMoved(agentId: string): void {
+    this.#offersMoved.add(agentId);
+  }
+
+  /** Every agent's window brought up to date: O(agents x window), at most once per interval. */
+  #windowPass(now: number) {
+    const { sockets } = this.#c;
+    this.#lastWindowPass = now;
+    this.#windowsDirty = false;
+    for (const agentId of sockets.agents.ids()) this.#sendWindow(agentId);
+    this.#windows.retain((agentId) => sockets.agents.has(agentId));
+  }
+
+  /** The agent's window delta to all their sockets but `except`. */
+  #sendWindow(agentId: string, except?: Socket): void {
+    const delta = this.#windows.update(this.#c.engine.router, this.#sessionOf, agentId);
+    if (!delta) return;
+    const text = JSON.stringify(delta);
+    for (const ws of this.#c.sockets.agents.of(agentId)) if (ws !== except) sendText(ws, text);
+  }
+
+  #windowsSoon() {
+    if (this.#windowTimer || this.#closed || !this.#windowsDirty) return;
+    const { d } = this.#c;
+    this.#windowTimer = setTimeout(() => {
+      this.#windowTimer = undefined;
+      if (!this.#closed && this.#windowsDirty) this.#windowPass(d.clock());
+    }, Math.max(0, this.#lastWindowPass + WINDOW_INTERVAL_MS - d.clock()));
   }
 
   /** Positions that changed, to the visitors listening here; held-back ones come back on a timer. */
@@ -237,17 +286,13 @@ export class Pushes {
    * socket's copy stays the window last diffed against.
    */
   queueTo(ws: Socket, agentId: string): void {
-    const delta = this.#windows.update(this.#c.engine.router, this.#sessionOf, agentId);
-    if (delta) {
-      const text = JSON.stringify(delta);
-      for (const other of this.#c.sockets.agents.of(agentId)) if (other !== ws) sendText(other, text);
-    }
+    this.#sendWindow(agentId, ws);
     const w = this.#windows.window(agentId) ?? { total: 0, items: [] };
     send(ws, { type: 'queue.snapshot', items: w.items, total: w.total });
   }
 
   close(): void {
     this.#closed = true;
-    for (const t of [this.#positionTimer, this.#metricsTimer, this.#overviewTimer]) if (t) clearTimeout(t);
+    for (const t of [this.#positionTimer, this.#metricsTimer, this.#overviewTimer, this.#windowTimer]) if (t) clearTimeout(t);
   }
 }

@@ -6,9 +6,14 @@
 import ipaddr from 'ipaddr.js';
 import type { HttpRequest, HttpResponse } from '../uws.ts';
 
+// A dotted quad already in ipaddr's canonical form (no leading zeros): its own key. Every request
+// from an IPv4 peer takes this path; ipaddr's isValid + parse cost about 10 µs a request.
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 /** Normalised key for an address: IPv4 as is (also when IPv4-mapped), IPv6 as its /64. */
 export function addressKey(raw: string): string {
   const s = raw.trim().replace(/^\[|\]$/g, '');
+  if (CANONICAL_IPV4.test(s)) return s;
   if (!ipaddr.isValid(s)) return s.slice(0, 64) || 'unknown';
   let a = ipaddr.parse(s);
   if (a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress()) a = (a as ipaddr.IPv6).toIPv4Address();

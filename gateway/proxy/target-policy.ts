@@ -31,6 +31,8 @@ export function isBlockedAddress(address: string): boolean {
   return ip.range() !== 'unicast';
 }
 
+const IPV4_DOTTED = /^[0-9.]+$/;
+
 function defaultPort(u: URL): number {
   return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
 }
@@ -55,7 +57,10 @@ export function checkTarget(raw: string, policy: TargetPolicy): TargetCheck {
   }
   // WHATWG URL parsing already turned decimal, octal and hex IPv4 forms into dotted quads.
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (ipaddr.isValid(host)) {
+  // After that parsing an address literal is a dotted quad or (bracketed) IPv6: ask ipaddr only
+  // then. Its isValid on a name costs 10-40 µs (it tries every IPv4 and IPv6 form), paid on every
+  // visitor's /start and every proxied request.
+  if ((IPV4_DOTTED.test(host) || host.includes(':')) && ipaddr.isValid(host)) {
     if (isBlockedAddress(host)) return { ok: false, code: 'CB_ERR_TARGET_REFUSED', reason: `${host} is a loopback, private or reserved address` };
     return { ok: true, url, trusted: false };
   }

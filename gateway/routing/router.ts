@@ -172,6 +172,15 @@ export function createRouter(config: RoutingConfig, clock: Clock, restore?: Rout
         if (next.done) its.splice(bi, 1);
         else best.head = next.value;
       }
+      // Offers to this agent further down the queue are shown too: in auto mode only the offered
+      // agent may accept, so an offer the agent cannot see would ring out unanswered (and under a
+      // storm the queue outgrows the window and most offers would). O(offers x log offers).
+      const offers = idx.offersOf(agentId);
+      if (offers.length > 0) {
+        const shown = new Set<string>();
+        for (const e of entries) shown.add(e.sessionId);
+        for (const s of offers) if (!shown.has(s.sessionId)) entries.push(queueEntryView(s));
+      }
       return { total, entries };
     },
 

@@ -138,7 +138,10 @@ export interface RoutingSnapshot {
 export interface QueueWindow {
   /** Eligible queued visitors for this agent (the length queueFor would return). */
   total: number;
-  /** The first `limit` of them, in serving order. */
+  /**
+   * The first `limit` of them in serving order, then the entries offered to this agent that are
+   * further down (in serving order): an agent always sees what it is ringing with.
+   */
   entries: QueueEntryView[];
 }
 
@@ -154,7 +157,7 @@ export interface Router {
   queueSize(): number;
   /** Sessions visible to this agent: eligible by department, in serving order. O(n): prefer queueWindow(). */
   queueFor(agentId: string): QueueEntryView[];
-  /** The first `limit` entries of queueFor(agentId), and its length, without building the rest. */
+  /** The first `limit` entries of queueFor(agentId) plus the agent's offers beyond them, and its length, without building the rest. */
   queueWindow(agentId: string, limit: number): QueueWindow;
   /** Whether this agent may accept this visitor now (used to render accept buttons). */
   canAccept(agentId: string, sessionId: string): boolean;

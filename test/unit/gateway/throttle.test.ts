@@ -1,4 +1,6 @@
 // The throttle's pure core and its memory store, with a fake clock.
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { lockoutMs, retryAfterSeconds, windowVerdict, type BackoffPolicy } from '../../../gateway/http/throttle/policy.ts';
 import { MemoryThrottleStore } from '../../../gateway/http/throttle/store.ts';
@@ -132,5 +134,15 @@ describe('client address', () => {
     expect(addressKey('2001:db8:1:2:aaaa::1')).toBe(addressKey('2001:db8:1:2:bbbb::9'));
     expect(addressKey('2001:db8:1:2:aaaa::1')).not.toBe(addressKey('2001:db8:1:3::1'));
     expect(addressKey('[::1]')).toBe('0:0:0:0::/64');
+  });
+  it('keys every IPv4 form as ipaddr normalises it (the canonical dotted-quad fast path included)', () => {
+    const octet = fc.oneof(fc.integer({ min: 0, max: 255 }).map(String), fc.integer({ min: 0, max: 255 }).map((n) => `0${n}`));
+    fc.assert(
+      fc.property(fc.tuple(octet, octet, octet, octet), (parts) => {
+        const s = parts.join('.');
+        expect(addressKey(s)).toBe(ipaddr.isValid(s) ? ipaddr.parse(s).toString() : s);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

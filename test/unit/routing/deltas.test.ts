@@ -105,6 +105,32 @@ describe('queue window deltas', () => {
     expect(windows.size).toBe(0);
   });
 
+  it('shows an agent the offers it is ringing with beyond the window, so it can accept them', () => {
+    // Auto mode: only the offered agent may accept. Under a storm the queue outgrows the window and
+    // most offers sit further down; unseen, they would ring out and the visitors wait forever.
+    const h = harness();
+    const sessions = new Map<string, SessionRecord>();
+    const sessionOf = (id: string) => sessions.get(id);
+    h.apply(connect('a1', [], 10));
+    h.apply(connect('a2', [], 10));
+    for (let i = 0; i < 12; i++) {
+      sessions.set(`v${i}`, record(`v${i}`));
+      h.apply(join(`v${i}`));
+    }
+    const windows = new AgentQueueWindows(3);
+    for (const agentId of ['a1', 'a2']) {
+      const offered = h.router.queue().filter((q) => q.offeredTo === agentId).map((q) => q.sessionId);
+      expect(offered.length).toBeGreaterThan(3);
+      const first = windows.update(h.router, sessionOf, agentId)!;
+      const items = first.added.map((a) => a.item);
+      expect(first.total).toBe(12);
+      // The first three in serving order, then every other offer to this agent, each acceptable.
+      expect(items.slice(0, 3).map((q) => q.sessionId)).toEqual(['v0', 'v1', 'v2']);
+      for (const id of offered) expect(items.find((q) => q.sessionId === id)).toMatchObject({ offeredToMe: true, canAccept: true });
+      expect(items.length).toBe(3 + offered.filter((id) => !['v0', 'v1', 'v2'].includes(id)).length);
+    }
+  });
+
   it('follows a random run exactly: applying every delta reproduces the full view', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom('join', 'leave', 'accept', 'decline', 'tick'), fc.nat(15)), { maxLength: 80 }), (ops) => {
@@ -129,7 +155,8 @@ describe('queue window deltas', () => {
           for (const agentId of ['a1', 'a2']) {
             const delta = windows.update(h.router, sessionOf, agentId);
             if (delta) copies.set(agentId, applyQueueWindowDelta(copies.get(agentId)!, delta));
-            expect(copies.get(agentId)).toEqual(queueItemsFor(h.router, sessionOf, agentId).slice(0, 4));
+            const all = queueItemsFor(h.router, sessionOf, agentId);
+            expect(copies.get(agentId)).toEqual([...all.slice(0, 4), ...all.slice(4).filter((q) => q.offeredToMe)]);
           }
         }
       }),

@@ -121,7 +121,10 @@ function sameViews(router: Router, ref: ReferenceRouter, where: string): void {
   for (const agentId of [...AGENTS, 'ghost']) {
     const list = ref.queueFor(agentId);
     assert.deepEqual(router.queueFor(agentId), list, `queueFor(${agentId}) ${where}`);
-    assert.deepEqual(router.queueWindow(agentId, 3), { total: list.length, entries: list.slice(0, 3) }, `queueWindow(${agentId}) ${where}`);
+    // The window: the first 3, then this agent's offers further down (it must see what rings for it).
+    const head = list.slice(0, 3);
+    const offersBeyond = queue.filter((q) => q.offeredTo === agentId && !head.some((h) => h.sessionId === q.sessionId));
+    assert.deepEqual(router.queueWindow(agentId, 3), { total: list.length, entries: [...head, ...offersBeyond] }, `queueWindow(${agentId}) ${where}`);
     assert.deepEqual(router.agent(agentId), ref.agent(agentId), `agent(${agentId}) ${where}`);
     for (const q of queue) assert.equal(router.canAccept(agentId, q.sessionId), ref.canAccept(agentId, q.sessionId), `canAccept(${agentId}, ${q.sessionId}) ${where}`);
   }

@@ -9,7 +9,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * map and the sums are folded into the counter when /metrics is scraped (its `collect`).
  */
 export class Tally {
-  #pending = new Map<string, number>();
+  // One slot per label value, kept across scrapes: an increment is one map lookup and a field write.
+  #pending = new Map<string, { n: number }>();
   readonly counter: Counter<string>;
 
   constructor(o: { name: string; help: string; labelName: string; registry: Registry }) {
@@ -21,14 +22,19 @@ export class Tally {
       labelNames: [label],
       registers: [o.registry],
       collect() {
-        for (const [value, n] of pending) this.inc({ [label]: value }, n);
-        pending.clear();
+        for (const [value, slot] of pending) {
+          if (slot.n === 0) continue;
+          this.inc({ [label]: value }, slot.n);
+          slot.n = 0;
+        }
       },
     });
   }
 
   add(value: string): void {
-    this.#pending.set(value, (this.#pending.get(value) ?? 0) + 1);
+    const slot = this.#pending.get(value);
+    if (slot) slot.n++;
+    else this.#pending.set(value, { n: 1 });
   }
 }
 

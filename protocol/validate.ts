@@ -5,6 +5,7 @@ import { MAX_FRAME_BYTES } from './limits.ts';
 import { ClientFrame, ServerFrame } from './messages.ts';
 import { FrameDown, FrameUp } from './frame.ts';
 import { fastSyncFrame } from './sync-fast-path.ts';
+import { fastChatFrame } from './chat-fast-path.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; code: WireErrorCode; message: string };
 
@@ -37,14 +38,14 @@ function validate<S extends v.GenericSchema>(schema: S, data: unknown): Parsed<v
 
 /**
  * A frame from a visitor or agent socket (JSON text or an already-parsed object). One JSON parse
- * and one validation pass: pointer and scroll frames, most of the traffic, take the exact fast
- * path (sync-fast-path.ts); anything it does not accept goes to the full schema, which also gives
- * the error.
+ * and one validation pass: pointer and scroll frames, most of the traffic, and chat frames take
+ * the exact fast paths (sync-fast-path.ts, chat-fast-path.ts); anything they do not accept goes to
+ * the full schema, which also gives the error.
  */
 export function parseClientFrame(raw: unknown): Parsed<ClientFrame> {
   const decoded = decode(raw);
   if (!decoded.ok) return decoded;
-  const fast = fastSyncFrame(decoded.value);
+  const fast = fastSyncFrame(decoded.value) ?? fastChatFrame(decoded.value);
   if (fast !== null) return { ok: true, value: fast };
   return validate(ClientFrame, decoded.value);
 }

@@ -14,7 +14,7 @@ import { all, background } from './settle.ts';
 import { checkTarget } from '../proxy/target-policy.ts';
 import type { Channel } from './channel.ts';
 import type { SessionPatch } from './engine.ts';
-import { relayText } from './relay-text.ts';
+import { relayTail, relayText, spliced } from './relay-text.ts';
 import { isSupervisor, send, sendError, type AgentSocketData, type Socket } from './sockets.ts';
 import { sessionTopic } from './topics.ts';
 
@@ -36,7 +36,13 @@ export class Frames {
       const sessionId = d.role === 'visitor' ? d.sessionId : f.sessionId;
       const s = sessionId === undefined ? undefined : this.#c.sessions.cached(sessionId);
       if (s && s.state !== 'ended') {
-        if (d.role === 'visitor') return this.#relay(ws, s.id, 'visitor', f, raw);
+        if (d.role === 'visitor') {
+          // The session's topic and the text appended to each frame, once per socket (sessionId = d.sessionId).
+          const r = (d.relay ??= { topic: sessionTopic(sessionId!), tail: relayTail(sessionId!, 'visitor') });
+          this.#c.engine.relay(ws, r.topic, (raw !== null && spliced(raw, r.tail)) || relayText(null, sessionId!, 'visitor', f));
+          this.#c.d.metrics.relayed.add(f.type);
+          return;
+        }
         if (s.agentId === d.agentId && this.#c.extras.get(s.id)?.sharing !== false) return this.#relay(ws, s.id, 'agent', f, raw);
       }
     }

@@ -1,4 +1,4 @@
-// The hot path of co-browsing (scroll and pointer at 30 Hz): a relayed frame is the validated
+// The hot path of co-browsing (scroll and pointer at 10-30 Hz): a relayed frame is the validated
 // frame's own text with `sessionId` and `from` appended, instead of a parse → spread → stringify
 // round trip. JSON.parse keeps the last of duplicate keys, so a sender cannot override either.
 // Frames the gateway edits (masked form values) are re-serialised.
@@ -7,10 +7,21 @@ import type { ClientFrame } from '../../protocol/index.ts';
 /** Relayed exactly as sent (plus sessionId and from); `form` is not, since masked values are stripped. */
 const SPLICEABLE = new Set(['typing', 'scroll', 'pointer', 'focus', 'draw', 'highlight', 'viewport', 'resync', 'history', 'read']);
 
-export function relayText(raw: string | null, sessionId: string, from: 'visitor' | 'agent', f: ClientFrame): string {
+/** What is appended to a relayed frame's text in place of its closing brace. */
+export function relayTail(sessionId: string, from: 'visitor' | 'agent'): string {
+  return `,"sessionId":${JSON.stringify(sessionId)},"from":"${from}"}`;
+}
+
+/** `raw` with its closing brace replaced by `tail` (a frame that parsed as an object ends with `}` but for trailing whitespace). */
+export function spliced(raw: string, tail: string): string | null {
+  const end = raw.lastIndexOf('}');
+  return end > 0 ? raw.slice(0, end) + tail : null;
+}
+
+export function relayText(raw: string | null, sessionId: string, from: 'visitor' | 'agent', f: ClientFrame, tail?: string): string {
   if (raw && SPLICEABLE.has(f.type)) {
-    const end = raw.lastIndexOf('}');
-    if (end > 0) return `${raw.slice(0, end)},"sessionId":${JSON.stringify(sessionId)},"from":"${from}"}`;
+    const text = spliced(raw, tail ?? relayTail(sessionId, from));
+    if (text !== null) return text;
   }
   return JSON.stringify({ ...f, sessionId, from });
 }

@@ -17,10 +17,10 @@ import type { AgentRecord } from '../store/types.ts';
 import { isPromise, andThen } from '../store/maybe.ts';
 import { send } from '../http/respond.ts';
 import type { Metrics } from '../metrics.ts';
-import { RateLimiter } from '../proxy/rate-limit.ts';
 import { newId } from '../ids.ts';
 import type { Hub } from './hub.ts';
 import { mailboxTopic, type Socket, type SocketData } from './sockets.ts';
+import { takeFrame, type FrameBudget } from './frame-budget.ts';
 
 export interface SocketRouteDeps {
   hub: Hub;
@@ -47,6 +47,7 @@ interface Waiting {
   /** Frames that arrived meanwhile, handled in order once admitted. */
   held: string[];
   closed: boolean;
+  budget?: FrameBudget;
 }
 
 type RouteData = SocketData | Waiting;
@@ -57,9 +58,14 @@ const MAX_HELD = 32;
 /** The close code that tells a client what a refused upgrade would have said (1013: try again later, not fatal). */
 const CLOSE_FOR: Record<number, number> = { 401: 4401, 404: 4404, 503: 1013 };
 
+// Frames arrive as an ArrayBuffer valid only during the callback. TextDecoder decodes it without
+// wrapping it in a Buffer first; like Buffer's toString it replaces invalid sequences with U+FFFD,
+// and ignoreBOM keeps a leading byte-order mark in the text (Buffer keeps it too), so JSON.parse
+// refuses such a frame exactly as before.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
 export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void {
   const { hub, metrics, log } = d;
-  const frameLimiter = new RateLimiter(200, 400);
 
   const opened = (ws: Socket) => {
     const u = ws.getUserData();
@@ -76,7 +82,7 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
   };
 
   const handle = (ws: Socket, text: string) => {
-    if (!frameLimiter.take(ws.getUserData().cid)) return reply(ws, 'CB_ERR_RATE_LIMITED');
+    if (!takeFrame(ws.getUserData(), Date.now())) return reply(ws, 'CB_ERR_RATE_LIMITED');
     const parsed = parseClientFrame(text);
     if (!parsed.ok) return reply(ws, parsed.code, parsed.message === WireErrors[parsed.code] ? undefined : parsed.message.slice(WireErrors[parsed.code].length + 1));
     try {
@@ -156,17 +162,16 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
           ws.send(JSON.stringify({ type: 'error', code: 'CB_ERR_FRAME_BINARY', message: WireErrors.CB_ERR_FRAME_BINARY }));
           return;
         }
-        return handle(ws as Socket, Buffer.from(msg).toString('utf8'));
+        return handle(ws as Socket, utf8.decode(msg));
       }
       if (u.held.length >= MAX_HELD) return ws.end(1008, 'CB_ERR_RATE_LIMITED');
-      u.held.push(Buffer.from(msg).toString('utf8'));
+      u.held.push(utf8.decode(msg));
     },
     // uWS counts each topic's subscribers on this instance, socket closes included: the cluster
     // engine follows a session's Redis channel exactly while that count is above zero.
     subscription: (_ws, topic, now, was) => hub.topicCount(Buffer.from(topic).toString(), now, was),
     close: (ws) => {
       const u = ws.getUserData();
-      frameLimiter.drop(u.cid);
       (u as Partial<Waiting>).closed = true;
       if (u.role === 'waiting') return;
       if (u.role === 'visitor') hub.visitorClose(ws as Socket);

@@ -9,6 +9,7 @@
 // socket across sends, publishes and topics, so frames still arrive in the order they were sent.
 import { WireErrors, type ServerFrame, type WireErrorCode } from '../../protocol/index.ts';
 import type { WebSocket } from '../uws.ts';
+import type { FrameBudget } from './frame-budget.ts';
 
 /** Where a socket's frames are published (set when it opens; test doubles have none and are sent to directly). */
 export interface Mailbox {
@@ -16,10 +17,20 @@ export interface Mailbox {
   app: { publish(topic: string, text: string): boolean };
 }
 
+/**
+ * Where a visitor's relayed frames go, worked out on its first relayed frame: the session's topic
+ * and the text appended to each frame (`sessionId` and `from`), so a pointer or scroll frame costs
+ * no string building beyond one slice and one concatenation.
+ */
+export interface RelayTarget {
+  topic: string;
+  tail: string;
+}
+
 export type SocketData = (
-  | { role: 'visitor'; cid: string; sessionId: string }
+  | { role: 'visitor'; cid: string; sessionId: string; relay?: RelayTarget }
   | { role: 'agent'; cid: string; agentId: string; name: string; email: string; agentRole: string }
-) & { mailbox?: Mailbox };
+) & { mailbox?: Mailbox; budget?: FrameBudget };
 
 export const mailboxTopic = (cid: string) => `c:${cid}`;
 

@@ -53,6 +53,21 @@ describe('frames', () => {
     expect(JSON.parse(t.engine.relayed.at(-1)!.text)).toMatchObject({ type: 'act', sessionId: sid, from: 'agent' });
   });
 
+  it("a visitor's pointer and scroll frames are relayed as sent, with the session and sender appended", () => {
+    const { sid, v } = session('ag1');
+    const raw = '{"type":"pointer","path":"main>a","fx":0.5,"fy":0.25,"extra":1}';
+    t.hub.message(v, { type: 'pointer', path: 'main>a', fx: 0.5, fy: 0.25 } as never, raw);
+    const scroll = '{"type":"scroll","scroll":{"target":"","anchor":"p","offset":12}} ';
+    t.hub.message(v, { type: 'scroll', scroll: { target: '', anchor: 'p', offset: 12 } } as never, scroll);
+    // Without the text (an in-process caller) the frame is serialised.
+    t.hub.message(v, { type: 'pointer', path: 'x', fx: 1, fy: 2 } as never);
+    const sent = t.engine.relayed.slice(-3);
+    expect(sent.map((r) => [r.ws, r.topic])).toEqual([[v, `s:${sid}`], [v, `s:${sid}`], [v, `s:${sid}`]]);
+    expect(sent[0].text).toBe(`{"type":"pointer","path":"main>a","fx":0.5,"fy":0.25,"extra":1,"sessionId":"${sid}","from":"visitor"}`);
+    expect(JSON.parse(sent[1].text)).toEqual({ type: 'scroll', scroll: { target: '', anchor: 'p', offset: 12 }, sessionId: sid, from: 'visitor' });
+    expect(JSON.parse(sent[2].text)).toEqual({ type: 'pointer', path: 'x', fx: 1, fy: 2, sessionId: sid, from: 'visitor' });
+  });
+
   it('a consent patch from another instance counts like a local grant', () => {
     const { sid, a } = session('ag1');
     t.hub.remotePatch({ sessionId: sid, control: true });

@@ -12,7 +12,8 @@
 //   drops the rows it covers: when the log passes N commands, N growing with the state (at least
 //   `minEntries`, and `factor` x the sessions of the last snapshot, so the snapshot's O(state) cost
 //   is amortised O(1) per command), or T ms after the first command it does not cover (a bounded
-//   replay on restart). It runs in a turn of its own, never inside apply().
+//   replay on restart). It runs in a turn of its own, never inside apply(), and its serialisation
+//   is sliced across turns (../cluster/snapshot-json.ts), as the cluster's compaction does.
 // - Restore: the snapshot, then every later row applied in seq order with the clock pinned to each
 //   command's recorded reading. The router is a deterministic state machine and restoring a snapshot
 //   is exact (test/unit/routing/properties.test.ts), so the replayed router is exactly the one that
@@ -26,6 +27,7 @@ import type { ClockedRouter, Command, RoutingConfig, RoutingSnapshot } from '../
 import { createRouter } from '../routing/router.ts';
 import type { Maybe, StateStore } from '../store/ports.ts';
 import { andThen } from '../store/maybe.ts';
+import { stringifySnapshot } from '../cluster/snapshot-json.ts';
 import type { SessionWriter } from './session-writer.ts';
 
 export const ROUTING_KV = 'routing';
@@ -94,6 +96,12 @@ export interface RoutingLogOptions {
   maxAgeMs?: number;
   /** Runs the per-turn flush and the compaction after the current turn (default setImmediate). */
   schedule?: (run: () => void) => void;
+  /**
+   * How a compaction in the background serialises the snapshot: by default sliced across turns
+   * (../cluster/snapshot-json.ts, as the cluster's compaction does), so it never holds the event
+   * loop for the whole 4 MB of a 10,000-session state. Tests pass JSON.stringify to stay synchronous.
+   */
+  stringify?: (snap: RoutingSnapshot) => Maybe<string>;
 }
 
 /** Records applied commands, writes them once per turn, and compacts the log now and then. */
@@ -104,6 +112,8 @@ export class RoutingLog {
   #compactAfter: number;
   #flushScheduled = false;
   #compactScheduled = false;
+  /** Bumped by every compaction: a background one superseded meanwhile writes nothing. */
+  #generation = 0;
   #ageTimer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
   readonly #o: Required<RoutingLogOptions>;
@@ -117,7 +127,13 @@ export class RoutingLog {
     loaded: Pick<LoadedRouting, 'logSeq' | 'replayed' | 'snapshot'>,
     o: RoutingLogOptions = {},
   ) {
-    this.#o = { minEntries: o.minEntries ?? 10_000, entriesPerSession: o.entriesPerSession ?? 2, maxAgeMs: o.maxAgeMs ?? 60_000, schedule: o.schedule ?? setImmediate };
+    this.#o = {
+      minEntries: o.minEntries ?? 10_000,
+      entriesPerSession: o.entriesPerSession ?? 2,
+      maxAgeMs: o.maxAgeMs ?? 60_000,
+      schedule: o.schedule ?? setImmediate,
+      stringify: o.stringify ?? stringifySnapshot,
+    };
     this.#seq = loaded.logSeq;
     this.#sinceSnapshot = loaded.replayed;
     this.#compactAfter = this.#threshold(loaded.snapshot);
@@ -142,6 +158,11 @@ export class RoutingLog {
 
   /** Writes the commands recorded since the last flush as one row; schedules a compaction when the log is long enough. */
   flush(): void {
+    this.#writeRow();
+    if (this.#sinceSnapshot >= this.#compactAfter) this.#scheduleCompaction();
+  }
+
+  #writeRow(): void {
     if (this.#pending.length === 0) return;
     const seq = ++this.#seq;
     const rows = this.#pending;
@@ -152,22 +173,34 @@ export class RoutingLog {
     this.stats.rows++;
     this.stats.commands += rows.length;
     this.writer.write(ROUTING_KV, 'routing log', () => this.store.appendRoutingLog(seq, batch));
-    if (this.#sinceSnapshot >= this.#compactAfter) this.#scheduleCompaction();
   }
 
-  /** Writes the whole state as the snapshot the log so far is folded into, then drops those rows. */
+  /** Writes the whole state as the snapshot the log so far is folded into, then drops those rows (at once, in one piece). */
   compact(): void {
-    this.flush();
+    this.#fold(JSON.stringify);
+  }
+
+  /**
+   * The snapshot is copied at once (the state it holds is the one after the last row), serialised
+   * with `stringify` (sliced across turns by default), then written; rows appended meanwhile follow
+   * it in the log. A compaction started later (or close) supersedes this one, which then writes nothing.
+   */
+  #fold(stringify: (snap: RoutingSnapshot) => Maybe<string>): void {
+    this.#writeRow();
     this.#disarmAgeTimer();
+    const generation = ++this.#generation;
     const seq = this.#seq;
     const snapshot = this.router.snapshot();
-    const json = JSON.stringify({ logSeq: seq, snapshot } satisfies SavedRouting);
     this.#sinceSnapshot = 0;
     this.#compactAfter = this.#threshold(snapshot);
-    this.stats.compactions++;
-    this.stats.snapshotBytes = json.length;
-    this.writer.write(ROUTING_KV, 'routing snapshot', () => this.store.setKv(ROUTING_KV, json));
-    this.writer.write(ROUTING_KV, 'routing log compaction', () => this.store.dropRoutingLogThrough(seq));
+    void andThen(stringify(snapshot), (inner) => {
+      if (generation !== this.#generation) return;
+      const json = `{"logSeq":${seq},"snapshot":${inner}}`;
+      this.stats.compactions++;
+      this.stats.snapshotBytes = json.length;
+      this.writer.write(ROUTING_KV, 'routing snapshot', () => this.store.setKv(ROUTING_KV, json));
+      this.writer.write(ROUTING_KV, 'routing log compaction', () => this.store.dropRoutingLogThrough(seq));
+    });
   }
 
   /** A clean stop: one snapshot and an empty log, so the next start replays nothing. */
@@ -189,7 +222,7 @@ export class RoutingLog {
     this.#o.schedule(() => {
       this.#compactScheduled = false;
       // A compaction that ran meanwhile (close, or compact() called directly) may have covered it.
-      if (!this.#closed && this.sinceSnapshot > 0) this.compact();
+      if (!this.#closed && this.sinceSnapshot > 0) this.#fold(this.#o.stringify);
     });
   }
 

@@ -1,7 +1,7 @@
 // The engine of one process: the pure router applied in place, uWS pub/sub for fan-out, the store
 // numbering events, and the routing state kept in the store as a command log with compaction
-// (./routing-log.ts says why and how: each turn's commands as one row, the whole snapshot only now
-// and then; a crash loses at most the turn being written, which reconnecting clients rebuild;
+// (./routing-log.ts says why and how: the commands of each 20 ms as one row, the whole snapshot only
+// now and then; a crash loses at most that window, which reconnecting clients rebuild;
 // sessions and events are written at once). Presence is this process's sockets alone.
 import type { Logger } from 'pino';
 import type { TemplatedApp } from '../uws.ts';

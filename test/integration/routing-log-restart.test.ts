@@ -72,8 +72,8 @@ describe('routing log across a crash', () => {
     const dropped = visitors.get(sids[9]!)!;
     dropped.close();
     await dropped.closed;
-    // The gateway sees the close and logs visitor.disconnect; its row is written right after that
-    // turn (setImmediate). Give it a moment, then crash.
+    // The gateway sees the close and logs visitor.disconnect; its row goes out within 20 ms
+    // (flushEveryMs). Give it a moment, then crash.
     await new Promise((r) => setTimeout(r, 300));
     await g1.kill9();
 

@@ -128,13 +128,14 @@ describe('routing log', () => {
   it('compacts by age: T ms after the first command the snapshot does not hold', async () => {
     const store = openSqliteStore(':memory:');
     const router = createRouter(config, Date.now);
-    const log = new RoutingLog(store, new SessionWriter(silent), router, { snapshot: null, logSeq: 0, replayed: 0 }, { minEntries: 1_000_000, maxAgeMs: 30 });
+    const log = new RoutingLog(store, new SessionWriter(silent), router, { snapshot: null, logSeq: 0, replayed: 0 }, { minEntries: 1_000_000, maxAgeMs: 150 });
     router.apply({ type: 'visitor.join', sessionId: 'v1', department: null, priority: 0 });
     log.record({ type: 'visitor.join', sessionId: 'v1', department: null, priority: 0 });
-    await new Promise((r) => setTimeout(r, 5));
+    expect(store.routingLogAfter(0)).toHaveLength(0); // gathered for flushEveryMs (20 ms) first
+    await new Promise((r) => setTimeout(r, 60));
     expect(store.routingLogAfter(0)).toHaveLength(1);
     expect(log.stats.compactions).toBe(0);
-    await new Promise((r) => setTimeout(r, 80));
+    await new Promise((r) => setTimeout(r, 250));
     expect(log.stats.compactions).toBe(1);
     expect(store.routingLogAfter(0)).toEqual([]);
     expect(JSON.parse(store.getKv(ROUTING_KV)!)).toEqual({ logSeq: 1, snapshot: router.snapshot() });
@@ -146,13 +147,13 @@ describe('routing log', () => {
     const store = openSqliteStore(':memory:');
     let now = 1000;
     const router = createRouter(config, () => now);
-    const log = new RoutingLog(store, new SessionWriter(silent), router, { snapshot: null, logSeq: 0, replayed: 0 }, { minEntries: 3000, entriesPerSession: 0, maxAgeMs: Infinity });
+    const log = new RoutingLog(store, new SessionWriter(silent), router, { snapshot: null, logSeq: 0, replayed: 0 }, { minEntries: 3000, entriesPerSession: 0, maxAgeMs: Infinity, flushEveryMs: 0 });
     const join = (sid: string) => {
       now += 1;
       router.apply({ type: 'visitor.join', sessionId: sid, department: null, priority: 0 });
       log.record({ type: 'visitor.join', sessionId: sid, department: null, priority: 0 });
     };
-    for (let i = 0; i < 3000; i++) join(`v${i}`); // one turn: one row of 3000, then a compaction after it
+    for (let i = 0; i < 3000; i++) join(`v${i}`); // one turn (flushEveryMs 0): one row of 3000, then a compaction after it
     await new Promise((r) => setImmediate(r));
     join('late'); // while the compaction's serialisation may still be running
     await new Promise((r) => setTimeout(r, 200));

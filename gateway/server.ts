@@ -74,7 +74,7 @@ export interface GatewayOptions {
 async function localEngineFromStore(o: { app: TemplatedApp; store: Store & StorePorts; writer: SessionWriter; log: Logger; routing: RoutingConfig }): Promise<Engine> {
   const loaded = await savedRouting(o.store, o.routing);
   const router = createRouter(o.routing, Date.now, loaded.snapshot ?? undefined);
-  return localEngine({ app: o.app, store: o.store, router, writer: o.writer, log: o.log, loaded });
+  return localEngine({ app: o.app, store: o.store, router, config: o.routing, writer: o.writer, log: o.log, loaded });
 }
 
 function listen(app: TemplatedApp, host: string, port: number, shared: boolean): Promise<{ token: us_listen_socket; port: number }> {

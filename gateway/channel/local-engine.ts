@@ -25,6 +25,8 @@ export function localEngine(o: {
   app: TemplatedApp;
   store: Pick<SessionStore, 'appendEvents' | 'eventsAfter'> & Pick<StateStore, 'setKv' | 'appendRoutingLog' | 'dropRoutingLogThrough'>;
   router: ClockedRouter;
+  /** The router's config, saved with each snapshot so the log is replayed under it. */
+  config?: RoutingConfig;
   writer: SessionWriter;
   log: Logger;
   /** What the router was restored from (savedRouting); absent or snapshot null: a fresh start. */
@@ -35,10 +37,11 @@ export function localEngine(o: {
   const loaded = o.loaded ?? { snapshot: null, logSeq: 0, replayed: 0, gapAt: null, legacy: false };
   const restored = loaded.snapshot !== null;
   let hub: HubInbound | null = null;
-  const routingLog = new RoutingLog(store, writer, router, loaded, o.routingLog);
-  // A snapshot of an older gateway lacks timers the router restored at this start's clock: a
-  // replay could not restore them the same way, so this start's state becomes the new base.
-  if (loaded.legacy) routingLog.compact();
+  const routingLog = new RoutingLog(store, writer, router, loaded, { config: o.config, ...o.routingLog });
+  // Every run starts its log from a snapshot of its own (once, O(state)): the rows that follow are
+  // then replayed under the config they ran with, and from the clock readings of this run (an older
+  // gateway's bare snapshot was restored at this start's clock, which no replay could repeat).
+  routingLog.compact();
   if (loaded.gapAt !== null) o.log.error({ event: 'routing.log-gap', seq: loaded.gapAt }, 'routing log has a lost row: restored the state before it');
 
   const applyLogged = (c: Command) => {

@@ -34,6 +34,13 @@ export const ROUTING_KV = 'routing';
 /** kv 'routing': the snapshot and the last log row it includes (an older gateway wrote a bare snapshot). */
 interface SavedRouting {
   logSeq: number;
+  /**
+   * The routing config the rows after this snapshot were applied under: a restart with another
+   * config (a changed ring timeout, say) replays them under this one, or the replay would not be
+   * the state that was live; the new config applies from the restored state on, as a restored
+   * snapshot always did. (Every run compacts once at start, so every row has one.)
+   */
+  config?: RoutingConfig;
   snapshot: RoutingSnapshot;
 }
 
@@ -66,7 +73,7 @@ export function loadRouting(store: Pick<StateStore, 'getKv' | 'routingLogAfter'>
       let replayed = 0;
       let logSeq = from;
       let gapAt: number | null = null;
-      const router = createRouter(config, () => now, saved?.snapshot);
+      const router = createRouter(saved?.config ?? config, () => now, saved?.snapshot);
       for (const row of rows) {
         // Rows are numbered without holes; a hole is a write that was lost, and replaying past it
         // would build a state that never existed. Stop there.
@@ -109,6 +116,8 @@ export interface RoutingLogOptions {
    * loop for the whole 4 MB of a 10,000-session state. Tests pass JSON.stringify to stay synchronous.
    */
   stringify?: (snap: RoutingSnapshot) => Maybe<string>;
+  /** The config the router runs with, saved with each snapshot for the replay (see SavedRouting). */
+  config?: RoutingConfig;
 }
 
 /** Records applied commands, writes them once per turn, and compacts the log now and then. */
@@ -123,7 +132,7 @@ export class RoutingLog {
   #generation = 0;
   #ageTimer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
-  readonly #o: Required<Omit<RoutingLogOptions, 'schedule'>> & { schedule: (run: () => void) => void };
+  readonly #o: Required<Omit<RoutingLogOptions, 'schedule' | 'config'>> & { schedule: (run: () => void) => void; config?: RoutingConfig };
   /** The flush's scheduler when not a timer (tests' turns, or flushEveryMs 0: the end of the turn). */
   readonly #scheduleFlush: ((run: () => void) => void) | null;
   /** What was written, for the bench and tests. */
@@ -143,6 +152,7 @@ export class RoutingLog {
       flushEveryMs: o.flushEveryMs ?? 20,
       schedule: o.schedule ?? setImmediate,
       stringify: o.stringify ?? stringifySnapshot,
+      config: o.config,
     };
     this.#scheduleFlush = o.schedule ?? (this.#o.flushEveryMs > 0 ? null : setImmediate);
     this.#seq = loaded.logSeq;
@@ -208,7 +218,8 @@ export class RoutingLog {
     this.#compactAfter = this.#threshold(snapshot);
     void andThen(stringify(snapshot), (inner) => {
       if (generation !== this.#generation) return;
-      const json = `{"logSeq":${seq},"snapshot":${inner}}`;
+      const config = this.#o.config ? `"config":${JSON.stringify(this.#o.config)},` : '';
+      const json = `{"logSeq":${seq},${config}"snapshot":${inner}}`;
       this.stats.compactions++;
       this.stats.snapshotBytes = json.length;
       this.writer.write(ROUTING_KV, 'routing snapshot', () => this.store.setKv(ROUTING_KV, json));

@@ -77,11 +77,11 @@ describe('routing log across a crash', () => {
     await new Promise((r) => setTimeout(r, 300));
     await g1.kill9();
 
-    // What a restart loads: no snapshot was ever compacted (the run was short), so all of it is the log.
+    // What a restart loads: the (empty) snapshot the run started from, and everything since in the log.
     const store = openSqliteStore(db);
     const annId = (await store.agentByEmail(creds[0]!.email))!.id;
     const bobId = (await store.agentByEmail(creds[1]!.email))!.id;
-    expect(store.getKv(ROUTING_KV)).toBeNull();
+    expect(JSON.parse(store.getKv(ROUTING_KV)!)).toMatchObject({ logSeq: 0, snapshot: { queue: [], assignments: {} } });
     expect(store.routingLogAfter(0).length).toBeGreaterThan(0);
     const routing = routingConfigFrom(loadConfig({}, { routingMode: 'manual', defaultAgentCapacity: 3, agentGraceSeconds: 120, visitorGraceSeconds: 120 }));
     const loaded = loadRouting(store, routing) as Exclude<ReturnType<typeof loadRouting>, Promise<unknown>>;

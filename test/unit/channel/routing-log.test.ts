@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRouter } from '../../../gateway/routing/router.ts';
-import type { RoutingMode } from '../../../gateway/routing/types.ts';
+import type { Command, RoutingMode } from '../../../gateway/routing/types.ts';
 import { openSqliteStore } from '../../../gateway/store/sqlite-store.ts';
 import { SessionWriter } from '../../../gateway/channel/session-writer.ts';
 import { loadRouting, ROUTING_KV, RoutingLog } from '../../../gateway/channel/routing-log.ts';
@@ -176,6 +176,31 @@ describe('routing log', () => {
     const final = loadRouting(store, config) as Exclude<ReturnType<typeof loadRouting>, Promise<unknown>>;
     expect(final.replayed).toBe(0);
     expect(final.snapshot).toEqual(router.snapshot());
+    store.close();
+  });
+
+  it('replays the log under the config it ran with, whatever config the restart has', () => {
+    const store = openSqliteStore(':memory:');
+    const t = turns();
+    let now = 1000;
+    const router = createRouter(config, () => now);
+    const log = new RoutingLog(store, new SessionWriter(silent), router, { snapshot: null, logSeq: 0, replayed: 0 }, { schedule: t.schedule, stringify: JSON.stringify, config });
+    log.compact(); // as localEngine does at every start
+    const cmds: Command[] = [
+      { type: 'agent.connect', agent: { agentId: 'a', departments: [], capacity: 1 } },
+      { type: 'visitor.join', sessionId: 'v', department: null, priority: 0 },
+    ];
+    for (const c of cmds) {
+      now += 10;
+      router.apply(c);
+      log.record(c);
+    }
+    t.end();
+    // The restart rings for 5 s instead of 1 s: the offer already out keeps the 1 s it was made with.
+    const loaded = loadRouting(store, { ...config, ringTimeoutMs: 5000 }) as Exclude<ReturnType<typeof loadRouting>, Promise<unknown>>;
+    expect(loaded.replayed).toBe(2);
+    expect(loaded.snapshot).toEqual(router.snapshot());
+    expect(loaded.snapshot!.queue[0]!.offerExpiresAt).toBe(1020 + 1000);
     store.close();
   });
 

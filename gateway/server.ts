@@ -70,11 +70,11 @@ export interface GatewayOptions {
  * two separate states. Cluster instances on one host may share PORT and PROXY_PORT on purpose: the
  * kernel then spreads connections over them like a load balancer, which the shared state allows.
  */
-/** One process: the router restored from the snapshot the previous run left in the store. */
-async function localEngineFromStore(o: { app: TemplatedApp; store: Store; writer: SessionWriter; log: Logger; routing: RoutingConfig }): Promise<Engine> {
-  const saved = await savedRouting(o.store);
-  const router = createRouter(o.routing, Date.now, saved ?? undefined);
-  return localEngine({ app: o.app, store: o.store, router, writer: o.writer, log: o.log, restored: !!saved });
+/** One process: the router restored from the snapshot and command log the previous run left in the store. */
+async function localEngineFromStore(o: { app: TemplatedApp; store: Store & StorePorts; writer: SessionWriter; log: Logger; routing: RoutingConfig }): Promise<Engine> {
+  const loaded = await savedRouting(o.store, o.routing);
+  const router = createRouter(o.routing, Date.now, loaded.snapshot ?? undefined);
+  return localEngine({ app: o.app, store: o.store, router, config: o.routing, writer: o.writer, log: o.log, loaded });
 }
 
 function listen(app: TemplatedApp, host: string, port: number, shared: boolean): Promise<{ token: us_listen_socket; port: number }> {

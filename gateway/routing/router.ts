@@ -27,7 +27,7 @@
 // of defaults (routingConfigFrom in ./config.ts maps it); a config the router cannot run with is
 // refused here rather than silently replaced.
 
-import type { Clock, Command, Effect, QueueEntryView, QueueWindow, Router, RoutingConfig, RoutingSnapshot } from './types.ts';
+import type { Clock, ClockedRouter, Command, Effect, QueueEntryView, QueueWindow, Router, RoutingConfig, RoutingSnapshot } from './types.ts';
 import { emptyState } from './state.ts';
 import type { QueueKey } from './indexes.ts';
 import { compareKeys } from './indexes.ts';
@@ -71,7 +71,7 @@ export function validateRoutingConfig(config: RoutingConfig): RoutingConfig {
   };
 }
 
-export function createRouter(config: RoutingConfig, clock: Clock, restore?: RoutingSnapshot): Router {
+export function createRouter(config: RoutingConfig, clock: Clock, restore?: RoutingSnapshot): ClockedRouter {
   const cfg = validateRoutingConfig(config);
   const state = restore ? restoreState(restore, cfg, clock()) : emptyState(cfg);
   const { idx } = state;
@@ -107,9 +107,14 @@ export function createRouter(config: RoutingConfig, clock: Clock, restore?: Rout
     }
   }
 
+  // The clock reading of the last apply: a command log replays each command at it (exact restore;
+  // apply() reads the clock once, and the restore above reads it only for snapshots older than `sessions`).
+  let appliedAt = Number.NaN;
+
   return {
+    appliedAt: () => appliedAt,
     apply(cmd: Command): Effect[] {
-      const step: Step = { state, config: cfg, now: clock(), out: [] };
+      const step: Step = { state, config: cfg, now: (appliedAt = clock()), out: [] };
       idx.beginCommand();
       let changed: boolean;
       try {

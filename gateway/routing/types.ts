@@ -169,3 +169,8 @@ export interface Router {
   nextDeadline(): number | null;
   snapshot(): RoutingSnapshot;
 }
+
+/** The in-process router (createRouter): it also tells the clock reading of its last apply(), so a command log can replay each command at the same time (gateway/channel/routing-log.ts). */
+export interface ClockedRouter extends Router {
+  appliedAt(): number;
+}

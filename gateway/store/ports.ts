@@ -61,6 +61,21 @@ export interface ContentStore {
 export interface StateStore {
   getKv(key: string): Maybe<string | null>;
   setKv(key: string, value: string): Maybe<void>;
+  /**
+   * The routing command log (issue 12, channel/routing-log.ts): batches of applied commands appended
+   * in `seq` order between snapshots, so a restart replays them after the last snapshot instead of
+   * the gateway writing the whole routing state every 250 ms.
+   */
+  appendRoutingLog(seq: number, batch: string): Maybe<void>;
+  /** Batches with a seq above `seq`, in seq order. */
+  routingLogAfter(seq: number): Maybe<RoutingLogBatch[]>;
+  /** Drops batches up to and including `seq` (a snapshot now holds them). */
+  dropRoutingLogThrough(seq: number): Maybe<void>;
+}
+
+export interface RoutingLogBatch {
+  seq: number;
+  batch: string;
 }
 
 /** Whether the store can be reached, for readiness (/readyz). */

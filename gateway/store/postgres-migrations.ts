@@ -185,4 +185,14 @@ END
 $$;
 `,
   },
+  {
+    version: 4,
+    name: 'the routing command log between routing snapshots',
+    // One process keeps its routing state as the last snapshot (kv 'routing') and the batches of
+    // commands applied after it (gateway/channel/routing-log.ts), instead of rewriting the snapshot.
+    sql: `CREATE TABLE routing_log (
+  seq BIGINT PRIMARY KEY,
+  batch TEXT NOT NULL
+);`,
+  },
 ];

@@ -401,6 +401,16 @@ export async function openPostgresStore(o: PostgresStoreOptions): Promise<StoreP
     async setKv(k, val) {
       await query('INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [k, val], 'setKv');
     },
+    async appendRoutingLog(seq, batch) {
+      await query('INSERT INTO routing_log (seq, batch) VALUES ($1, $2) ON CONFLICT (seq) DO UPDATE SET batch = excluded.batch', [seq, batch], 'appendRoutingLog');
+    },
+    async routingLogAfter(seq) {
+      const r = await query('SELECT seq, batch FROM routing_log WHERE seq > $1 ORDER BY seq', [seq], 'routingLogAfter');
+      return r.rows.map((x) => ({ seq: Number(x.seq), batch: x.batch as string }));
+    },
+    async dropRoutingLogThrough(seq) {
+      await query('DELETE FROM routing_log WHERE seq <= $1', [seq], 'dropRoutingLogThrough');
+    },
 
     async close() {
       if (closed) return;

@@ -87,6 +87,11 @@ CREATE TABLE IF NOT EXISTS kv (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+-- Routing commands applied since the last routing snapshot (kv 'routing'), one row per batch.
+CREATE TABLE IF NOT EXISTS routing_log (
+  seq INTEGER PRIMARY KEY,
+  batch TEXT NOT NULL
+);
 `;
 
 /** Columns added after version 1, for stores created by an older gateway. */

@@ -106,6 +106,9 @@ export function openSqliteStore(path: string): Store & StorePorts {
     attachment: db.prepare('SELECT * FROM attachments WHERE id = ?'),
     getKv: db.prepare('SELECT value FROM kv WHERE key = ?'),
     setKv: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+    appendRoutingLog: db.prepare('INSERT OR REPLACE INTO routing_log (seq, batch) VALUES (?, ?)'),
+    routingLogAfter: db.prepare('SELECT seq, batch FROM routing_log WHERE seq > ? ORDER BY seq'),
+    dropRoutingLogThrough: db.prepare('DELETE FROM routing_log WHERE seq <= ?'),
   };
 
   // One event's append, inside a transaction. An unknown session throws before anything is written.
@@ -214,6 +217,9 @@ export function openSqliteStore(path: string): Store & StorePorts {
     },
     getKv: (k) => ((q.getKv.get(k) as { value: string } | undefined)?.value ?? null),
     setKv: (k, val) => void q.setKv.run(k, val),
+    appendRoutingLog: (seq, batch) => void q.appendRoutingLog.run(seq, batch),
+    routingLogAfter: (seq) => q.routingLogAfter.all(seq) as { seq: number; batch: string }[],
+    dropRoutingLogThrough: (seq) => void q.dropRoutingLogThrough.run(seq),
     kind: 'sqlite',
     healthy: () => db.open,
     close: () => void db.close(),

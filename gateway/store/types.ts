@@ -112,5 +112,8 @@ export interface Store {
   // small state blobs (routing snapshot)
   getKv(key: string): string | null;
   setKv(key: string, value: string): void;
+  appendRoutingLog(seq: number, batch: string): void;
+  routingLogAfter(seq: number): { seq: number; batch: string }[];
+  dropRoutingLogThrough(seq: number): void;
   close(): void;
 }

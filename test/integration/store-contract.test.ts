@@ -358,6 +358,30 @@ describe.each(kinds)('store contract: $name', (kind) => {
     expect(await s.getKv('big')).toBe(big);
   });
 
+  it('routing log: rows come back in seq order after a seq, a retried append replaces its row, compaction drops through a seq, a second instance sees it', async () => {
+    const { s, twin } = await fresh();
+    const other = await twin();
+    expect(await s.routingLogAfter(0)).toEqual([]);
+    // Appended out of order on purpose: the answer is ordered by seq, not by insertion.
+    await s.appendRoutingLog(2, '[[2,{"type":"tick"}]]');
+    await s.appendRoutingLog(1, '[[1,{"type":"tick"}]]');
+    await s.appendRoutingLog(3, 'first attempt');
+    await s.appendRoutingLog(3, '[[3,{"type":"tick"}]]'); // the writer's retry of a write that may have landed
+    const big = JSON.stringify(Array.from({ length: 5000 }, (_, i) => [i, { type: 'visitor.join', sessionId: `s${i}`, department: null, priority: 0 }]));
+    await s.appendRoutingLog(4, big);
+    expect((await s.routingLogAfter(0)).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    expect(await s.routingLogAfter(2)).toEqual([{ seq: 3, batch: '[[3,{"type":"tick"}]]' }, { seq: 4, batch: big }]);
+    expect(await other.routingLogAfter(3)).toEqual([{ seq: 4, batch: big }]);
+    // Seqs beyond 2^31 (a long-lived gateway) keep their value as numbers.
+    await s.appendRoutingLog(2 ** 40, '[]');
+    expect((await s.routingLogAfter(4)).map((r) => r.seq)).toEqual([2 ** 40]);
+    await s.dropRoutingLogThrough(3);
+    expect((await s.routingLogAfter(0)).map((r) => r.seq)).toEqual([4, 2 ** 40]);
+    await s.dropRoutingLogThrough(2 ** 40);
+    expect(await s.routingLogAfter(0)).toEqual([]);
+    expect(await other.routingLogAfter(0)).toEqual([]);
+  });
+
   it('is healthy and says what it is', async () => {
     const { s } = await fresh();
     expect(s.healthy()).toBe(true);
@@ -436,8 +460,8 @@ describe('store contract: postgres only', () => {
     expect(await runMigrate({ DATABASE_URL: url }, (l) => out.push(l))).toBe(0);
     expect(await runMigrate({ DATABASE_URL: url }, (l) => out.push(l))).toBe(0);
     expect(await runMigrate({}, (l) => out.push(l))).toBe(2);
-    expect(out[0]).toMatch(/applied 1 \(initial schema\), 2 \(the visitor language of a session\), 3 \(idempotent event appends\); schema version 3$/);
-    expect(out[1]).toMatch(/up to date at schema version 3$/);
+    expect(out[0]).toMatch(/applied 1 \(initial schema\), 2 \(the visitor language of a session\), 3 \(idempotent event appends\), 4 \(the routing command log between routing snapshots\); schema version 4$/);
+    expect(out[1]).toMatch(/up to date at schema version 4$/);
     expect(out[2]).toMatch(/DATABASE_URL is not set/);
     await expect(runMigrate({ DATABASE_URL: `postgres://x@127.0.0.1:${await freePort()}/db`, DATABASE_CONNECT_TIMEOUT_MS: '1000' })).rejects.toMatchObject({ code: 'CB_ERR_STORE_UNREACHABLE' });
   });
@@ -449,7 +473,7 @@ describe('store contract: postgres only', () => {
     const { default: pgLib } = await import('pg');
     const c = new pgLib.Client(url);
     await c.connect();
-    expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     await c.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')");
     await c.end();
     await expect(openStore(pgConfig(url))).rejects.toMatchObject({ code: 'CB_ERR_STORE_SCHEMA' });

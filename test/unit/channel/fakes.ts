@@ -148,7 +148,7 @@ export function localHub() {
   const writer = new SessionWriter(silent);
   const router = createRouter(ROUTING, Date.now);
   const app = { numSubscribers: () => 0, publish: () => true } as never;
-  const engine = localEngine({ app, store, router, writer, log: silent, restored: false });
+  const engine = localEngine({ app, store, router, writer, log: silent });
   const { hub, webhooks, metrics } = hubWith(engine, store, writer, Date.now);
   hub.start();
   return { hub, engine, store, router, webhooks, writer, metrics };

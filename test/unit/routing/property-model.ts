@@ -242,6 +242,12 @@ export class Checker {
           this.assigned.delete(e.sessionId);
           this.head.delete(e.sessionId);
           this.overflowed.delete(e.sessionId);
+          // The joiner removed within its own join: that was a deadline fired before the join (a
+          // freshly joined visitor has none due), so the join then queues them anew. Re-arm it: an
+          // earlier effect of the same command (say, `requeued` by their agent's expired grace, while
+          // still assigned) may already have settled it. Seen once as "queue membership differs"
+          // (model [] router ["v3"]); reproduced with seed 34 in manual mode.
+          if (cmd.type === 'visitor.join' && e.sessionId === cmd.sessionId) joining = cmd.sessionId;
           break;
         case 'visitor.overflow':
           assert.ok(this.queued.has(e.sessionId), what);

@@ -14,7 +14,7 @@ import { all, background } from './settle.ts';
 import { checkTarget } from '../proxy/target-policy.ts';
 import type { Channel } from './channel.ts';
 import type { SessionPatch } from './engine.ts';
-import { relayTail, relayText, spliced } from './relay-text.ts';
+import { relayTail, relayText } from './relay-text.ts';
 import { isSupervisor, send, sendError, type AgentSocketData, type Socket } from './sockets.ts';
 import { sessionTopic } from './topics.ts';
 
@@ -39,7 +39,7 @@ export class Frames {
         if (d.role === 'visitor') {
           // The session's topic and the text appended to each frame, once per socket (sessionId = d.sessionId).
           const r = (d.relay ??= { topic: sessionTopic(sessionId!), tail: relayTail(sessionId!, 'visitor') });
-          this.#c.engine.relay(ws, r.topic, (raw !== null && spliced(raw, r.tail)) || relayText(null, sessionId!, 'visitor', f));
+          this.#c.engine.relay(ws, r.topic, relayText(raw, sessionId!, 'visitor', f, r.tail));
           this.#c.d.metrics.relayed.add(f.type);
           return;
         }

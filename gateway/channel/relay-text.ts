@@ -12,16 +12,12 @@ export function relayTail(sessionId: string, from: 'visitor' | 'agent'): string 
   return `,"sessionId":${JSON.stringify(sessionId)},"from":"${from}"}`;
 }
 
-/** `raw` with its closing brace replaced by `tail` (a frame that parsed as an object ends with `}` but for trailing whitespace). */
-export function spliced(raw: string, tail: string): string | null {
-  const end = raw.lastIndexOf('}');
-  return end > 0 ? raw.slice(0, end) + tail : null;
-}
-
+/** `tail`: relayTail(sessionId, from), when the caller keeps it (the visitor's per-socket relay target). */
 export function relayText(raw: string | null, sessionId: string, from: 'visitor' | 'agent', f: ClientFrame, tail?: string): string {
   if (raw && SPLICEABLE.has(f.type)) {
-    const text = spliced(raw, tail ?? relayTail(sessionId, from));
-    if (text !== null) return text;
+    // A frame that parsed as an object ends with `}` but for trailing whitespace.
+    const end = raw.lastIndexOf('}');
+    if (end > 0) return raw.slice(0, end) + (tail ?? relayTail(sessionId, from));
   }
   return JSON.stringify({ ...f, sessionId, from });
 }

@@ -12,7 +12,8 @@ import { createRouter } from './routing/router.ts';
 import type { RoutingConfig } from './routing/types.ts';
 import { Hub } from './channel/hub.ts';
 import type { Engine } from './channel/engine.ts';
-import { localEngine, savedRouting } from './channel/local-engine.ts';
+import { localEngine } from './channel/local-engine.ts';
+import { loadRouting } from './channel/routing-log.ts';
 import { SessionWriter } from './channel/session-writer.ts';
 import { registerSocketRoute } from './channel/socket-route.ts';
 import { routingConfigFrom } from './routing/config.ts';
@@ -72,7 +73,7 @@ export interface GatewayOptions {
  */
 /** One process: the router restored from the snapshot and command log the previous run left in the store. */
 async function localEngineFromStore(o: { app: TemplatedApp; store: Store & StorePorts; writer: SessionWriter; log: Logger; routing: RoutingConfig }): Promise<Engine> {
-  const loaded = await savedRouting(o.store, o.routing);
+  const loaded = await loadRouting(o.store, o.routing);
   const router = createRouter(o.routing, Date.now, loaded.snapshot ?? undefined);
   return localEngine({ app: o.app, store: o.store, router, config: o.routing, writer: o.writer, log: o.log, loaded });
 }

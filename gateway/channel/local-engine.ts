@@ -6,20 +6,13 @@
 import type { Logger } from 'pino';
 import type { TemplatedApp } from '../uws.ts';
 import type { ClockedRouter, Command, RoutingConfig } from '../routing/types.ts';
-import type { Maybe, SessionStore, StateStore } from '../store/ports.ts';
+import type { SessionStore, StateStore } from '../store/ports.ts';
 import type { SessionRecord } from '../store/types.ts';
 import type { Engine, HubInbound } from './engine.ts';
 import { storeEventLog } from './event-log.ts';
 import { netEffects } from './net-effects.ts';
-import { loadRouting, RoutingLog, type LoadedRouting, type RoutingLogOptions } from './routing-log.ts';
+import { RoutingLog, type LoadedRouting, type RoutingLogOptions } from './routing-log.ts';
 import type { SessionWriter } from './session-writer.ts';
-
-export { ROUTING_KV } from './routing-log.ts';
-
-/** The routing state a previous run of this process left (snapshot null: none), its log replayed. */
-export function savedRouting(store: Pick<StateStore, 'getKv' | 'routingLogAfter'>, config: RoutingConfig): Maybe<LoadedRouting> {
-  return loadRouting(store, config);
-}
 
 export function localEngine(o: {
   app: TemplatedApp;
@@ -29,7 +22,7 @@ export function localEngine(o: {
   config?: RoutingConfig;
   writer: SessionWriter;
   log: Logger;
-  /** What the router was restored from (savedRouting); absent or snapshot null: a fresh start. */
+  /** What the router was restored from (loadRouting in ./routing-log.ts); absent or snapshot null: a fresh start. */
   loaded?: LoadedRouting;
   routingLog?: RoutingLogOptions;
 }): Engine & { routingLog: RoutingLog } {

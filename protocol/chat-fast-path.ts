@@ -7,25 +7,17 @@
 // adversarial inputs.
 import { MAX_CHAT_CHARS } from './limits.ts';
 import type { ClientFrameOf } from './messages.ts';
-
-const ID = /^[A-Za-z0-9_-]+$/;
-
-type Obj = Record<string, unknown>;
-const isId = (x: unknown): x is string => typeof x === 'string' && x.length >= 1 && x.length <= 64 && ID.test(x);
+import { isId, isObject, optionalId, type Obj } from './fast-path-rules.ts';
 
 type Chat = ClientFrameOf<'chat'>;
 
 /** The validated chat frame, or null: not a chat frame, or not a valid one (ask the full validator). */
 export function fastChatFrame(input: unknown): Chat | null {
-  if (!input || typeof input !== 'object') return null;
-  const o = input as Obj;
+  if (!isObject(input)) return null;
+  const o = input;
   if (o.type !== 'chat') return null;
   const out: Obj = { type: 'chat' };
-  if ('sessionId' in o) {
-    const sid = o.sessionId;
-    if (sid !== undefined && !isId(sid)) return null;
-    out.sessionId = sid;
-  }
+  if (!optionalId(o, out, 'sessionId')) return null;
   if (!('clientId' in o) || !isId(o.clientId)) return null;
   out.clientId = o.clientId;
   if (!('text' in o)) return null;

@@ -14,14 +14,10 @@
 // maxValue are `>=` / `<=`; maxLength is .length.
 import { MAX_PATH_CHARS } from './limits.ts';
 import type { ClientFrameOf } from './messages.ts';
+import { isObject, optionalId, type Obj } from './fast-path-rules.ts';
 
-const ID = /^[A-Za-z0-9_-]+$/;
-
-type Obj = Record<string, unknown>;
-const isObject = (x: unknown): x is Obj => !!x && typeof x === 'object';
 const isPath = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_PATH_CHARS;
 const isCoord = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isId = (x: unknown): x is string => typeof x === 'string' && x.length >= 1 && x.length <= 64 && ID.test(x);
 
 type Pointer = ClientFrameOf<'pointer'>;
 type Scroll = ClientFrameOf<'scroll'>;
@@ -37,11 +33,7 @@ export function fastSyncFrame(input: unknown): Pointer | Scroll | null {
 
 function pointer(input: Obj): Pointer | null {
   const out: Obj = { type: 'pointer' };
-  if ('sessionId' in input) {
-    const sid = input.sessionId;
-    if (sid !== undefined && !isId(sid)) return null;
-    out.sessionId = sid;
-  }
+  if (!optionalId(input, out, 'sessionId')) return null;
   if (!('path' in input) || !isPath(input.path)) return null;
   out.path = input.path;
   if (!('fx' in input) || !isCoord(input.fx)) return null;
@@ -58,11 +50,7 @@ function pointer(input: Obj): Pointer | null {
 
 function scroll(input: Obj): Scroll | null {
   const out: Obj = { type: 'scroll' };
-  if ('sessionId' in input) {
-    const sid = input.sessionId;
-    if (sid !== undefined && !isId(sid)) return null;
-    out.sessionId = sid;
-  }
+  if (!optionalId(input, out, 'sessionId')) return null;
   if (!('scroll' in input)) return null;
   const s = input.scroll;
   if (!isObject(s)) return null;

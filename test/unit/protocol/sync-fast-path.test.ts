@@ -1,11 +1,10 @@
 // The pointer/scroll fast path must be exactly as strict as the full validator: same accept/reject,
 // same error code and message, same output, on random and adversarial inputs.
-import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_PATH_CHARS } from '../../../protocol/limits.ts';
 import { fastSyncFrame } from '../../../protocol/sync-fast-path.ts';
-import { parseClientFrame, parseClientFrameFull } from '../../../protocol/validate.ts';
+import { agreeWith } from './fast-path-agree.ts';
 
 const edgeStrings = fc.oneof(
   fc.constantFrom('', 'a', 'abc_DEF-09', 'sp ace', 'é', 'a.b', '\u0000', 'x'.repeat(64), 'x'.repeat(65), 'p'.repeat(MAX_PATH_CHARS), 'p'.repeat(MAX_PATH_CHARS + 1)),
@@ -65,25 +64,7 @@ const frame = fc.oneof(
   anyValue,
 );
 
-function agree(input: unknown): void {
-  const full = parseClientFrameFull(input);
-  assert.deepStrictEqual(parseClientFrame(input), full);
-  const fast = fastSyncFrame(typeof input === 'string' ? safeJson(input) : input);
-  if (fast !== null) {
-    assert.ok(full.ok, `fast path accepted what the validator refuses: ${JSON.stringify(input)}`);
-    assert.deepStrictEqual(fast, full.value);
-  } else if (full.ok) {
-    assert.ok(full.value.type !== 'pointer' && full.value.type !== 'scroll', `fast path refused a valid sync frame: ${JSON.stringify(input)}`);
-  }
-}
-
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
-  }
-}
+const agree = agreeWith(fastSyncFrame, ['pointer', 'scroll'], 'sync');
 
 describe('pointer/scroll fast path', () => {
   it('agrees with the full validator on parsed objects (accept/reject, code, message, output)', () => {

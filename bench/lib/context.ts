@@ -2,7 +2,7 @@
 // (a fresh one per scenario, so memory, metrics and queue state never leak from one into the next).
 import type { Options } from './options.ts';
 import type { Progress } from './progress.ts';
-import { remoteGateway, startGateway, type GatewayHandle } from './gateway-process.ts';
+import { remoteGateway, startGateway, type AgentCred, type GatewayHandle } from './gateway-process.ts';
 import { forkChild, type Child } from './rpc.ts';
 
 export interface BenchContext {
@@ -40,4 +40,27 @@ export function chunk<T>(items: T[], n: number): T[][] {
   const out: T[][] = Array.from({ length: Math.min(n, Math.max(items.length, 1)) }, () => []);
   items.forEach((x, i) => out[i % out.length].push(x));
   return out;
+}
+
+/**
+ * The party clients of a chat load: one visitor process and one agent process per group of agent
+ * credentials (`<label>-visitors`, `<label>-agents-<k>`), the agents connected to `agentUrl` and
+ * auto-accepting. Each process goes into `clients` as soon as it is forked, so the caller's
+ * teardown stops it even when a later step fails.
+ */
+export async function forkPartyClients(
+  ctx: BenchContext,
+  label: string,
+  groups: AgentCred[][],
+  agentUrl: string,
+  clients: Child[],
+): Promise<{ visitors: Child; agents: Child[] }> {
+  const forked = await Promise.all([
+    ctx.fork('clients/visitor-client.ts', `${label}-visitors`),
+    ...groups.map((_, k) => ctx.fork('clients/agent-client.ts', `${label}-agents-${k + 1}`)),
+  ]);
+  clients.push(...forked);
+  const [visitors, ...agents] = forked;
+  await Promise.all(groups.map((creds, k) => agents[k].call('connect', { url: agentUrl, creds, autoAccept: true })));
+  return { visitors, agents };
 }

@@ -13,7 +13,7 @@
 // All relays are set up first, then measured in interleaved rounds (gateway, ws, uWS, cluster, gateway…)
 // so that a noisy neighbour on a shared machine spreads over all of them instead of skewing one.
 import type { BenchContext } from '../lib/context.ts';
-import { chunk } from '../lib/context.ts';
+import { chunk, forkPartyClients } from '../lib/context.ts';
 import type { Child } from '../lib/rpc.ts';
 import { epochMs, mergeHists, summarize, type LatencySummary } from '../lib/hdr.ts';
 import { collectGarbage } from '../lib/inspector-gc.ts';
@@ -96,14 +96,7 @@ export async function gatewaySubject(ctx: BenchContext, p: { chatAgents: number;
     await gw.stop();
   };
   try {
-    clients.push(
-      ...(await Promise.all([
-        ctx.fork('clients/visitor-client.ts', 'chat-visitors'),
-        ...groups.map((_, k) => ctx.fork('clients/agent-client.ts', `chat-agents-${k + 1}`)),
-      ])),
-    );
-    const [visitors, ...agents] = clients;
-    await Promise.all(groups.map((creds, k) => agents[k].call('connect', { url: gw.url, creds, autoAccept: true })));
+    const { visitors, agents } = await forkPartyClients(ctx, 'chat', groups, gw.url, clients);
     const relay = {
       rss: () => gw.rss(),
       gc: () => gw.gc(),
@@ -274,14 +267,7 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
       await cl.stop();
     };
     try {
-      clients.push(
-        ...(await Promise.all([
-          ctx.fork('clients/visitor-client.ts', 'cluster-visitors'),
-          ...groups.map((_, k) => ctx.fork('clients/agent-client.ts', `cluster-agents-${k + 1}`)),
-        ])),
-      );
-      const [visitors, ...agents] = clients;
-      await Promise.all(groups.map((creds, k) => agents[k].call('connect', { url: agentUrl, creds, autoAccept: true })));
+      const { visitors, agents } = await forkPartyClients(ctx, 'cluster', groups, agentUrl, clients);
       const relay = {
         rss: () => cl.rss(),
         gc: () => cl.gc(),

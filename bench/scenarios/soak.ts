@@ -12,7 +12,7 @@
 // Rates are lower than the chat scenario's (sync 5 Hz, chat one message per 5 s per party): a soak
 // looks for leaks over time, not for throughput, and must not starve a shared machine for 30 minutes.
 import type { BenchContext } from '../lib/context.ts';
-import { chunk } from '../lib/context.ts';
+import { chunk, forkPartyClients } from '../lib/context.ts';
 import type { Child } from '../lib/rpc.ts';
 import { epochMs, mergeHists, summarize } from '../lib/hdr.ts';
 import { cpuSecondsOf, freePort, sleep } from '../lib/proc-stats.ts';
@@ -77,14 +77,7 @@ export async function runSoak(ctx: BenchContext): Promise<ScenarioResult> {
   const clients: Child[] = [];
   try {
     const groups = chunk(gw.agents, procs);
-    clients.push(
-      ...(await Promise.all([
-        ctx.fork('clients/visitor-client.ts', 'soak-visitors'),
-        ...groups.map((_, k) => ctx.fork('clients/agent-client.ts', `soak-agents-${k + 1}`)),
-      ])),
-    );
-    const [visitors, ...agents] = clients;
-    await Promise.all(groups.map((creds, k) => agents[k].call('connect', { url: gw.url, creds, autoAccept: true })));
+    const { visitors, agents } = await forkPartyClients(ctx, 'soak', groups, gw.url, clients);
     await gw.gc();
     const rssIdle = await gw.rss();
     const arrived = await visitors.call<{ active: number }>('arrive', { url: gw.url, count: S, rate: 100, entryUrl: 'https://shop.example.com/', timeoutMs: 60_000 });

@@ -4,7 +4,8 @@
 //
 // This replaces the one synchronous `Store` in ./types.ts (kept until every caller has moved).
 import type { SessionEvent, SessionState } from '../../protocol/index.ts';
-import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, SessionRecord, StoredAttachment } from './types.ts';
+import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, RoutingLogBatch, SessionRecord, StoredAttachment } from './types.ts';
+export type { RoutingLogBatch } from './types.ts';
 
 export type Maybe<T> = T | Promise<T>;
 
@@ -71,11 +72,6 @@ export interface StateStore {
   routingLogAfter(seq: number): Maybe<RoutingLogBatch[]>;
   /** Drops batches up to and including `seq` (a snapshot now holds them). */
   dropRoutingLogThrough(seq: number): Maybe<void>;
-}
-
-export interface RoutingLogBatch {
-  seq: number;
-  batch: string;
 }
 
 /** Whether the store can be reached, for readiness (/readyz). */

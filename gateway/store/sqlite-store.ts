@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { SessionEvent } from '../../protocol/index.ts';
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 import type { StorePorts } from './ports.ts';
-import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, SessionRecord, Store, StoredAttachment } from './types.ts';
+import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, RoutingLogBatch, SessionRecord, Store, StoredAttachment } from './types.ts';
 import { offlineFromRow, SESSION_COLS, sessionFromRow, type Row } from './sql-rows.ts';
 
 
@@ -218,7 +218,7 @@ export function openSqliteStore(path: string): Store & StorePorts {
     getKv: (k) => ((q.getKv.get(k) as { value: string } | undefined)?.value ?? null),
     setKv: (k, val) => void q.setKv.run(k, val),
     appendRoutingLog: (seq, batch) => void q.appendRoutingLog.run(seq, batch),
-    routingLogAfter: (seq) => q.routingLogAfter.all(seq) as { seq: number; batch: string }[],
+    routingLogAfter: (seq) => q.routingLogAfter.all(seq) as RoutingLogBatch[],
     dropRoutingLogThrough: (seq) => void q.dropRoutingLogThrough.run(seq),
     kind: 'sqlite',
     healthy: () => db.open,

@@ -73,6 +73,12 @@ export interface StoredAttachment extends Attachment {
   createdAt: number;
 }
 
+/** One row of the routing command log (channel/routing-log.ts): a batch of applied commands, in seq order. */
+export interface RoutingLogBatch {
+  seq: number;
+  batch: string;
+}
+
 export interface Store {
   // agents
   createAgent(a: Omit<AgentRecord, 'createdAt'>): AgentRecord;
@@ -113,7 +119,7 @@ export interface Store {
   getKv(key: string): string | null;
   setKv(key: string, value: string): void;
   appendRoutingLog(seq: number, batch: string): void;
-  routingLogAfter(seq: number): { seq: number; batch: string }[];
+  routingLogAfter(seq: number): RoutingLogBatch[];
   dropRoutingLogThrough(seq: number): void;
   close(): void;
 }

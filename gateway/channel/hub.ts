@@ -71,6 +71,7 @@ export class Hub implements HubInbound {
   start(): Maybe<void> {
     return andThen(this.#c.sessions.preload(), () =>
       andThen(this.#engine.start(this), () => {
+        this.#c.sessions.agreeWithRouting();
         this.#arm();
       }),
     );

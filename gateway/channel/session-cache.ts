@@ -66,9 +66,25 @@ export class SessionCache {
     return p;
   }
 
-  /** Any session, ended ones included (those from the store, uncached). */
+  /**
+   * Any session, ended ones included (those from the store, uncached). A live one goes through
+   * live(): its copy is corrected from the routing state and shared with the effects that name it,
+   * so a stale row read apart (written behind by the instance that committed) cannot overtake them.
+   */
   any(id: string): Maybe<SessionRecord | null> {
-    return this.#live.get(id) ?? this.#store.session(id);
+    const s = this.#live.get(id);
+    if (s) return s;
+    return andThen(this.live(id), (live) => live ?? this.#store.session(id));
+  }
+
+  /**
+   * Corrects the preloaded copies once the engine has loaded the routing state. An instance that
+   * committed an assignment and died before writing the row left it saying queued; the entries that
+   * made it are replayed silently at start (no effect comes to fix the copy), so the routing state
+   * is asked here, once per open session at start.
+   */
+  agreeWithRouting(): void {
+    for (const s of this.#live.values()) this.#agreeWithRouting(s);
   }
 
   #loaded(id: string, rec: SessionRecord | null): SessionRecord | undefined {

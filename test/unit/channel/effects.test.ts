@@ -43,6 +43,23 @@ describe('effects', () => {
     expect(t.webhooks).toHaveLength(0);
   });
 
+  it('an instance restarting after another committed an assignment and died before writing it: the preloaded copy follows the routing state', () => {
+    // The row says queued (the committing instance wrote it behind and was killed first); the
+    // entries that assigned it are replayed silently at start, so no effect comes to correct it.
+    const sid = 'restarted-1';
+    t = fakeHub((engine, store) => {
+      store.createSession({ id: sid, siteId: 'site', department: null, priority: 0, entryUrl: 'https://shop.test/', userAgent: null, state: 'queued', agentId: null, url: null, createdAt: 1000, acceptedAt: null, endedAt: null, endedBy: null, endReason: null, rating: null, lastSeq: 0 });
+      engine.router.apply({ type: 'agent.connect', agent: { agentId: 'ag1', departments: [], capacity: 3 } });
+      engine.router.apply({ type: 'visitor.join', sessionId: sid, department: null, priority: 0 });
+      engine.router.apply({ type: 'accept', agentId: 'ag1', sessionId: sid });
+    });
+    expect(t.engine.router.agentOf(sid)).toBe('ag1');
+    const v = visitorSocket(sid);
+    t.hub.visitorOpen(v);
+    t.hub.message(v, { type: 'hello' } as never);
+    expect(v.of('session').at(-1)?.session).toMatchObject({ sessionId: sid, state: 'active' });
+  });
+
   it('a refusal goes to the socket that asked, with its code', () => {
     const { sid, a } = queued();
     t.engine.next = [{ type: 'rejected', agentId: 'ag1', sessionId: sid, code: 'CB_ERR_ALREADY_TAKEN' }];

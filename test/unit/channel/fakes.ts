@@ -132,10 +132,14 @@ function hubWith(engine: Engine, store: ReturnType<typeof openSqliteStore>, writ
   return { hub, webhooks, metrics };
 }
 
-/** A hub on a fake engine and an in-memory SQLite store. */
-export function fakeHub() {
+/**
+ * A hub on a fake engine and an in-memory SQLite store. `before` runs ahead of the hub's start:
+ * rows already stored and a routing state already committed, as an instance restarting finds them.
+ */
+export function fakeHub(before?: (engine: FakeEngine, store: ReturnType<typeof openSqliteStore>) => void) {
   const store = openSqliteStore(':memory:');
   const engine = new FakeEngine(store);
+  before?.(engine, store);
   const writer = new SessionWriter(silent);
   const { hub, webhooks } = hubWith(engine, store, writer, () => 1000);
   hub.start();

@@ -73,6 +73,15 @@ const fields = {
   ],
   maxMissedOffers: [v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)), 2, 'MAX_MISSED_OFFERS'],
   departmentFallback: [v.boolean(), true, 'DEPARTMENT_FALLBACK'],
+  /**
+   * One process keeps its routing state as a snapshot plus a log of the commands since (see
+   * channel/routing-log.ts): commands are written together every this many ms (0: every turn of the
+   * event loop; a crash loses at most this window), and the log is compacted into a new snapshot
+   * after this many commands (and at least two per open session) or this many seconds.
+   */
+  routingLogFlushMs: [v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000)), 20, 'ROUTING_LOG_FLUSH_MS'],
+  routingLogCompactAfter: [v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(10_000_000)), 10_000, 'ROUTING_LOG_COMPACT_AFTER'],
+  routingLogMaxAgeSeconds: [v.pipe(v.number(), v.minValue(1), v.maxValue(86_400)), 60, 'ROUTING_LOG_MAX_AGE_SECONDS'],
   upstreamTimeoutSeconds: [v.pipe(v.number(), v.minValue(1), v.maxValue(300)), 15, 'UPSTREAM_TIMEOUT_SECONDS'],
   /** Page fetches per session per second through the proxy (token bucket), and the burst. */
   proxyRatePerSecond: [v.pipe(v.number(), v.minValue(1)), 50, 'PROXY_RATE_PER_SECOND'],

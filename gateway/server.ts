@@ -13,7 +13,7 @@ import type { RoutingConfig } from './routing/types.ts';
 import { Hub } from './channel/hub.ts';
 import type { Engine } from './channel/engine.ts';
 import { localEngine } from './channel/local-engine.ts';
-import { loadRouting } from './channel/routing-log.ts';
+import { loadRouting, type RoutingLogOptions } from './channel/routing-log.ts';
 import { SessionWriter } from './channel/session-writer.ts';
 import { registerSocketRoute } from './channel/socket-route.ts';
 import { routingConfigFrom } from './routing/config.ts';
@@ -65,18 +65,19 @@ export interface GatewayOptions {
   distDir?: string;
 }
 
+/** One process: the router restored from the snapshot and command log the previous run left in the store. */
+async function localEngineFromStore(o: { app: TemplatedApp; store: Store & StorePorts; writer: SessionWriter; log: Logger; routing: RoutingConfig; routingLog: RoutingLogOptions }): Promise<Engine> {
+  const loaded = await loadRouting(o.store, o.routing);
+  const router = createRouter(o.routing, Date.now, loaded.snapshot ?? undefined);
+  return localEngine({ app: o.app, store: o.store, router, config: o.routing, writer: o.writer, log: o.log, loaded, routingLog: o.routingLog });
+}
+
 /**
  * uWS listens with SO_REUSEPORT unless told otherwise. One process takes its ports exclusively, so a
  * second gateway on the same port fails loudly instead of silently splitting the traffic between
  * two separate states. Cluster instances on one host may share PORT and PROXY_PORT on purpose: the
  * kernel then spreads connections over them like a load balancer, which the shared state allows.
  */
-/** One process: the router restored from the snapshot and command log the previous run left in the store. */
-async function localEngineFromStore(o: { app: TemplatedApp; store: Store & StorePorts; writer: SessionWriter; log: Logger; routing: RoutingConfig }): Promise<Engine> {
-  const loaded = await loadRouting(o.store, o.routing);
-  const router = createRouter(o.routing, Date.now, loaded.snapshot ?? undefined);
-  return localEngine({ app: o.app, store: o.store, router, config: o.routing, writer: o.writer, log: o.log, loaded });
-}
 
 function listen(app: TemplatedApp, host: string, port: number, shared: boolean): Promise<{ token: us_listen_socket; port: number }> {
   const options = shared ? 0 : 1; // LIBUS_LISTEN_DEFAULT : LIBUS_LISTEN_EXCLUSIVE_PORT
@@ -137,7 +138,14 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   // One process restores its routing snapshot from the store; a cluster's lives in Redis.
   const engine: Engine = redis
     ? await createClusterEngine({ redis, instanceId, app, store, writer, log, routing: routingConfig, transcriptRetentionDays: config.transcriptRetentionDays })
-    : await localEngineFromStore({ app, store, writer, log, routing: routingConfig });
+    : await localEngineFromStore({
+        app,
+        store,
+        writer,
+        log,
+        routing: routingConfig,
+        routingLog: { flushEveryMs: config.routingLogFlushMs, minEntries: config.routingLogCompactAfter, maxAgeMs: config.routingLogMaxAgeSeconds * 1000 },
+      });
   const webhooks = new Webhooks(config.webhookUrl, config.webhookSecret, log);
   const hub = new Hub({
     app,

@@ -138,7 +138,10 @@ export function registerSocketRoute(app: TemplatedApp, d: SocketRouteDeps): void
         );
       } else if (role === 'visitor') {
         const sid = new URLSearchParams(req.getQuery() ?? '').get('sid') ?? '';
-        data = andThen(hub.session(sid), (s) => (s ? { role: 'visitor' as const, cid: newId(), sessionId: sid } : { status: 404, code: 'CB_ERR_SESSION_UNKNOWN' }));
+        // The socket keeps the record's own id string, not the query's copy of it: the session cache
+        // is keyed by that string, so the per-frame lookups compare one pointer instead of the
+        // characters of two equal strings (a visible share of a relayed frame's cost).
+        data = andThen(hub.session(sid), (s) => (s ? { role: 'visitor' as const, cid: newId(), sessionId: s.id } : { status: 404, code: 'CB_ERR_SESSION_UNKNOWN' }));
       } else return send(res, null, 404, TEXT, 'Not found');
       if (!isPromise(data)) return finish(res, data, hs, context);
       const admission = data.catch((err): Refusal => {

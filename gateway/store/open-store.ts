@@ -26,15 +26,20 @@ export async function openStore(config: StoreConfig, log?: Logger, o: { lock?: b
     });
     return withAgentCache(pg);
   }
-  return openSqlite(config, o);
+  return openSqlite(config, { ...o, log });
 }
 
-/** The SQLite store alone (synchronous answers), locked unless in a Redis cluster or in memory. */
-export function openSqlite(config: Pick<StoreConfig, 'databasePath' | 'redisUrl'>, o: { lock?: boolean } = {}): Store & OpenedStore {
+/**
+ * The SQLite store alone (synchronous answers), locked unless in a Redis cluster or in memory. A
+ * locked file is this process's alone, so its deferrable writes commit once per turn.
+ */
+export function openSqlite(config: Pick<StoreConfig, 'databasePath' | 'redisUrl'>, o: { lock?: boolean; log?: Logger } = {}): Store & OpenedStore {
   const lock = o.lock === false || config.redisUrl || config.databasePath === ':memory:' ? null : lockSqliteFile(config.databasePath);
   let sqlite: Store & StorePorts;
   try {
-    sqlite = openSqliteStore(config.databasePath);
+    const onLost = (err: unknown, writes: number) =>
+      o.log ? o.log.error({ event: 'store.write-lost', writes, err: String(err) }, 'a turn of store writes failed to commit; dropped') : console.error('store: a turn of store writes failed to commit; dropped', writes, err);
+    sqlite = openSqliteStore(config.databasePath, lock ? { groupWrites: { onLost } } : {});
   } catch (err) {
     lock?.release();
     throw err;

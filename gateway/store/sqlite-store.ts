@@ -8,6 +8,7 @@ import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 import type { StorePorts } from './ports.ts';
 import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, RoutingLogBatch, SessionRecord, Store, StoredAttachment } from './types.ts';
 import { offlineFromRow, SESSION_COLS, sessionFromRow, type Row } from './sql-rows.ts';
+import { ungrouped, writeGroup } from './sqlite-write-group.ts';
 
 
 const agentFromRow = (r: Row): AgentRecord => ({
@@ -40,7 +41,15 @@ const eventFromRow = (r: Row): SessionEvent => {
 };
 
 
-export function openSqliteStore(path: string): Store & StorePorts {
+export interface SqliteStoreOptions {
+  /**
+   * Commit the session writer's writes once per event-loop turn (./sqlite-write-group.ts). Only for a
+   * file this process owns alone; `onLost` hears of a group whose commit failed.
+   */
+  groupWrites?: { onLost: (err: unknown, writes: number) => void; schedule?: (run: () => void) => void };
+}
+
+export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store & StorePorts {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -140,10 +149,15 @@ export function openSqliteStore(path: string): Store & StorePorts {
     q.raiseSeq.run(e.seq, e.sessionId);
   });
 
+  const group = o.groupWrites ? writeGroup(db, o.groupWrites.onLost, o.groupWrites.schedule) : ungrouped;
+  const { deferred, durable } = group;
+  // An UPDATE per set of patched columns, prepared once (preparing one per call cost more than running it).
+  const updates = new Map<string, Database.Statement>();
+
   return {
     createAgent(a) {
       const rec: AgentRecord = { ...a, createdAt: Date.now() };
-      q.insertAgent.run({ ...rec, departments: JSON.stringify(rec.departments), disabled: rec.disabled ? 1 : 0 });
+      durable(() => q.insertAgent.run({ ...rec, departments: JSON.stringify(rec.departments), disabled: rec.disabled ? 1 : 0 }));
       return rec;
     },
     agentByEmail: (email) => {
@@ -166,9 +180,9 @@ export function openSqliteStore(path: string): Store & StorePorts {
       if (patch.disabled !== undefined) cols.disabled = patch.disabled ? 1 : 0;
       const keys = Object.keys(cols);
       if (!keys.length) return;
-      db.prepare(`UPDATE agents SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...cols, id });
+      durable(() => db.prepare(`UPDATE agents SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...cols, id }));
     },
-    saveAuthToken: (h, agentId, exp) => void q.saveToken.run(h, agentId, exp),
+    saveAuthToken: (h, agentId, exp) => void durable(() => q.saveToken.run(h, agentId, exp)),
     agentForToken: (h, now) => {
       const r = q.agentForToken.get(h, now) as Row | undefined;
       return r ? agentFromRow(r) : null;
@@ -177,8 +191,8 @@ export function openSqliteStore(path: string): Store & StorePorts {
       const r = q.tokenAgent.get(h, now) as Row | undefined;
       return r ? { agent: agentFromRow(r), expiresAt: r.token_expires_at as number } : null;
     },
-    deleteAuthToken: (h) => void q.deleteToken.run(h),
-    createSession: (s) => void q.insertSession.run({ ...s, language: s.language ?? null }),
+    deleteAuthToken: (h) => void durable(() => q.deleteToken.run(h)),
+    createSession: (s) => void deferred(() => q.insertSession.run({ ...s, language: s.language ?? null })),
     session: (id) => {
       const r = q.session.get(id) as Row | undefined;
       return r ? sessionFromRow(r) : null;
@@ -187,42 +201,47 @@ export function openSqliteStore(path: string): Store & StorePorts {
       const entries = Object.entries(patch).filter(([k, val]) => k in SESSION_COLS && val !== undefined);
       if (!entries.length) return;
       const sets = entries.map(([k]) => `${SESSION_COLS[k as keyof typeof SESSION_COLS]} = @${k}`).join(', ');
-      db.prepare(`UPDATE sessions SET ${sets} WHERE id = @id`).run({ ...Object.fromEntries(entries), id });
+      let update = updates.get(sets);
+      if (!update) updates.set(sets, (update = db.prepare(`UPDATE sessions SET ${sets} WHERE id = @id`)));
+      deferred(() => update.run({ ...Object.fromEntries(entries), id }));
     },
     sessionsInState: (...states) =>
       (db.prepare(`SELECT * FROM sessions WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY created_at`).all(...states) as Row[]).map(
         sessionFromRow,
       ),
-    appendEvent: (e) => append(e),
-    appendEvents: (es) => (es.length ? appendMany(es) : []),
-    archiveEvent: (e) => archive(e),
+    appendEvent: (e) => durable(() => append(e)),
+    appendEvents: (es) => (es.length ? durable(() => appendMany(es)) : []),
+    archiveEvent: (e) => deferred(() => archive(e)),
     eventsAfter: (sid, seq) => (q.eventsAfter.all(sid, seq) as Row[]).map(eventFromRow),
-    saveProxyOrigin: (token, sid, origin) => void q.saveOrigin.run(token, sid, origin),
+    saveProxyOrigin: (token, sid, origin) => void deferred(() => q.saveOrigin.run(token, sid, origin)),
     proxyOrigins: () => q.origins.all() as { token: string; sessionId: string; origin: string }[],
-    saveOfflineMessage: (m) => void q.saveOffline.run(m),
+    saveOfflineMessage: (m) => void durable(() => q.saveOffline.run(m)),
     offlineMessages: (limit) =>
       (q.offline.all(limit) as Row[]).map(offlineFromRow),
-    markOfflineHandled: (id, agentId) => void q.handleOffline.run(agentId, id),
-    saveCanned: (c) => void q.saveCanned.run(c),
+    markOfflineHandled: (id, agentId) => void durable(() => q.handleOffline.run(agentId, id)),
+    saveCanned: (c) => void durable(() => q.saveCanned.run(c)),
     cannedFor: (agentId) =>
       (q.cannedFor.all(agentId) as Row[]).map(
         (r): CannedResponse => ({ id: r.id as string, agentId: (r.agent_id as string | null) ?? null, shortcut: r.shortcut as string, text: r.text as string, createdAt: r.created_at as number }),
       ),
-    deleteCanned: (id, agentId, mayDeleteShared) => q.deleteCanned.run(id, agentId, mayDeleteShared ? 1 : 0).changes > 0,
-    saveAttachment: (a) => void q.saveAttachment.run(a),
+    deleteCanned: (id, agentId, mayDeleteShared) => durable(() => q.deleteCanned.run(id, agentId, mayDeleteShared ? 1 : 0).changes > 0),
+    saveAttachment: (a) => void durable(() => q.saveAttachment.run(a)),
     attachment: (id) => {
       const r = q.attachment.get(id) as Row | undefined;
       if (!r) return null;
       return { id: r.id as string, sessionId: r.session_id as string, name: r.name as string, type: r.type as string, size: r.size as number, data: r.data as Buffer, createdAt: r.created_at as number } satisfies StoredAttachment;
     },
     getKv: (k) => ((q.getKv.get(k) as { value: string } | undefined)?.value ?? null),
-    setKv: (k, val) => void q.setKv.run(k, val),
-    appendRoutingLog: (seq, batch) => void q.appendRoutingLog.run(seq, batch),
+    setKv: (k, val) => void deferred(() => q.setKv.run(k, val)),
+    appendRoutingLog: (seq, batch) => void deferred(() => q.appendRoutingLog.run(seq, batch)),
     routingLogAfter: (seq) => q.routingLogAfter.all(seq) as RoutingLogBatch[],
-    dropRoutingLogThrough: (seq) => void q.dropRoutingLogThrough.run(seq),
+    dropRoutingLogThrough: (seq) => void deferred(() => q.dropRoutingLogThrough.run(seq)),
     kind: 'sqlite',
     healthy: () => db.open,
-    close: () => void db.close(),
+    close: () => {
+      group.flush();
+      db.close();
+    },
   };
 }
 

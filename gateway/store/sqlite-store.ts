@@ -84,9 +84,9 @@ export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store
        VALUES (@id, @siteId, @department, @priority, @entryUrl, @userAgent, @language, @state, @agentId, @url, @createdAt,
          @acceptedAt, @endedAt, @endedBy, @endReason, @rating, @lastSeq)`,
     ),
-    session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
-    sessionExists: db.prepare('SELECT 1 FROM sessions WHERE id = ?').pluck(),
-    bumpSeq: db.prepare('UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq'),
+    session: db.prepare(`SELECT *, ${LIVE_SEQ} FROM sessions WHERE id = ?`),
+    sessionSeq: db.prepare('SELECT last_seq FROM sessions WHERE id = ?').pluck(),
+    lastEventSeq: db.prepare('SELECT MAX(seq) FROM events WHERE session_id = ?').pluck(),
     insertEvent: db.prepare(
       `INSERT INTO events (session_id, seq, ts, kind, from_party, name, text, url, client_id, attachment)
        VALUES (@sessionId, @seq, @ts, @kind, @from, @name, @text, @url, @clientId, @attachment)`,
@@ -95,7 +95,6 @@ export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store
       `INSERT OR IGNORE INTO events (session_id, seq, ts, kind, from_party, name, text, url, client_id, attachment)
        VALUES (@sessionId, @seq, @ts, @kind, @from, @name, @text, @url, @clientId, @attachment)`,
     ),
-    raiseSeq: db.prepare('UPDATE sessions SET last_seq = MAX(last_seq, ?) WHERE id = ?'),
     eventByClientId: db.prepare('SELECT * FROM events WHERE session_id = ? AND client_id = ?'),
     eventsAfter: db.prepare('SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq'),
     saveOrigin: db.prepare('INSERT OR IGNORE INTO proxy_origins (token, session_id, origin) VALUES (?, ?, ?)'),
@@ -120,34 +119,37 @@ export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store
     dropRoutingLogThrough: db.prepare('DELETE FROM routing_log WHERE seq <= ?'),
   };
 
-  // One event's append, inside a transaction. An unknown session throws before anything is written.
-  const appendIn = (e: NewEvent): { event: SessionEvent; duplicate: boolean } => {
+  // One event's append, inside a transaction; an unknown session is answered with its Error and
+  // nothing is written. The next number is the session's last event's plus one: a seek to the end of
+  // the session's part of the events key, so an append writes the event alone and not also the
+  // session's row (a second random page in every commit; sessions.last_seq is now only the base for
+  // a session's first event, and reads take the larger of the two, LIVE_SEQ).
+  const appendIn = (e: NewEvent): { event: SessionEvent; duplicate: boolean } | Error => {
     if (e.clientId) {
       const existing = q.eventByClientId.get(e.sessionId, e.clientId) as Row | undefined;
       if (existing) return { event: eventFromRow(existing), duplicate: true };
     }
-    const bumped = q.bumpSeq.get(e.sessionId) as { last_seq: number } | undefined;
-    if (!bumped) throw new Error(`appendEvent: unknown session ${e.sessionId}`);
+    let last = q.lastEventSeq.get(e.sessionId) as number | null;
+    // No event yet: the session's row says where numbering starts, and whether it exists at all.
+    if (last === null) last = (q.sessionSeq.get(e.sessionId) as number | undefined) ?? null;
+    if (last === null) return new Error(`appendEvent: unknown session ${e.sessionId}`);
     // appendKey is for stores that can lose an answer; it is not part of the event.
     const { appendKey: _key, ...fields } = e;
-    const event: SessionEvent = { ...fields, seq: bumped.last_seq };
+    const event: SessionEvent = { ...fields, seq: last + 1 };
     q.insertEvent.run(eventRow(event));
     return { event, duplicate: false };
   };
-  const append = db.transaction(appendIn);
+  const append = db.transaction((e: NewEvent) => {
+    const r = appendIn(e);
+    if (r instanceof Error) throw r;
+    return r;
+  });
   // Group commit: one transaction (one WAL commit) for a batch. An unknown session is answered in its
   // place (nothing was written for it); any other error rolls the whole batch back.
-  const appendMany = db.transaction((es: NewEvent[]) =>
-    es.map((e) => {
-      if (!q.sessionExists.get(e.sessionId)) return new Error(`appendEvent: unknown session ${e.sessionId}`);
-      return appendIn(e);
-    }),
-  );
+  const appendMany = db.transaction((es: NewEvent[]) => es.map(appendIn));
 
-  const archive = db.transaction((e: SessionEvent) => {
-    q.archiveEvent.run(eventRow(e));
-    q.raiseSeq.run(e.seq, e.sessionId);
-  });
+  // The copy raises the session's number as well: reads take the last event's.
+  const archive = (e: SessionEvent) => void q.archiveEvent.run(eventRow(e));
 
   const group = o.groupWrites ? writeGroup(db, o.groupWrites.onLost, o.groupWrites.schedule) : ungrouped;
   const { deferred, durable } = group;
@@ -195,7 +197,7 @@ export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store
     createSession: (s) => void deferred(() => q.insertSession.run({ ...s, language: s.language ?? null })),
     session: (id) => {
       const r = q.session.get(id) as Row | undefined;
-      return r ? sessionFromRow(r) : null;
+      return r ? sessionFromSqlite(r) : null;
     },
     updateSession(id, patch) {
       const entries = Object.entries(patch).filter(([k, val]) => k in SESSION_COLS && val !== undefined);
@@ -206,8 +208,8 @@ export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store
       deferred(() => update.run({ ...Object.fromEntries(entries), id }));
     },
     sessionsInState: (...states) =>
-      (db.prepare(`SELECT * FROM sessions WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY created_at`).all(...states) as Row[]).map(
-        sessionFromRow,
+      (db.prepare(`SELECT *, ${LIVE_SEQ} FROM sessions WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY created_at`).all(...states) as Row[]).map(
+        sessionFromSqlite,
       ),
     appendEvent: (e) => durable(() => append(e)),
     appendEvents: (es) => (es.length ? durable(() => appendMany(es)) : []),
@@ -244,6 +246,10 @@ export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store
     },
   };
 }
+
+/** A session's last sequence number: its last event's (appends do not rewrite the row), or the row's own base. */
+const LIVE_SEQ = 'MAX(last_seq, IFNULL((SELECT MAX(e.seq) FROM events e WHERE e.session_id = sessions.id), 0)) AS live_seq';
+const sessionFromSqlite = (r: Row) => sessionFromRow({ ...r, last_seq: r.live_seq });
 
 /** An event as the events table's named parameters. */
 function eventRow(e: SessionEvent) {

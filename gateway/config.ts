@@ -42,6 +42,12 @@ const fields = {
   /** Public port of the proxy as browsers see it (behind a load balancer). 0 = proxyPort. */
   proxyPublicPort: [Port, 0, 'PROXY_PUBLIC_PORT'],
   databasePath: [v.pipe(v.string(), v.minLength(1)), './data/cobrowse.sqlite', 'DATABASE_PATH'],
+  /**
+   * The SQLite file's WAL is copied back into it by a thread of its own every this many ms
+   * (store/sqlite-checkpointer.ts), off the event loop; 0 = SQLite's own checkpoints, which run
+   * inside a commit every 1,000 pages and stall the loop for tens of ms.
+   */
+  sqliteCheckpointMs: [v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60_000)), 1000, 'SQLITE_CHECKPOINT_MS'],
   /** PostgreSQL for several hosts (postgres://USER:PASS@HOST:PORT/DB); '' = the SQLite file at databasePath. */
   databaseUrl: [
     v.union([v.literal(''), v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgres://USER:PASS@HOST:PORT/DB'))]),

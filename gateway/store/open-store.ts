@@ -1,7 +1,7 @@
 // Opens the store the configuration names: PostgreSQL when DATABASE_URL is set (no SQLite file is
 // created then), otherwise the embedded SQLite file at DATABASE_PATH, locked to this gateway unless
 // it is one of a Redis cluster. Either way with agent records cached in memory (./agent-cache.ts).
-import type { Config } from '../config.ts';
+import { DEFAULTS, type Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { withAgentCache, type AgentCacheControl } from './agent-cache.ts';
 import type { StorePorts } from './ports.ts';
@@ -10,7 +10,7 @@ import { lockSqliteFile } from './sqlite-lock.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 import type { Store } from './types.ts';
 
-type StoreConfig = Pick<Config, 'databaseUrl' | 'databasePath' | 'databasePoolSize' | 'databaseStatementTimeoutMs' | 'databaseConnectTimeoutMs' | 'redisUrl'>;
+type StoreConfig = Partial<Pick<Config, 'sqliteCheckpointMs'>> & Pick<Config, 'databaseUrl' | 'databasePath' | 'databasePoolSize' | 'databaseStatementTimeoutMs' | 'databaseConnectTimeoutMs' | 'redisUrl'>;
 
 export type OpenedStore = StorePorts & { agentCache: AgentCacheControl };
 
@@ -33,13 +33,18 @@ export async function openStore(config: StoreConfig, log?: Logger, o: { lock?: b
  * The SQLite store alone (synchronous answers), locked unless in a Redis cluster or in memory. A
  * locked file is this process's alone, so its deferrable writes commit once per turn.
  */
-export function openSqlite(config: Pick<StoreConfig, 'databasePath' | 'redisUrl'>, o: { lock?: boolean; log?: Logger } = {}): Store & OpenedStore {
+export function openSqlite(
+  config: Pick<StoreConfig, 'databasePath' | 'redisUrl' | 'sqliteCheckpointMs'>,
+  o: { lock?: boolean; log?: Logger } = {},
+): Store & OpenedStore {
   const lock = o.lock === false || config.redisUrl || config.databasePath === ':memory:' ? null : lockSqliteFile(config.databasePath);
   let sqlite: Store & StorePorts;
   try {
     const onLost = (err: unknown, writes: number) =>
       o.log ? o.log.error({ event: 'store.write-lost', writes, err: String(err) }, 'a turn of store writes failed to commit; dropped') : console.error('store: a turn of store writes failed to commit; dropped', writes, err);
-    sqlite = openSqliteStore(config.databasePath, lock ? { groupWrites: { onLost } } : {});
+    // A tool beside a running gateway (lock: false) leaves checkpoints to SQLite: it is short-lived.
+    const checkpoint = o.lock === false ? undefined : { everyMs: config.sqliteCheckpointMs ?? DEFAULTS.sqliteCheckpointMs, log: o.log };
+    sqlite = openSqliteStore(config.databasePath, { ...(lock ? { groupWrites: { onLost } } : {}), checkpoint });
   } catch (err) {
     lock?.release();
     throw err;

@@ -9,6 +9,8 @@ import type { StorePorts } from './ports.ts';
 import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, RoutingLogBatch, SessionRecord, Store, StoredAttachment } from './types.ts';
 import { offlineFromRow, SESSION_COLS, sessionFromRow, type Row } from './sql-rows.ts';
 import { ungrouped, writeGroup } from './sqlite-write-group.ts';
+import { startCheckpointer } from './sqlite-checkpointer.ts';
+import type { Logger } from '../log.ts';
 
 
 const agentFromRow = (r: Row): AgentRecord => ({
@@ -47,6 +49,8 @@ export interface SqliteStoreOptions {
    * file this process owns alone; `onLost` hears of a group whose commit failed.
    */
   groupWrites?: { onLost: (err: unknown, writes: number) => void; schedule?: (run: () => void) => void };
+  /** Checkpoint the WAL from a thread every `everyMs` (./sqlite-checkpointer.ts); a file only. */
+  checkpoint?: { everyMs: number; log?: Pick<Logger, 'warn' | 'error'> };
 }
 
 export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store & StorePorts {
@@ -151,6 +155,7 @@ export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store
   // The copy raises the session's number as well: reads take the last event's.
   const archive = (e: SessionEvent) => void q.archiveEvent.run(eventRow(e));
 
+  const checkpointer = o.checkpoint && o.checkpoint.everyMs > 0 && path !== ':memory:' ? startCheckpointer(db, path, o.checkpoint.everyMs, o.checkpoint.log) : null;
   const group = o.groupWrites ? writeGroup(db, o.groupWrites.onLost, o.groupWrites.schedule) : ungrouped;
   const { deferred, durable } = group;
   // An UPDATE per set of patched columns, prepared once (preparing one per call cost more than running it).
@@ -242,6 +247,7 @@ export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store
     healthy: () => db.open,
     close: () => {
       group.flush();
+      checkpointer?.stop();
       db.close();
     },
   };

@@ -7,13 +7,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseOptions, USAGE, type Options, type ScenarioName } from './lib/options.ts';
-import { Progress } from './lib/progress.ts';
+import { Progress, StepRecorder } from './lib/progress.ts';
 import { createContext, type BenchContext } from './lib/context.ts';
 import { machineInfo } from './lib/machine.ts';
 import { emptyResult, type ScenarioResult } from './lib/results.ts';
 import { markdownReport } from './lib/report-table.ts';
 import { htmlReport } from './lib/report-html.ts';
 import { REPO_ROOT } from './lib/gateway-process.ts';
+import { bundleChildren } from './lib/child-bundles.ts';
+import { forkFromBundles } from './lib/rpc.ts';
 import { runQueueStorm } from './scenarios/queue-storm.ts';
 import { runChatSync } from './scenarios/chat-sync.ts';
 import { runProxy } from './scenarios/proxy.ts';
@@ -22,48 +24,16 @@ import { runSoak } from './scenarios/soak.ts';
 import { runTti } from './scenarios/tti.ts';
 import { runCapacity } from './scenarios/capacity.ts';
 
-let injectorEarly: (() => Promise<ScenarioResult>) | null = null;
-let ttiEarly: Promise<ScenarioResult> | null = null;
-let capacityEarly: Promise<ScenarioResult> | null = null;
-
 const SCENARIO_RUNNERS: Record<ScenarioName, { title: string; steps: number; run: (ctx: BenchContext) => Promise<ScenarioResult> }> = {
   queue: { title: 'Queue storm', steps: 1, run: runQueueStorm },
   chat: { title: 'Chat and sync', steps: 2, run: runChatSync },
   proxy: { title: 'Proxy', steps: 1, run: runProxy },
-  // Started on its turn; with --quick it was started at the beginning and overlaps the others.
-  injector: { title: 'Injector', steps: 1, run: (ctx) => (injectorEarly ?? startInjector(ctx))() },
+  injector: { title: 'Injector', steps: 1, run: (ctx) => startInjector(ctx)() },
   // Only with --only soak: it holds its load for --minutes.
   soak: { title: 'Soak', steps: 1, run: runSoak },
   // Only with --only capacity (or --quick, two tiny steps each): sweeps on one gateway, 4-6 minutes.
-  capacity: {
-    title: 'Capacity',
-    steps: 2,
-    run: async (ctx) => {
-      if (!capacityEarly) return runCapacity(ctx);
-      const r = await capacityEarly.catch((err: Error) => err);
-      // Its two steps, as they would have been reported (started at the beginning, alongside the others).
-      const value = (prefix: string) => (r instanceof Error ? NaN : (r.figures.find((f) => f.subject === 'gateway' && f.metric.startsWith(prefix))?.value ?? NaN));
-      ctx.progress.start('capacity: sessions sweep, 2 tiny steps (started at the beginning, alongside the others)', 1);
-      ctx.progress.finish(`${value('sessions per core').toFixed(0)} sessions per core`);
-      ctx.progress.start('capacity: storm sweep, 2 tiny rates (started at the beginning, alongside the others)', 1);
-      const knee = value('storm knee');
-      ctx.progress.finish(Number.isNaN(knee) ? 'knee above the rates tried' : `knee at ${knee}/s`);
-      if (r instanceof Error) throw r;
-      return r;
-    },
-  },
-  // With --quick it too was started at the beginning (one app, one round: a smoke test).
-  tti: {
-    title: 'Time to interactive',
-    steps: 1,
-    run: async (ctx) => {
-      if (!ttiEarly) return runTti(ctx);
-      ctx.progress.start('tti: 1 app × 1 round (started at the beginning, alongside the others)', 1);
-      const r = await ttiEarly;
-      ctx.progress.finish(r.ratios.find((x) => x.goal)?.value !== undefined ? `proxy / direct ${r.ratios.find((x) => x.goal)!.value.toFixed(2)}x` : '');
-      return r;
-    },
-  },
+  capacity: { title: 'Capacity', steps: 2, run: runCapacity },
+  tti: { title: 'Time to interactive', steps: 1, run: runTti },
 };
 
 async function main(): Promise<number> {
@@ -83,28 +53,33 @@ async function main(): Promise<number> {
   const started = Date.now();
   progress.note(`cobrowse bench${opts.quick ? ' (quick)' : ''}: ${opts.only.join(', ')} on ${machine.cpuCount}× ${machine.cpuModel}, Node ${machine.node}, commit ${machine.commit}${opts.target ? `, target ${opts.target}` : ''}`);
 
-  // --quick checks the harness, not speed, and must finish in 30 s: the CPU-bound injector bench
-  // (about 8 s on its own) runs beside the mostly idle small scenarios instead of after them.
-  if (opts.quick && opts.only.includes('injector')) injectorEarly = startInjector(ctx);
-  // The same for the quick tti (gateway, browser, four page loads): it reports on its turn, and
-  // writes no progress of its own meanwhile.
-  if (opts.quick && opts.only.includes('tti')) {
-    const silent = new Progress(1, { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream);
-    ttiEarly = runTti({ ...ctx, progress: silent });
-    ttiEarly.catch(() => {}); // reported on its turn
+  // --quick checks the harness, not speed, and must finish in 30 s: every scenario starts now, side
+  // by side (most of their time is processes loading and small loads waiting on timers). The first
+  // draws the progress bar; the others record their steps, printed on their turn.
+  if (opts.quick) forkFromBundles(await bundleChildren());
+  const early = new Map<ScenarioName, { steps: StepRecorder; result: Promise<ScenarioResult> }>();
+  if (opts.quick) {
+    for (const name of opts.only.slice(1)) {
+      const steps = new StepRecorder();
+      const result = SCENARIO_RUNNERS[name].run({ ...ctx, progress: steps });
+      result.catch(() => {}); // reported on its turn
+      early.set(name, { steps, result });
+    }
   }
-  // And the quick capacity sweeps (two tiny steps each, mostly waiting for gateways to start).
-  if (opts.quick && opts.only.includes('capacity')) {
-    const silent = new Progress(2, { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream);
-    capacityEarly = runCapacity({ ...ctx, progress: silent });
-    capacityEarly.catch(() => {}); // reported on its turn (and awaited with its own catch there)
-  }
+  const run = async (name: ScenarioName): Promise<ScenarioResult> => {
+    const e = early.get(name);
+    if (!e) return SCENARIO_RUNNERS[name].run(ctx);
+    const r = await e.result.catch((err: Error) => err);
+    for (const step of e.steps.steps) progress.replay({ ...step, label: `${step.label} (alongside the others)` });
+    if (r instanceof Error) throw r;
+    return r;
+  };
 
   const results: ScenarioResult[] = [];
   for (const name of opts.only) {
     const s = SCENARIO_RUNNERS[name];
     try {
-      results.push(await s.run(ctx));
+      results.push(await run(name));
     } catch (err) {
       // A crashed scenario is a failed run, but the others still report.
       const r = emptyResult(name, s.title);

@@ -12,6 +12,8 @@ import { servePeer, argValue } from '../peers/peer-stats.ts';
 const dir = argValue('dir', '');
 const apps = argValue('apps', '').split(',').filter(Boolean);
 const host = argValue('host', '127.0.0.1');
+/** --ports L,A1,A2…: the landing port, then one per app in --apps order (default: free ports). */
+const given = argValue('ports', '').split(',').filter(Boolean).map(Number);
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -52,12 +54,15 @@ function filesOf(app: string): Map<string, { body: Buffer; type: string }> {
   return m;
 }
 
-function listen(handler: http.RequestListener): Promise<number> {
+function listen(port: number, handler: http.RequestListener): Promise<number> {
   const s = http.createServer({ keepAliveTimeout: 30_000 }, handler);
-  return new Promise((resolve) => s.listen(0, host, () => resolve((s.address() as { port: number }).port)));
+  return new Promise((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(port, host, () => resolve((s.address() as { port: number }).port));
+  });
 }
 
-const landingPort = await listen((req, res) => {
+const landingPort = await listen(given[0] ?? 0, (req, res) => {
   const path = (req.url ?? '/').split('?')[0];
   const body = path === '/landing.html' ? LANDING : path === '/host.html' ? HOST : null;
   if (!body) return void res.writeHead(404, { 'content-length': 0 }).end();
@@ -70,7 +75,7 @@ for (const app of apps) {
   const files = filesOf(app);
   const c: Counts = { viaGateway: 0, direct: 0 };
   counts.set(app, c);
-  appPorts[app] = await listen((req, res) => {
+  appPorts[app] = await listen(given[1 + apps.indexOf(app)] ?? 0, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if ((req.headers.host ?? '').endsWith('.localhost') || /\.localhost:\d+$/.test(req.headers.host ?? '')) c.direct++;
     else c.viaGateway++;

@@ -43,24 +43,26 @@ export function chunk<T>(items: T[], n: number): T[][] {
 }
 
 /**
- * The party clients of a chat load: one visitor process and one agent process per group of agent
- * credentials (`<label>-visitors`, `<label>-agents-<k>`), the agents connected to `agentUrl` and
- * auto-accepting. Each process goes into `clients` as soon as it is forked, so the caller's
- * teardown stops it even when a later step fails.
+ * The party clients of a chat load: one visitor process and `agentProcs` agent processes
+ * (`<label>-visitors`, `<label>-agents-<k>`), then each agent process connects with its group of
+ * agent credentials to `agentUrl`, auto-accepting. `target` may be a promise (of the gateway being
+ * started), so the processes load while the gateway does. Each process goes into `clients` as soon
+ * as it is forked, so the caller's teardown stops it even when a later step fails.
  */
 export async function forkPartyClients(
   ctx: BenchContext,
   label: string,
-  groups: AgentCred[][],
-  agentUrl: string,
+  agentProcs: number,
+  target: { groups: AgentCred[][]; agentUrl: string } | Promise<{ groups: AgentCred[][]; agentUrl: string }>,
   clients: Child[],
 ): Promise<{ visitors: Child; agents: Child[] }> {
-  const forked = await Promise.all([
-    ctx.fork('clients/visitor-client.ts', `${label}-visitors`),
-    ...groups.map((_, k) => ctx.fork('clients/agent-client.ts', `${label}-agents-${k + 1}`)),
+  const fork = (rel: string, name: string) => ctx.fork(rel, name).then((c) => (clients.push(c), c));
+  const [visitors, ...agents] = await Promise.all([
+    fork('clients/visitor-client.ts', `${label}-visitors`),
+    ...Array.from({ length: agentProcs }, (_, k) => fork('clients/agent-client.ts', `${label}-agents-${k + 1}`)),
   ]);
-  clients.push(...forked);
-  const [visitors, ...agents] = forked;
+  const { groups, agentUrl } = await target;
+  if (groups.length !== agentProcs) throw new Error(`${label}: ${groups.length} agent groups for ${agentProcs} agent processes`);
   await Promise.all(groups.map((creds, k) => agents[k].call('connect', { url: agentUrl, creds, autoAccept: true })));
   return { visitors, agents };
 }

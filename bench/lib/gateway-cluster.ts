@@ -30,11 +30,15 @@ export function clusterUnavailable(): string | null {
 }
 
 export async function startGatewayCluster(opts: { instances: number; agents: number; env?: Record<string, string> }): Promise<ClusterHandle> {
-  const redis: TestRedis = await startRedis();
-  const store = await createAgentStore({ agents: opts.agents }).catch(async (err) => {
-    await redis.close();
-    throw err;
-  });
+  // redis-server and the agent store are made at once.
+  const [r, s] = await Promise.allSettled([startRedis(), createAgentStore({ agents: opts.agents })]);
+  if (r.status === 'rejected' || s.status === 'rejected') {
+    if (r.status === 'fulfilled') await r.value.close();
+    if (s.status === 'fulfilled') rmSync(s.value.dir, { recursive: true, force: true });
+    throw r.status === 'rejected' ? r.reason : (s as PromiseRejectedResult).reason;
+  }
+  const redis: TestRedis = r.value;
+  const store = s.value;
   const procs: GatewayProcess[] = [];
   const stop = async () => {
     await Promise.all(procs.map((p) => p.stop()));

@@ -41,6 +41,13 @@ export class Progress {
     this.out.write(`[${this.#step}/${this.#steps}] ${this.#label} done in ${secs}s${summary ? `: ${summary}` : ''}\n`);
   }
 
+  /** A step that ran elsewhere (a StepRecorder), printed as finished. */
+  replay(step: RecordedStep): void {
+    this.#step++;
+    if (this.#tty) this.out.write('\r\x1b[K');
+    this.out.write(`[${this.#step}/${this.#steps}] ${step.label} done in ${step.secs.toFixed(1)}s${step.summary ? `: ${step.summary}` : ''}\n`);
+  }
+
   note(line: string): void {
     if (this.#tty) this.out.write('\r\x1b[K');
     this.out.write(`${line}\n`);
@@ -61,4 +68,32 @@ export class Progress {
     const cols = this.out.columns ?? 120;
     this.out.write(`\r\x1b[K${line.slice(0, cols - 1)}`);
   }
+}
+
+export interface RecordedStep {
+  label: string;
+  summary: string;
+  secs: number;
+}
+
+/**
+ * Records a scenario's steps while it runs beside the others (--quick), writing nothing, so the
+ * harness prints them on the scenario's turn (Progress.replay).
+ */
+export class StepRecorder extends Progress {
+  readonly steps: RecordedStep[] = [];
+  #label = '';
+  #t0 = Date.now();
+  constructor() {
+    super(1, { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream);
+  }
+  override start(label: string): void {
+    this.#label = label;
+    this.#t0 = Date.now();
+  }
+  override update(): void {}
+  override finish(summary = ''): void {
+    this.steps.push({ label: this.#label, summary, secs: (Date.now() - this.#t0) / 1000 });
+  }
+  override note(): void {}
 }

@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { epochMs } from './hdr.ts';
 import { inspectorUrlFrom } from './inspector-gc.ts';
+import type { ChildBundles } from './child-bundles.ts';
 
 type Msg =
   | { id: number; cmd: string; args: unknown }
@@ -28,10 +29,17 @@ export interface Child {
 
 const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 
-/** Forks bench/<rel> with tsx; resolves once the child has served its first message. */
+let bundles: ChildBundles | null = null;
+/** --quick: fork the children that have one from their bundle, with plain node (lib/child-bundles.ts). */
+export function forkFromBundles(b: ChildBundles): void {
+  bundles = b;
+}
+
+/** Forks bench/<rel> with tsx (or its bundle, after forkFromBundles); resolves once the child has served its first message. */
 export async function forkChild(rel: string, name: string, argv: string[] = [], opts: { inspect?: boolean } = {}): Promise<Child> {
-  const proc: ChildProcess = fork(BENCH_DIR + rel, argv, {
-    execArgv: ['--import', 'tsx', ...(opts.inspect ? ['--inspect=127.0.0.1:0'] : [])],
+  const bundle = bundles?.fileFor(rel) ?? null;
+  const proc: ChildProcess = fork(bundle ?? BENCH_DIR + rel, argv, {
+    execArgv: [...(bundle ? [] : ['--import', 'tsx']), ...(opts.inspect ? ['--inspect=127.0.0.1:0'] : [])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, BENCH_CHILD: name },
   });

@@ -15,10 +15,11 @@
 import type { BenchContext } from '../lib/context.ts';
 import { chunk, forkPartyClients } from '../lib/context.ts';
 import type { Child } from '../lib/rpc.ts';
+import type { GatewayHandle } from '../lib/gateway-process.ts';
 import { epochMs, mergeHists, summarize, type LatencySummary } from '../lib/hdr.ts';
 import { collectGarbage } from '../lib/inspector-gc.ts';
 import { busyPercent, cpuSecondsOf, machineCpu, rssOf, sleep } from '../lib/proc-stats.ts';
-import { clusterUnavailable, startGatewayCluster } from '../lib/gateway-cluster.ts';
+import { clusterUnavailable, startGatewayCluster, type ClusterHandle } from '../lib/gateway-cluster.ts';
 import { emptyResult, fig, fmt, latencyFigures, logNotes, mib, type ScenarioResult } from '../lib/results.ts';
 import type { LoadPlan, RecorderReport } from '../clients/traffic.ts';
 
@@ -88,15 +89,20 @@ export interface GatewaySubject extends Setup {
  * capacity sweep (scenarios/capacity.ts).
  */
 export async function gatewaySubject(ctx: BenchContext, p: { chatAgents: number; procs: number; quick: boolean; idleMs: number }): Promise<GatewaySubject> {
-  const gw = await ctx.gateway(p.chatAgents);
-  const groups = chunk(gw.agents, p.procs);
+  // The gateway and its client processes start together (each takes a second or more to load).
+  const starting = ctx.gateway(p.chatAgents);
+  starting.catch(() => {}); // awaited below
   const clients: Child[] = [];
+  let started: GatewayHandle | null = null;
   const teardown = async () => {
     await Promise.all(clients.map((c) => c.stop()));
-    await gw.stop();
+    await (started ?? (await starting.catch(() => null)))?.stop();
   };
   try {
-    const { visitors, agents } = await forkPartyClients(ctx, 'chat', groups, gw.url, clients);
+    const parties = forkPartyClients(ctx, 'chat', Math.min(p.procs, p.chatAgents), starting.then((g) => ({ groups: chunk(g.agents, p.procs), agentUrl: g.url })), clients);
+    parties.catch(() => {}); // awaited below
+    const gw = (started = await starting);
+    const { visitors, agents } = await parties;
     const relay = {
       rss: () => gw.rss(),
       gc: () => gw.gc(),
@@ -212,26 +218,30 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
   }
 
   async function setupPeer(file: string, subject: string): Promise<Setup> {
-    const peer = await ctx.fork(file, subject, [], { inspect: true });
+    const agentRooms = chunk(Array.from({ length: S }, (_, i) => i), procs);
+    // The relay and its client processes start together (each takes a second or so to load); the
+    // idle baseline is taken once all are up, before any client connects.
     const clients: Child[] = [];
+    let peer: Child | null = null;
+    const fork = (rel: string, name: string) => ctx.fork(rel, name).then((c) => (clients.push(c), c));
     const teardown = async () => {
-      await Promise.all([...clients.map((c) => c.stop()), peer.stop()]);
+      await Promise.all([...clients.map((c) => c.stop()), peer?.stop()]);
     };
     try {
-      const url = `ws://127.0.0.1:${await peer.call<number>('port')}`;
+      const [p, ...pairs] = await Promise.all([
+        ctx.fork(file, subject, [], { inspect: true }).then((c) => (peer = c)),
+        fork('clients/pair-client.ts', `${subject}-visitors`),
+        ...agentRooms.map((_, k) => fork('clients/pair-client.ts', `${subject}-agents-${k + 1}`)),
+      ]);
+      // In the order the load expects: the visitors, then each agent process.
+      clients.splice(0, clients.length, ...pairs);
+      const url = `ws://127.0.0.1:${await p.call<number>('port')}`;
       const relay = {
-        rss: async () => rssOf(peer.pid),
-        gc: () => collectGarbage(peer.inspectorUrl),
-        eventLoopP99: () => peer.call<number>('eventLoopP99'),
+        rss: async () => rssOf(p.pid),
+        gc: () => collectGarbage(p.inspectorUrl),
+        eventLoopP99: () => p.call<number>('eventLoopP99'),
       };
       const base = await baseline(relay);
-      const agentRooms = chunk(Array.from({ length: S }, (_, i) => i), procs);
-      clients.push(
-        ...(await Promise.all([
-          ctx.fork('clients/pair-client.ts', `${subject}-visitors`),
-          ...agentRooms.map((_, k) => ctx.fork('clients/pair-client.ts', `${subject}-agents-${k + 1}`)),
-        ])),
-      );
       await clients[0].call('connect', { url, role: 'visitor', from: 0, to: S });
       // Each agent process takes a contiguous range of rooms, as many as chunk() dealt it.
       let from = 0;
@@ -246,7 +256,7 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
       const closeSessions = async () => {
         await Promise.all(clients.map((c) => c.call('close')));
       };
-      return { subject, pids: [peer.pid], clients, established: S, ...base, rssEstablished: await relay.rss(), ...relay, closeSessions, teardown };
+      return { subject, pids: [p.pid], clients, established: S, ...base, rssEstablished: await relay.rss(), ...relay, closeSessions, teardown };
     } catch (err) {
       await teardown();
       throw err;
@@ -258,16 +268,21 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
    * instance 2, so every sync frame and chat message crosses Redis. Same clients and load as above.
    */
   async function setupCluster(): Promise<Setup> {
-    const cl = await startGatewayCluster({ instances: 2, agents: opts.chatAgents });
-    const [visitorUrl, agentUrl] = cl.urls;
-    const groups = chunk(cl.agents, procs);
+    // The cluster and its client processes start together (each takes a second or more to load).
+    const starting = startGatewayCluster({ instances: 2, agents: opts.chatAgents });
+    starting.catch(() => {}); // awaited below
     const clients: Child[] = [];
+    let started: ClusterHandle | null = null;
     const teardown = async () => {
       await Promise.all(clients.map((c) => c.stop()));
-      await cl.stop();
+      await (started ?? (await starting.catch(() => null)))?.stop();
     };
     try {
-      const { visitors, agents } = await forkPartyClients(ctx, 'cluster', groups, agentUrl, clients);
+      const parties = forkPartyClients(ctx, 'cluster', Math.min(procs, opts.chatAgents), starting.then((c) => ({ groups: chunk(c.agents, procs), agentUrl: c.urls[1] })), clients);
+      parties.catch(() => {}); // awaited below
+      const cl = (started = await starting);
+      const [visitorUrl] = cl.urls;
+      const { visitors, agents } = await parties;
       const relay = {
         rss: () => cl.rss(),
         gc: () => cl.gc(),
@@ -334,15 +349,22 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
     progress.finish(`${setups.map((s) => `${s.subject} ${s.established}`).join(', ')} sessions`);
 
     const perWindowSec = (opts.warmup * 1000 + windowMs + drainMs + 300) / 1000;
-    progress.start(`chat+sync: ${rounds} interleaved round(s) of ${fmt(windowMs / 1000)} s per relay, ${opts.syncHz} Hz sync, ${opts.chatRate}/s chat`, rounds * setups.length * perWindowSec);
     const windows = new Map<string, Window[]>(setups.map((s) => [s.subject, []]));
-    let done = 0;
-    for (let round = 0; round < rounds; round++) {
-      for (const s of setups) {
-        // The first window of each relay warms it up fully; later ones only re-prime the sockets.
-        const warm = round === 0 ? opts.warmup * 1000 : Math.min(opts.warmup * 1000, 300);
-        windows.get(s.subject)!.push(await drive(s, warm, (sec) => progress.update(done + sec, `round ${round + 1}: ${s.subject}`)));
-        done += perWindowSec;
+    if (opts.quick) {
+      // --quick checks the harness, not speed: one window on every relay at once.
+      progress.start(`chat+sync: one ${fmt(windowMs / 1000)} s window on every relay at once, ${opts.syncHz} Hz sync, ${opts.chatRate}/s chat`, perWindowSec);
+      const ws = await Promise.all(setups.map((s) => drive(s, opts.warmup * 1000, (sec) => progress.update(sec, 'all relays'))));
+      setups.forEach((s, i) => windows.get(s.subject)!.push(ws[i]));
+    } else {
+      progress.start(`chat+sync: ${rounds} interleaved round(s) of ${fmt(windowMs / 1000)} s per relay, ${opts.syncHz} Hz sync, ${opts.chatRate}/s chat`, rounds * setups.length * perWindowSec);
+      let done = 0;
+      for (let round = 0; round < rounds; round++) {
+        for (const s of setups) {
+          // The first window of each relay warms it up fully; later ones only re-prime the sockets.
+          const warm = round === 0 ? opts.warmup * 1000 : Math.min(opts.warmup * 1000, 300);
+          windows.get(s.subject)!.push(await drive(s, warm, (sec) => progress.update(done + sec, `round ${round + 1}: ${s.subject}`)));
+          done += perWindowSec;
+        }
       }
     }
     progress.finish();
@@ -481,7 +503,7 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
       const diff = (a: number, b: number) => `${a - b >= 0 ? '+' : '−'}${fmt(Math.abs(a - b))}`;
       const line = (label: string, f: (m: (typeof rows)[0]) => string, d: string) => [label, f(gw), f(cl), d];
       r.tables.push({
-        title: `Chat and sync on one gateway and on two gateways over Redis (visitors on instance 1, agents on instance 2): ${S} sessions, same load, interleaved rounds`,
+        title: `Chat and sync on one gateway and on two gateways over Redis (visitors on instance 1, agents on instance 2): ${S} sessions, same load, ${opts.quick ? 'one window, measured at once' : 'interleaved rounds'}`,
         headers: ['', 'one instance', 'two instances over Redis', 'cost of the Redis hop'],
         rows: [
           line('sync one-way p50 / p99 (ms)', (m) => `${fmt(m.sync.p50)} / ${fmt(m.sync.p99)}`, `${diff(cl.sync.p50, gw.sync.p50)} / ${diff(cl.sync.p99, gw.sync.p99)} ms`),
@@ -506,7 +528,7 @@ export async function runChatSync(ctx: BenchContext): Promise<ScenarioResult> {
       `"Sessions per core" = 1 core / (relay CPU per session-second at this load), i.e. ${S} / (CPU share during the windows): a linear estimate from measured CPU that ignores the latency growth near saturation — read it as an upper bound.`,
     );
     r.tables.push({
-      title: `Chat and sync: ${S} sessions, visitor → agent sync at ${opts.syncHz} Hz, chat ${opts.chatRate}/s per party; ${durSec} s measured per relay in ${rounds} interleaved round(s)`,
+      title: `Chat and sync: ${S} sessions, visitor → agent sync at ${opts.syncHz} Hz, chat ${opts.chatRate}/s per party; ${durSec} s measured per relay ${opts.quick ? 'in one window, every relay at once' : `in ${rounds} interleaved round(s)`}`,
       headers: ['', 'gateway', 'ws relay (peer)', 'bare uWS relay (peer)', ...(cl ? ['gateway, two instances over Redis'] : [])],
       rows: [
         ['sockets', ...cell((m) => String(m.sockets))],

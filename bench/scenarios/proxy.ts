@@ -10,7 +10,7 @@ import type { Child } from '../lib/rpc.ts';
 import { mergeHists, summarize, type LatencySummary } from '../lib/hdr.ts';
 import { httpRequest } from '../lib/http-request.ts';
 import { connectHostOf, localhostLookup } from '../lib/localhost-dns.ts';
-import { busyPercent, cpuSecondsOf, machineCpu } from '../lib/proc-stats.ts';
+import { busyPercent, cpuSecondsOf, freePort, machineCpu } from '../lib/proc-stats.ts';
 import { emptyResult, fig, fmt, latencyFigures, logNotes, type ScenarioResult } from '../lib/results.ts';
 
 interface LoadResult {
@@ -54,22 +54,27 @@ export async function runProxy(ctx: BenchContext): Promise<ScenarioResult> {
 
   const children: Child[] = [];
   let gw: Awaited<ReturnType<BenchContext['gateway']>> | null = null;
+  let gwStarting: ReturnType<BenchContext['gateway']> | null = null;
   let visitorWs: WebSocket | null = null;
   try {
-    const origin = await ctx.fork('fixtures/origin-server.ts', 'origin', ['--port', String(opts.originPort), '--host', opts.originHost]);
-    children.push(origin);
-    const originUrl = `http://${opts.originHost}:${await origin.call<number>('port')}`;
+    // Everything starts at once (each process takes a second or more to load): the origin's port is
+    // chosen here, so the peers and the gateway can be given its URL before it listens.
+    const originPort = opts.originPort || (await freePort());
+    const originUrl = `http://${opts.originHost}:${originPort}`;
+    const fork = (rel: string, name: string, argv: string[] = []) => ctx.fork(rel, name, argv).then((c) => (children.push(c), c));
+    const forked = Promise.all([
+      fork('fixtures/origin-server.ts', 'origin', ['--port', String(originPort), '--host', opts.originHost]),
+      fork('peers/http-proxy-server.ts', 'http-proxy-keepalive', ['--target', originUrl, '--agent', 'keepalive']),
+      fork('peers/http-proxy-server.ts', 'http-proxy-default', ['--target', originUrl, '--agent', 'default']),
+      fork('clients/http-load.ts', 'http-load'),
+      fork('scenarios/rewrite-alone.ts', 'rewrite-alone'),
+    ]);
+    forked.catch(() => {}); // awaited below
+    gwStarting = ctx.gateway(0, { ALLOWED_TARGETS: originUrl, PROXY_RATE_PER_SECOND: '1000000000', PROXY_BURST: '1000000000' });
+    gwStarting.catch(() => {}); // awaited below
+    const [origin, keep, dflt, load, alone] = await forked;
+    gw = await gwStarting;
     const info = await origin.call<{ pageFile: string; pageBytes: number; assetBytes: number; assetSha256: string }>('info');
-
-    // The gateway, the two http-proxy peers and the load generator start together.
-    const others = Promise.all([
-      ctx.fork('peers/http-proxy-server.ts', 'http-proxy-keepalive', ['--target', originUrl, '--agent', 'keepalive']),
-      ctx.fork('peers/http-proxy-server.ts', 'http-proxy-default', ['--target', originUrl, '--agent', 'default']),
-      ctx.fork('clients/http-load.ts', 'http-load'),
-      ctx.fork('scenarios/rewrite-alone.ts', 'rewrite-alone'),
-    ]).then((cs) => (children.push(...cs), cs));
-    others.catch(() => {}); // awaited below
-    gw = await ctx.gateway(0, { ALLOWED_TARGETS: originUrl, PROXY_RATE_PER_SECOND: '1000000000', PROXY_BURST: '1000000000' });
     // A visitor session on the fixture page gives us a proxy origin; its socket stays open so the
     // session (and with it the proxy token) stays live for the whole scenario.
     const start = await httpRequest(`${gw.url}/start?${new URLSearchParams({ site: 'bench', url: `${originUrl}/page.html` })}`);
@@ -109,7 +114,6 @@ export async function runProxy(ctx: BenchContext): Promise<ScenarioResult> {
       detail: `HTTP ${asset.status}, ${asset.body.length} of ${info.assetBytes} bytes, sha256 ${sha === info.assetSha256 ? 'matches' : 'differs'}`,
     });
 
-    const [keep, dflt, load, alone] = await others;
     const targets: Target[] = [
       { subject: 'direct origin', base: originUrl, headers: {}, pid: origin.pid },
       { subject: 'gateway', base: `http://${connectHostOf(proxyUrl)}:${pu.port || 80}`, headers: { host: pu.host }, pid: gw.pid },
@@ -165,7 +169,7 @@ export async function runProxy(ctx: BenchContext): Promise<ScenarioResult> {
     // The limit for CPU per rewritten page: rewriteHtml alone on the same page, in its own process.
     progress.update(elapsed, 'rewriteHtml alone (the limit for CPU per page)');
     type Alone = { pages: number; cpuMsPerPage: number };
-    const alone2 = await alone.call<{ bytes: Alone; string: Alone }>('run', { pageFile: info.pageFile, pageUrl: `${originUrl}/page.html`, seconds: opts.quick ? 0.3 : 2 });
+    const alone2 = await alone.call<{ bytes: Alone; string: Alone }>('run', { pageFile: info.pageFile, pageUrl: `${originUrl}/page.html`, seconds: opts.quick ? 0.3 : 2, ...(opts.quick ? { warmup: 30 } : {}) });
     // The goal is against the injector's own entry point the gateway calls (bytes in, bytes out);
     // rewriteHtml on the already-decoded string is reported beside it.
     const limit = alone2.bytes;
@@ -261,6 +265,7 @@ export async function runProxy(ctx: BenchContext): Promise<ScenarioResult> {
   } finally {
     visitorWs?.close();
     await Promise.all(children.map((c) => c.stop()));
-    await gw?.stop();
+    // Started beside the forks: stopped even when a fork failed before it was ready.
+    await (gw ?? (await gwStarting?.catch(() => null)))?.stop();
   }
 }

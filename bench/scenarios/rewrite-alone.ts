@@ -17,8 +17,8 @@ const require = createRequire(import.meta.url);
 const corpus = join(dirname(require.resolve('htmlparser-benchmark/package.json')), 'files');
 
 serve({
-  /** CPU ms per rewritten page over about `seconds` of rewriting each way (after a warm-up). */
-  run(a: { pageFile: string; pageUrl: string; seconds: number }) {
+  /** CPU ms per rewritten page over about `seconds` of rewriting each way (after `warmup` pages, 300 unless given). */
+  run(a: { pageFile: string; pageUrl: string; seconds: number; warmup?: number }) {
     const bytes = readFileSync(join(corpus, a.pageFile));
     const html = bytes.toString('utf8');
     const registry = new OriginRegistry({ scheme: 'http', domain: 'cobrowse.localhost', publicPort: 8081 });
@@ -29,7 +29,7 @@ serve({
     // Like the gateway: a mapper per page (its per-page origin cache starts empty each time).
     const ctx = () => ({ pageUrl: a.pageUrl, mapUrl: createUrlMapper(() => registry, 'bench-session', 'http://cobrowse.localhost:8080'), injectHead: inject });
     const measure = (once: () => void) => {
-      for (let i = 0; i < 300; i++) once();
+      for (let i = 0; i < (a.warmup ?? 300); i++) once();
       const t0 = process.cpuUsage();
       const w0 = performance.now();
       let n = 0;

@@ -77,7 +77,7 @@ export async function runSoak(ctx: BenchContext): Promise<ScenarioResult> {
   const clients: Child[] = [];
   try {
     const groups = chunk(gw.agents, procs);
-    const { visitors, agents } = await forkPartyClients(ctx, 'soak', groups, gw.url, clients);
+    const { visitors, agents } = await forkPartyClients(ctx, 'soak', groups.length, { groups, agentUrl: gw.url }, clients);
     await gw.gc();
     const rssIdle = await gw.rss();
     const arrived = await visitors.call<{ active: number }>('arrive', { url: gw.url, count: S, rate: 100, entryUrl: 'https://shop.example.com/', timeoutMs: 60_000 });

@@ -20,11 +20,10 @@ import type { Child } from '../lib/rpc.ts';
 import { epochMs } from '../lib/hdr.ts';
 import { httpRequest } from '../lib/http-request.ts';
 import { localhostLookup } from '../lib/localhost-dns.ts';
-import { busyPercent, machineCpu } from '../lib/proc-stats.ts';
+import { busyPercent, freePort, machineCpu } from '../lib/proc-stats.ts';
 import { emptyResult, fig, fmt, logNotes, type ScenarioResult } from '../lib/results.ts';
-import { buildApps, type AppName, type BuiltApp } from '../apps/build.ts';
+import type { AppName, BuiltApp } from '../apps/build.ts';
 import { PROBE_BINDING, PROBE_SCRIPT, type ProbeReport } from '../apps/probe.ts';
-import { launchBrowser } from '../../test/helpers/browser.ts';
 
 const VIEWPORT = { width: 1280, height: 800 };
 const LOAD_TIMEOUT_MS = 30_000;
@@ -138,18 +137,26 @@ export async function runTti(ctx: BenchContext): Promise<ScenarioResult> {
   const outDir = mkdtempSync(join(tmpdir(), 'cobrowse-tti-'));
   const children: Child[] = [];
   let gw: Awaited<ReturnType<BenchContext['gateway']>> | null = null;
+  let gwStarting: ReturnType<BenchContext['gateway']> | null = null;
   let browser: Browser | null = null;
   let agent: Awaited<ReturnType<typeof openAgent>> | null = null;
   const open: Measured[] = [];
   try {
+    // The origins' ports are chosen here, so the gateway (which must allow them) starts alongside
+    // the apps' build, the browser and the origins' process.
+    const chosen = await Promise.all([0, ...apps].map(() => freePort()));
+    const origin = (port: number) => `http://${opts.originHost}:${port}`;
+    gwStarting = ctx.gateway(1, { ALLOWED_TARGETS: chosen.map(origin).join(','), PROXY_RATE_PER_SECOND: '1000000000', PROXY_BURST: '1000000000' });
+    gwStarting.catch(() => {}); // awaited below
+    // Loaded here, not at the harness's start: playwright-core and the apps' compilers take about 2 s
+    // of CPU to load, which every other scenario would wait for.
+    const [{ buildApps }, { launchBrowser }] = await Promise.all([import('../apps/build.ts'), import('../../test/helpers/browser.ts')]);
     const [built, b] = await Promise.all([buildApps(outDir, apps), launchBrowser()]);
     browser = b;
-    const server = await ctx.fork('apps/server.ts', 'tti-apps', ['--dir', outDir, '--apps', apps.join(','), '--host', opts.originHost]);
+    const server = await ctx.fork('apps/server.ts', 'tti-apps', ['--dir', outDir, '--apps', apps.join(','), '--host', opts.originHost, '--ports', chosen.join(',')]);
     children.push(server);
     const ports = await server.call<{ landing: number; apps: Record<string, number> }>('ports');
-    const origin = (port: number) => `http://${opts.originHost}:${port}`;
-    const allowed = [origin(ports.landing), ...apps.map((a) => origin(ports.apps[a]))];
-    gw = await ctx.gateway(1, { ALLOWED_TARGETS: allowed.join(','), PROXY_RATE_PER_SECOND: '1000000000', PROXY_BURST: '1000000000' });
+    gw = await gwStarting;
     agent = await openAgent(gw.url, gw.agents[0].email, gw.agents[0].password);
     const byName = new Map<AppName, BuiltApp>(built.map((x) => [x.name, x]));
 
@@ -305,7 +312,8 @@ export async function runTti(ctx: BenchContext): Promise<ScenarioResult> {
     agent?.close();
     await browser?.close().catch(() => {});
     await Promise.all(children.map((c) => c.stop()));
-    await gw?.stop();
+    // Started beside the build and the browser: stopped even when those failed before it was ready.
+    await (gw ?? (await gwStarting?.catch(() => null)))?.stop();
     rmSync(outDir, { recursive: true, force: true });
   }
 }

@@ -37,6 +37,27 @@ describe('EventDelivery', () => {
     expect(got('a')).toEqual([1, 2, 3]);
   });
 
+  it('a closing socket unfollows exactly its own sessions, and nothing of it is kept', () => {
+    const { d, got } = harness();
+    for (let i = 0; i < 1000; i++) d.follow(`s${i}`, `v${i}`, false);
+    d.follow('s1', 'agent', true);
+    d.follow('s2', 'agent', true);
+    d.follow('s2', 'agent', true); // following again keeps one entry
+    expect(d.sockets).toBe(1001);
+    d.forgetSocket('agent');
+    expect(d.sockets).toBe(1000);
+    expect(d.following('s1', 'agent')).toBe(false);
+    expect(d.following('s2', 'agent')).toBe(false);
+    expect(d.following('s1', 'v1')).toBe(true);
+    d.deliver('s1', ev(1));
+    expect(got('agent')).toEqual([]);
+    expect(got('v1')).toEqual([1]);
+    // Unfollowing one by one leaves no trace either.
+    for (let i = 0; i < 1000; i++) d.unfollow(`s${i}`, `v${i}`);
+    expect(d.sockets).toBe(0);
+    expect(d.size).toBe(0);
+  });
+
   it('any interleaving of a replay and live events yields exactly the gap, in order', () => {
     fc.assert(
       fc.property(fc.nat({ max: 20 }), fc.nat({ max: 30 }), fc.nat({ max: 30 }), fc.nat({ max: 30 }), (resume, readAt, openAt, total) => {

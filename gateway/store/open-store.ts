@@ -44,7 +44,12 @@ export function openSqlite(
       o.log ? o.log.error({ event: 'store.write-lost', writes, err: String(err) }, 'a turn of store writes failed to commit; dropped') : console.error('store: a turn of store writes failed to commit; dropped', writes, err);
     // A tool beside a running gateway (lock: false) leaves checkpoints to SQLite: it is short-lived.
     const checkpoint = o.lock === false ? undefined : { everyMs: config.sqliteCheckpointMs ?? DEFAULTS.sqliteCheckpointMs, log: o.log };
-    sqlite = openSqliteStore(config.databasePath, { ...(lock ? { groupWrites: { onLost } } : {}), checkpoint });
+    // Gateways of a cluster share the file: no turn-long transaction, but the transcript copies of
+    // Redis-numbered events are written a turn at a time.
+    const onArchiveError = (err: unknown, rows: number) =>
+      o.log ? o.log.warn({ event: 'store.archive-retry', rows, err: String(err) }, 'copying events into the shared SQLite file failed; retrying') : console.warn('store: archive batch failed; retrying', rows, err);
+    const shared = !lock && !!config.redisUrl && o.lock !== false;
+    sqlite = openSqliteStore(config.databasePath, { ...(lock ? { groupWrites: { onLost } } : {}), ...(shared ? { batchArchive: { onError: onArchiveError } } : {}), checkpoint });
   } catch (err) {
     lock?.release();
     throw err;

@@ -10,6 +10,7 @@ import type { AgentRecord, CannedResponse, NewEvent, OfflineMessage, RoutingLogB
 import { offlineFromRow, SESSION_COLS, sessionFromRow, type Row } from './sql-rows.ts';
 import { ungrouped, writeGroup } from './sqlite-write-group.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
+import { archiveBatch } from './sqlite-archive-batch.ts';
 import type { Logger } from '../log.ts';
 
 
@@ -51,6 +52,8 @@ export interface SqliteStoreOptions {
   groupWrites?: { onLost: (err: unknown, writes: number) => void; schedule?: (run: () => void) => void };
   /** Checkpoint the WAL from a thread every `everyMs` (./sqlite-checkpointer.ts); a file only. */
   checkpoint?: { everyMs: number; log?: Pick<Logger, 'warn' | 'error'> };
+  /** A file shared by a cluster's gateways: archived events are written once per turn (./sqlite-archive-batch.ts). */
+  batchArchive?: { onError: (err: unknown, rows: number) => void };
 }
 
 export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store & StorePorts {
@@ -153,7 +156,8 @@ export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store
   const appendMany = db.transaction((es: NewEvent[]) => es.map(appendIn));
 
   // The copy raises the session's number as well: reads take the last event's.
-  const archive = (e: SessionEvent) => void q.archiveEvent.run(eventRow(e));
+  const archived = o.batchArchive ? archiveBatch(db, q.archiveEvent, o.batchArchive.onError) : null;
+  const archive = (e: SessionEvent) => (archived ? archived.add(eventRow(e)) : void q.archiveEvent.run(eventRow(e)));
 
   const checkpointer = o.checkpoint && o.checkpoint.everyMs > 0 && path !== ':memory:' ? startCheckpointer(db, path, o.checkpoint.everyMs, o.checkpoint.log) : null;
   const group = o.groupWrites ? writeGroup(db, o.groupWrites.onLost, o.groupWrites.schedule) : ungrouped;
@@ -247,6 +251,7 @@ export function openSqliteStore(path: string, o: SqliteStoreOptions = {}): Store
     healthy: () => db.open,
     close: () => {
       group.flush();
+      archived?.close();
       checkpointer?.stop();
       db.close();
     },

@@ -94,7 +94,25 @@ export interface GatewayProcess {
  * Spawns a gateway on the given (or free) ports with `env` on top of the bench defaults and resolves
  * when it prints `Agent console:`. Rejects with its output if it exits or takes more than 30 s.
  */
-export async function spawnGateway(opts: { env: Record<string, string>; port?: number; proxyPort?: number; inspect?: boolean; name?: string }): Promise<GatewayProcess> {
+export async function spawnGateway(opts: SpawnOptions): Promise<GatewayProcess> {
+  // A port picked free can be taken before the gateway binds it (by another process starting at the
+  // same moment, or an outgoing connection's ephemeral port: `--quick` starts everything at once).
+  // The gateway then exits with CB_ERR_LISTEN before it is ready; ports picked here are picked again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnGatewayOnce(opts);
+    } catch (err) {
+      const msg = String((err as Error)?.message ?? err);
+      if (attempt >= 3 || !msg.includes('CB_ERR_LISTEN')) throw err;
+      const demo = opts.env.DEMO_PORT;
+      if (demo && msg.includes(`:${demo}`)) opts = { ...opts, env: { ...opts.env, DEMO_PORT: String(await freePort()) } };
+    }
+  }
+}
+
+type SpawnOptions = { env: Record<string, string>; port?: number; proxyPort?: number; inspect?: boolean; name?: string };
+
+async function spawnGatewayOnce(opts: SpawnOptions): Promise<GatewayProcess> {
   const port = opts.port ?? (await freePort());
   const proxyPort = opts.proxyPort ?? (await freePort());
   const env: Record<string, string> = {

@@ -40,14 +40,14 @@ export function openSqlite(
   const lock = o.lock === false || config.redisUrl || config.databasePath === ':memory:' ? null : lockSqliteFile(config.databasePath);
   let sqlite: Store & StorePorts;
   try {
-    const onLost = (err: unknown, writes: number) =>
-      o.log ? o.log.error({ event: 'store.write-lost', writes, err: String(err) }, 'a turn of store writes failed to commit; dropped') : console.error('store: a turn of store writes failed to commit; dropped', writes, err);
+    const report = (level: 'error' | 'warn', fields: Record<string, unknown>, msg: string) =>
+      o.log ? o.log[level](fields, msg) : console[level](`store: ${msg}`, fields);
+    const onLost = (err: unknown, writes: number) => report('error', { event: 'store.write-lost', writes, err: String(err) }, 'a turn of store writes failed to commit; dropped');
     // A tool beside a running gateway (lock: false) leaves checkpoints to SQLite: it is short-lived.
     const checkpoint = o.lock === false ? undefined : { everyMs: config.sqliteCheckpointMs ?? DEFAULTS.sqliteCheckpointMs, log: o.log };
     // Gateways of a cluster share the file: no turn-long transaction, but the transcript copies of
     // Redis-numbered events are written a turn at a time.
-    const onArchiveError = (err: unknown, rows: number) =>
-      o.log ? o.log.warn({ event: 'store.archive-retry', rows, err: String(err) }, 'copying events into the shared SQLite file failed; retrying') : console.warn('store: archive batch failed; retrying', rows, err);
+    const onArchiveError = (err: unknown, rows: number) => report('warn', { event: 'store.archive-retry', rows, err: String(err) }, 'copying events into the shared SQLite file failed; retrying');
     const shared = !lock && !!config.redisUrl && o.lock !== false;
     sqlite = openSqliteStore(config.databasePath, { ...(lock ? { groupWrites: { onLost } } : {}), ...(shared ? { batchArchive: { onError: onArchiveError } } : {}), checkpoint });
   } catch (err) {

@@ -1,20 +1,15 @@
 // Transcript copies into a SQLite file that a cluster's gateways share are written a turn at a time,
 // in one short transaction, and kept in order through a busy file (gateway/store/sqlite-archive-batch.ts).
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../helpers/temp-dir.ts';
 import { archiveBatch } from '../../../gateway/store/sqlite-archive-batch.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs();
 
 function twoConnections() {
-  const dir = mkdtempSync(join(tmpdir(), 'arch-'));
-  dirs.push(dir);
+  const dir = tempDir('arch-');
   const path = join(dir, 'a.sqlite');
   const db = new Database(path, { timeout: 0 });
   db.pragma('journal_mode = WAL');

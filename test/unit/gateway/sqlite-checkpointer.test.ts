@@ -1,20 +1,15 @@
 // The WAL is copied back by a thread of its own (gateway/store/sqlite-checkpointer.ts), so commits on
 // the event loop never run SQLite's automatic checkpoint.
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../helpers/temp-dir.ts';
 import { startCheckpointer } from '../../../gateway/store/sqlite-checkpointer.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs();
 
 function file() {
-  const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
-  dirs.push(dir);
+  const dir = tempDir('ckpt-');
   const path = join(dir, 'c.sqlite');
   const db = new Database(path);
   db.pragma('journal_mode = WAL');

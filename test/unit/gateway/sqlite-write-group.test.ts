@@ -2,22 +2,17 @@
 // that group before any write whose caller replies on it (gateway/store/sqlite-write-group.ts).
 // Checked through a second connection on the same file, which sees only what is committed.
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../helpers/temp-dir.ts';
 import { openSqliteStore } from '../../../gateway/store/sqlite-store.ts';
 import { writeGroup } from '../../../gateway/store/sqlite-write-group.ts';
 import type { SessionRecord } from '../../../gateway/store/types.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs();
 
 function opened() {
-  const dir = mkdtempSync(join(tmpdir(), 'wg-'));
-  dirs.push(dir);
+  const dir = tempDir('wg-');
   const path = join(dir, 'g.sqlite');
   const lost: { err: unknown; writes: number }[] = [];
   const store = openSqliteStore(path, { groupWrites: { onLost: (err, writes) => lost.push({ err, writes }) } });
